@@ -1,0 +1,142 @@
+"""The app factory: extensions bound through small register_* steps; tests pass their own config."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import uuid
+from typing import Any
+
+from flask import Flask, g, redirect, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from api.auth import register_auth
+from api.celery_app import celery_init_app
+from api.extensions import api, blueprint, limiter
+from api.problems import to_problem
+from api.session import register_session
+from recycle.db import make_engine, make_session_factory
+from recycle.settings import Settings
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:
+            record.request_id = "-"
+        return True
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    instance = config.get("INSTANCE_PATH") or os.environ.get("THANGNGOEN_INSTANCE") or os.path.join(os.getcwd(), "instance")
+    app = Flask("api", root_path=os.path.dirname(os.path.abspath(__file__)), instance_path=os.path.abspath(instance))
+    register_config(app, config)
+    register_logging(app)
+    register_database(app)
+    register_session(app)
+    register_auth(app)
+    register_limiter(app)
+    register_request_id(app)
+    register_namespaces(app)
+    register_errors(app)
+    celery_init_app(app)
+    return app
+
+
+def register_config(app: Flask, config: dict[str, Any]) -> None:
+    settings = config.pop("SETTINGS", None) or Settings.from_env(instance_path=app.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        EMBEDDED=settings.embedded,
+        CELERY_BROKER_URL=settings.broker_url,
+        CELERY_RESULT_BACKEND=settings.result_backend,
+        JWT_SECRET_KEY=settings.secret_key,
+        JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(minutes=15),
+        JWT_REFRESH_TOKEN_EXPIRES=dt.timedelta(days=30),
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_ERROR_MESSAGE_KEY="detail",
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        ERROR_404_HELP=False,
+        RESTX_MASK_SWAGGER=False,
+        JSON_AS_ASCII=False,
+        SWAGGER_UI_DOC_EXPANSION="list",
+    )
+    app.config.update(config)
+
+
+def register_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    root = logging.getLogger("thangngoen")
+    root.handlers[:] = [handler]
+    root.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    root.propagate = False
+    for name in ("werkzeug",):
+        logging.getLogger(name).addFilter(RequestIdFilter())
+
+
+def register_database(app: Flask) -> None:
+    factory = app.config.get("SESSION_FACTORY")
+    if factory is None:
+        engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+        app.extensions["thangngoen.engine"] = engine
+        factory = make_session_factory(engine)
+    app.extensions["thangngoen.sessions"] = factory
+
+
+def register_limiter(app: Flask) -> None:
+    limiter.init_app(app)
+
+
+def register_request_id(app: Flask) -> None:
+    log = logging.getLogger("thangngoen.http")
+
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+
+    @app.after_request
+    def _stamp(resp):  # noqa: ANN001
+        resp.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info("%s %s %s", request.method, request.path, resp.status_code)
+        return resp
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in our URLs is an id: 1..2^53-1, so an absurd number is a 404, not a database overflow."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = 2**53 - 1,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_namespaces(app: Flask) -> None:
+    from api.namespaces import register_all
+    app.url_map.converters["int"] = IdConverter
+    register_all(api)
+    app.register_blueprint(blueprint)
+
+    @app.get("/")
+    def _home():  # noqa: ANN202
+        return redirect("/api/v1/docs")
+
+
+def register_errors(app: Flask) -> None:
+    """Errors outside restx resources (unknown URLs, 405 at the router, 413) are problems too."""
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # noqa: ANN202
+        return to_problem(exc)
+
+    @app.errorhandler(Exception)
+    def _any(exc: Exception):  # noqa: ANN202
+        return to_problem(exc)

@@ -1,0 +1,100 @@
+"""Tokens and roles. Every endpoint says who may call it with `@roles(...)`; the matrix test reads that."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Flask, g
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, PyJWTError
+
+from api.docs import _doc, _with_default_problem
+from api.extensions import jwt
+from api.session import session
+from recycle import accounts
+from recycle.errors import Forbidden, Unauthorized
+from recycle.models import ROLES, User
+from recycle.principal import Principal
+
+PUBLIC: tuple[str, ...] = ()
+ANY = ROLES
+STAFF = ("staff", "admin")
+FIELD = ("collector", "staff", "admin")
+ADMIN = ("admin",)
+
+
+def issue_tokens(user: User) -> dict[str, Any]:
+    claims = {"tid": user.tenant_id, "role": user.role, "hid": user.household_id, "gen": user.token_generation}
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "token_type": "Bearer",
+        "role": user.role,
+    }
+
+
+def current() -> Principal:
+    return g.principal
+
+
+def roles(*allowed: str, refresh: bool = False) -> Callable:
+    """`roles()` is public; otherwise a valid, unrevoked token (a refresh token if `refresh`) of one of `allowed`."""
+
+    def deco(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            if allowed:
+                g.principal = authenticate(allowed, refresh=refresh)
+            return fn(*args, **kw)
+
+        wrapper._roles = allowed  # type: ignore[attr-defined]
+        if not allowed:
+            wrapper = _doc.doc(security=[])(wrapper)
+        return _with_default_problem(wrapper)
+
+    return deco
+
+
+def authenticate(allowed: tuple[str, ...], refresh: bool = False) -> Principal:
+    try:
+        verify_jwt_in_request(refresh=refresh)
+    except ExpiredSignatureError:
+        raise Unauthorized("token has expired; refresh it or log in again", code="token_expired") from None
+    except (JWTExtendedException, PyJWTError) as exc:
+        raise Unauthorized(_jwt_message(exc), code="token_invalid") from None
+    claims = get_jwt()
+    principal = Principal(user_id=int(claims["sub"]), tenant_id=int(claims["tid"]), role=claims["role"],
+                          household_id=claims.get("hid"), request_id=g.get("request_id"))
+    if principal.role not in allowed:
+        raise Forbidden(f"a {principal.role} may not do this")
+    return principal
+
+
+def _jwt_message(exc: Exception) -> str:
+    name = type(exc).__name__
+    return {
+        "NoAuthorizationError": "log in first: send Authorization: Bearer <access_token>",
+        "RevokedTokenError": "this token was revoked (logged out or cut off); log in again",
+        "WrongTokenError": "wrong kind of token for this endpoint",
+        "UserLookupError": "the account behind this token no longer exists",
+    }.get(name, "invalid token")
+
+
+def register_auth(app: Flask) -> None:
+    jwt.init_app(app)
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header: dict, payload: dict) -> bool:
+        db = session()
+        if accounts.is_revoked(db, payload["jti"]):
+            return True
+        user = accounts.load_user(db, int(payload["sub"]))
+        if user is None or not user.active or user.tenant_id != payload.get("tid") or user.role != payload.get("role"):
+            return True
+        return payload.get("gen") != user.token_generation
+
+
+def token_expiry(payload: dict) -> dt.datetime:
+    return dt.datetime.fromtimestamp(payload["exp"], dt.timezone.utc)

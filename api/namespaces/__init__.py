@@ -1,0 +1,17 @@
+"""One module per area; each exposes `ns`, added to the Api here."""
+from __future__ import annotations
+
+from flask_restx import Api
+
+_registered = False
+
+
+def register_all(api: Api) -> None:
+    """Namespaces bind to the module-level Api once, however many apps the tests create."""
+    global _registered
+    if _registered:
+        return
+    from api.namespaces import auth, households, public, system, users
+    for module in (system, auth, users, public, households):
+        api.add_namespace(module.ns)
+    _registered = True

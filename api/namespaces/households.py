@@ -1,0 +1,110 @@
+"""Households: staff registration, profiles, QR cards (PNG, SVG, an A4 sheet) and scanning a card."""
+from __future__ import annotations
+
+from flask import Response, current_app, g, render_template
+from flask_restx import Namespace, Resource
+from sqlalchemy import String, cast, or_, select
+
+from api import qr_images
+from api.auth import FIELD, STAFF, roles
+from api.docs import body, paginated, query, response
+from api.schemas.households import (CardSheetArgsSchema, HouseholdCreateSchema, HouseholdFilterSchema,
+                                    HouseholdSchema, QrArgsSchema, ScanResultSchema, ScanSchema)
+from api.session import commit, session
+from recycle import households
+from recycle.errors import InvalidInput
+from recycle.models import Household, Tenant, Village
+
+ns = Namespace("households", path="/", description="Members of the waste bank and their QR cards")
+H_OR_STAFF = ("household", "staff", "admin")
+
+
+@ns.route("/households")
+class Households(Resource):
+    @roles(*STAFF)
+    @body(HouseholdCreateSchema)
+    @response(HouseholdSchema, 201, "Registered; print its card from /households/{id}/qr")
+    def post(self, data):
+        db = session()
+        tenant = db.get(Tenant, g.principal.tenant_id)
+        household = households.register(db, tenant, households.HouseholdInput(**data), principal=g.principal)
+        commit()
+        return household
+
+    @roles(*STAFF)
+    @paginated(HouseholdSchema, HouseholdFilterSchema)
+    def get(self, args):
+        stmt = select(Household).where(Household.tenant_id == g.principal.tenant_id)
+        if args.get("village_id"):
+            stmt = stmt.where(Household.village_id == args["village_id"])
+        if args.get("q"):
+            term = args["q"].strip()
+            stmt = stmt.where(or_(Household.name.contains(term), cast(Household.member_no, String) == term.lstrip("0")))
+        return stmt.order_by(Household.member_no)
+
+
+@ns.route("/households/<int:household_id>")
+class HouseholdOne(Resource):
+    @roles(*H_OR_STAFF)
+    @response(HouseholdSchema)
+    def get(self, household_id):
+        return households.get(session(), g.principal, household_id)
+
+
+@ns.route("/households/<int:household_id>/qr")
+class HouseholdQr(Resource):
+    @roles(*H_OR_STAFF)
+    @query(QrArgsSchema)
+    @ns.produces(["image/png", "image/svg+xml", "text/plain"])
+    @ns.response(200, "The member card's QR code: PNG (default), SVG, or the token as text")
+    def get(self, household_id, args):
+        household = households.get(session(), g.principal, household_id)
+        token = households.card_token(current_app.config["SECRET_KEY"], household)
+        headers = {"Cache-Control": "no-store"}
+        if args["format"] == "svg":
+            return Response(qr_images.svg(token), mimetype="image/svg+xml", headers=headers)
+        if args["format"] == "text":
+            return Response(token, mimetype="text/plain", headers=headers)
+        return Response(qr_images.png(token), mimetype="image/png", headers=headers)
+
+
+@ns.route("/households/<int:household_id>/qr/reissue")
+class HouseholdQrReissue(Resource):
+    @roles(*STAFF)
+    @response(HouseholdSchema, 200, "A new card version; the old card is refused from now on")
+    def post(self, household_id):
+        household = households.reissue_card(session(), g.principal, household_id)
+        commit()
+        return household
+
+
+@ns.route("/households/cards")
+class CardSheet(Resource):
+    @roles(*STAFF)
+    @query(CardSheetArgsSchema)
+    @ns.produces(["text/html"])
+    @ns.response(200, "An A4 page of member cards (name, member number, village, QR) to print and cut")
+    def get(self, args):
+        db = session()
+        village_id = args.get("village_id")
+        if village_id:
+            village = db.get(Village, village_id)
+            if village is None or village.tenant_id != g.principal.tenant_id:
+                raise InvalidInput.field("village_id", "no such village in this waste bank")
+        members = households.list_for_village(db, g.principal, village_id)[:500]
+        secret = current_app.config["SECRET_KEY"]
+        cards = [{"household": h, "svg": qr_images.svg(households.card_token(secret, h))} for h in members]
+        html = render_template("cards.html", cards=cards, tenant=db.get(Tenant, g.principal.tenant_id))
+        return Response(html, mimetype="text/html")
+
+
+@ns.route("/scans")
+class Scans(Resource):
+    @roles(*FIELD)
+    @body(ScanSchema)
+    @response(ScanResultSchema, 200, "The card's household, its open pickup and balance")
+    def post(self, data):
+        from api.profile import scan_extras
+        db = session()
+        household = households.resolve_card(db, g.principal, current_app.config["SECRET_KEY"], data["qr"])
+        return {"household": household, **scan_extras(db, household)}

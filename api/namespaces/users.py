@@ -1,0 +1,83 @@
+"""Staff accounts: admins create collectors and staff, change roles, and cut off a lost phone."""
+from __future__ import annotations
+
+from flask import g
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+
+from api.auth import ADMIN, ANY, STAFF, roles
+from api.docs import body, paginated, response
+from api.schemas.accounts import MeSchema, RoleChangeSchema, UserCreateSchema, UserFilterSchema, UserSchema
+from api.session import commit, session
+from recycle import accounts
+from recycle.errors import NotFound
+from recycle.models import Household, Tenant, User
+
+ns = Namespace("users", path="/", description="Accounts of the waste bank's people, and the caller's own profile")
+
+
+@ns.route("/me")
+class Me(Resource):
+    @roles(*ANY)
+    @response(MeSchema)
+    def get(self):
+        from api.profile import profile_extras
+        p = g.principal
+        db = session()
+        user = db.get(User, p.user_id)
+        out = {"user_id": user.id, "tenant": db.get(Tenant, p.tenant_id).slug, "role": user.role, "name": user.name,
+               "phone": user.phone, "household_id": user.household_id, "member_no": None,
+               "balance_satang": None, "points": None, "level": None}
+        if user.household_id:
+            household = db.get(Household, user.household_id)
+            out["member_no"] = household.member_no
+            out.update(profile_extras(db, household))
+        return out
+
+
+@ns.route("/users")
+class Users(Resource):
+    @roles(*ADMIN)
+    @paginated(UserSchema, UserFilterSchema)
+    def get(self, args):
+        stmt = select(User).where(User.tenant_id == g.principal.tenant_id)
+        if args.get("role"):
+            stmt = stmt.where(User.role == args["role"])
+        return stmt.order_by(User.id)
+
+    @roles(*ADMIN)
+    @body(UserCreateSchema)
+    @response(UserSchema, 201, "Created")
+    def post(self, data):
+        user = accounts.create_user(session(), g.principal.tenant_id, principal=g.principal, **data)
+        commit()
+        return user
+
+
+def _user(user_id: int) -> User:
+    user = session().get(User, user_id)
+    if user is None or user.tenant_id != g.principal.tenant_id:
+        raise NotFound("no such user")
+    return user
+
+
+@ns.route("/users/<int:user_id>/role")
+class UserRole(Resource):
+    @roles(*ADMIN)
+    @body(RoleChangeSchema)
+    @response(UserSchema)
+    def post(self, user_id, data):
+        user = accounts.change_role(session(), g.principal, user_id, data["role"])
+        commit()
+        return user
+
+
+@ns.route("/users/<int:user_id>/cut-off")
+class UserCutOff(Resource):
+    @roles(*STAFF)
+    @response(UserSchema, 200, "Every token this user holds stops working (a lost or stolen phone)")
+    def post(self, user_id):
+        _user(user_id)
+        user = accounts.cut_off(session(), g.principal, user_id)
+        commit()
+        return user

@@ -1,0 +1,1 @@
+"""marshmallow schemas: the single source of request validation, response shape and Swagger models."""

@@ -1,0 +1,33 @@
+"""Field types shared by every area."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from recycle.thai_ids import InvalidId, normalize_phone
+
+
+class Phone(fields.String):
+    """A Thai mobile number in any common spelling, loaded as 0XXXXXXXXX."""
+
+    def _deserialize(self, value, attr, data, **kw):  # noqa: ANN001
+        raw = super()._deserialize(value, attr, data, **kw)
+        try:
+            return normalize_phone(raw)
+        except InvalidId as exc:
+            raise self.make_error("invalid", message=str(exc)) from None
+
+    def make_error(self, key: str, message: str | None = None, **kw):  # noqa: ANN201
+        if message:
+            from marshmallow import ValidationError
+            return ValidationError(message)
+        return super().make_error(key, **kw)
+
+
+def name_field(**kw) -> fields.String:  # noqa: ANN003
+    return fields.String(validate=validate.Length(min=1, max=200), **kw)
+
+
+Lat = lambda **kw: fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kw)  # noqa: E731
+Lng = lambda **kw: fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False, **kw)  # noqa: E731
+Id = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**53), strict=True, **kw)  # noqa: E731
+QId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**53), **kw)  # noqa: E731 - query strings are text

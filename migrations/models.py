@@ -1,0 +1,5 @@
+"""Import every package's models so one metadata describes the whole schema."""
+from recycle.db import Base
+import recycle.models  # noqa: F401
+
+metadata = Base.metadata

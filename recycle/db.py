@@ -1,0 +1,111 @@
+"""Database plumbing: the declarative base, engines and the unit of work.
+
+One transaction per request or task: a UnitOfWork rolls back unless committed, and models never commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """timestamptz on PostgreSQL; on SQLite stored naive UTC and handed back aware, so code never sees naive times."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    # BIGINT everywhere (satang, grams, ids); INTEGER on SQLite so primary keys autoincrement.
+    type_annotation_map = {int: BigInteger().with_variant(Integer(), "sqlite"), dt.datetime: UTCDateTime()}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def make_engine(url: str, **kw: Any) -> Engine:
+    """SQLite gets foreign keys, WAL and a busy timeout so the embedded default behaves like a server."""
+    if url.startswith("sqlite"):
+        kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kw)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+            # Let SQLAlchemy own BEGIN so SAVEPOINTs work (pysqlite recipe from the SQLAlchemy docs).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and "mode=memory" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kw)
+
+
+def make_session_factory(bind: Any, **kw: Any) -> sessionmaker[Session]:
+    return sessionmaker(bind=bind, expire_on_commit=False, **kw)
+
+
+class UnitOfWork:
+    """A session whose work is thrown away unless `commit()` is called (Cosmic Python's unit of work)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self.session_factory = session_factory
+        self.session: Session
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self.session_factory()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+SESSIONS_CONF_KEY = "thangngoen_sessions"
+
+
+def task_unit_of_work(task: Any) -> UnitOfWork:
+    """A Celery task's own transaction, from the session factory the app put in the Celery config."""
+    return UnitOfWork(task.app.conf[SESSIONS_CONF_KEY])

@@ -1,0 +1,192 @@
+"""Fixtures: one migrated database per run; each test inside a transaction rolled back at the end.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. Sessions join the test's connection with
+`join_transaction_mode="create_savepoint"`, so the app's commits release savepoints and nothing leaks.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from api import create_app
+from migrations import upgrade
+from recycle.db import Base, make_engine, make_session_factory
+from recycle.security import use_hasher
+from recycle.settings import Settings
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+SECRET = "test-secret-key-not-for-production-0123456789"
+
+use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+def _url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        return Settings.from_env({"DATABASE_URL": TEST_DATABASE_URL, "SECRET_KEY": "x"}).database_url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Any]:
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Any):  # noqa: ANN201
+    return make_session_factory(connection, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def db(session_factory: Any) -> Iterator[Session]:
+    session = session_factory()
+    factories.bind(session)
+    yield session
+    session.close()
+
+
+def test_settings(**over: Any) -> Settings:
+    values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False)
+    values.update(over)
+    return Settings(**values)
+
+
+def make_app(session_factory: Any = None, **config: Any) -> Flask:
+    base = {"TESTING": True, "SETTINGS": test_settings(), "LOGIN_RATE_LIMIT": "10000 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://", "LOG_LEVEL": "WARNING"}
+    if session_factory is not None:
+        base["SESSION_FACTORY"] = session_factory
+    base.update(config)
+    return create_app(base)
+
+
+@pytest.fixture
+def app(session_factory: Any, db: Session) -> Flask:
+    return make_app(session_factory)
+
+
+@pytest.fixture
+def client(app: Flask):  # noqa: ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def tenant(db: Session):  # noqa: ANN201
+    return factories.TenantFactory()
+
+
+@pytest.fixture
+def auth(app: Flask):  # noqa: ANN201
+    """auth(user) -> headers with a fresh access token for that user."""
+    from api.auth import issue_tokens
+
+    def headers(user: Any) -> dict[str, str]:
+        with app.app_context():
+            return {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
+
+    return headers
+
+
+@pytest.fixture
+def staff(tenant: Any):  # noqa: ANN201
+    return factories.UserFactory(tenant=tenant, role="staff")
+
+
+@pytest.fixture
+def admin(tenant: Any):  # noqa: ANN201
+    return factories.UserFactory(tenant=tenant, role="admin")
+
+
+@pytest.fixture
+def collector(tenant: Any):  # noqa: ANN201
+    return factories.UserFactory(tenant=tenant, role="collector")
+
+
+@pytest.fixture
+def member(tenant: Any):  # noqa: ANN201
+    """A household with its own login."""
+    return factories.HouseholdUserFactory(tenant=tenant)
+
+
+def truncate_all(engine: Engine) -> None:
+    """For tests that must really commit (threads, a real worker): wipe what they wrote."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def worker(database_url: str, engine: Engine) -> Iterator[dict[str, str] | None]:
+    """A real `celery -A wsgi worker` on Redis when TEST_REDIS_URL is set; None means tasks run inline."""
+    if not TEST_REDIS_URL:
+        yield None
+        return
+    import subprocess
+    import sys
+    import time
+
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": TEST_REDIS_URL,
+           "CELERY_RESULT_BACKEND": TEST_REDIS_URL, "SECRET_KEY": SECRET}
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi", "worker", "--pool=solo", "--loglevel=INFO",
+                             "-Q", "thangngoen", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    for line in proc.stdout:  # wait for "ready"
+        if "ready." in line:
+            break
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("celery worker did not start: " + line)
+    import threading
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # keep the pipe drained
+    yield {"broker": TEST_REDIS_URL}
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def committed_app(engine: Engine, worker: Any) -> Iterator[Flask]:
+    """An app on the real engine whose commits are real (threads, a worker process see them); wiped after."""
+    extra: dict[str, Any] = {"ENGINE": engine}
+    settings = test_settings(database_url=engine.url.render_as_string(hide_password=False))
+    if worker:
+        settings = test_settings(database_url=settings.database_url, broker_url=TEST_REDIS_URL,
+                                 result_backend=TEST_REDIS_URL)
+    app = make_app(None, SETTINGS=settings, **extra)
+    yield app
+    truncate_all(engine)
