@@ -76,4 +76,9 @@ def _seed_other_packages(db: Session, tenant: Tenant) -> None:
         hook(db, tenant)
 
 
-DEMO_HOOKS: list = []
+def _pricing(db: Session, tenant: Tenant) -> None:
+    from pricing.demo import seed_catalog
+    seed_catalog(db, tenant)
+
+
+DEMO_HOOKS: list = [_pricing]

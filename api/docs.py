@@ -102,6 +102,10 @@ def query(schema: type[Schema]) -> Callable:
     return deco
 
 
+class Dumped(dict):
+    """A body already serialized by its schema (e.g. before a rollback); `response` sends it as is."""
+
+
 def response(schema: type[Schema] | None, status: int = 200, description: str = "OK", many: bool = False) -> Callable:
     """Dump what the view returns with the schema (a Response passes through untouched)."""
     inst = schema(many=many) if schema else None
@@ -115,7 +119,9 @@ def response(schema: type[Schema] | None, status: int = 200, description: str = 
             headers = {}
             if isinstance(result, tuple):
                 result, headers = result
-            return (inst.dump(result) if inst else result), status, headers
+            if isinstance(result, Dumped) or not inst:
+                return dict(result) if isinstance(result, Dumped) else result, status, headers
+            return inst.dump(result), status, headers
 
         doc_model = ([model(schema)] if many else model(schema)) if schema else None
         wrapper = _doc.doc(responses={str(status): (description, doc_model)})(wrapper)
@@ -144,10 +150,13 @@ def page_schema(item: type[Schema]) -> type[Schema]:
     return _page_schemas[name]
 
 
-def paginated(item: type[Schema], filters: type[Schema] | None = None) -> Callable:
-    """Every list pages: the view returns a Select (or a list), the wrapper counts and slices it."""
+def paginated(item: type[Schema], filters: type[Schema] | None = None, non_staff_item: type[Schema] | None = None) -> Callable:
+    """Every list pages: the view returns a Select (or a list), the wrapper counts and slices it.
+
+    `non_staff_item` is a narrower schema for callers who are not staff (documented: the staff one)."""
     args_schema = type(f"{_name(item)}ListArgs", (filters, PageArgs) if filters else (PageArgs,), {})
     page_cls = page_schema(item)
+    narrow_cls = page_schema(non_staff_item) if non_staff_item else page_cls
 
     def deco(fn: Callable) -> Callable:
         @query(args_schema)
@@ -162,7 +171,9 @@ def paginated(item: type[Schema], filters: type[Schema] | None = None) -> Callab
                 items = list(db.scalars(result.limit(per_page).offset((page - 1) * per_page)).unique())
             else:
                 total, items = len(result), list(result)[(page - 1) * per_page: page * per_page]
-            return page_cls().dump({"items": items, "page": page, "per_page": per_page, "total": total}), 200
+            principal = g.get("principal")
+            cls = page_cls if principal is None or principal.is_staff else narrow_cls
+            return cls().dump({"items": items, "page": page, "per_page": per_page, "total": total}), 200
 
         wrapper = _doc.doc(responses={"200": ("A page of results", model(page_cls))})(wrapper)
         return _with_default_problem(wrapper)

@@ -3,3 +3,4 @@ from recycle.db import Base
 import recycle.models  # noqa: F401
 
 metadata = Base.metadata
+import pricing.models  # noqa: F401,E402

@@ -142,8 +142,9 @@ def _read_header(cells: list[str], errors: dict[str, list[str]]) -> dict[str, in
 def _read_row(line: int, cells: list[str], cols: dict[str, int], header: list[str],
               default_from: datetime | None, msgs: list[str]) -> PriceSheetRow | None:
     """One data row, or None after appending its problems to msgs."""
-    if any(v and (i >= len(header) or not _header_key(header[i]))
-           for i, v in enumerate(cells)):
+    # Excel writes every row as wide as the header, so a wider row (even with empty extras) is
+    # almost always an unquoted decimal comma: "9,50" read as 9 baht and 50 in the next column.
+    if len(cells) > len(header) or any(v and not _header_key(header[i]) for i, v in enumerate(cells)):
         msgs.append('more values than named columns; quote numbers that contain a comma '
                     '("1,250.00") and use a dot as the decimal separator: 9.50')
         return None

@@ -73,14 +73,14 @@ def db(session_factory: Any) -> Iterator[Session]:
     session.close()
 
 
-def test_settings(**over: Any) -> Settings:
+def settings_for_tests(**over: Any) -> Settings:
     values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False)
     values.update(over)
     return Settings(**values)
 
 
 def make_app(session_factory: Any = None, **config: Any) -> Flask:
-    base = {"TESTING": True, "SETTINGS": test_settings(), "LOGIN_RATE_LIMIT": "10000 per minute",
+    base = {"TESTING": True, "SETTINGS": settings_for_tests(), "LOGIN_RATE_LIMIT": "10000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://", "LOG_LEVEL": "WARNING"}
     if session_factory is not None:
         base["SESSION_FACTORY"] = session_factory
@@ -183,10 +183,22 @@ def worker(database_url: str, engine: Engine) -> Iterator[dict[str, str] | None]
 def committed_app(engine: Engine, worker: Any) -> Iterator[Flask]:
     """An app on the real engine whose commits are real (threads, a worker process see them); wiped after."""
     extra: dict[str, Any] = {"ENGINE": engine}
-    settings = test_settings(database_url=engine.url.render_as_string(hide_password=False))
+    settings = settings_for_tests(database_url=engine.url.render_as_string(hide_password=False))
     if worker:
-        settings = test_settings(database_url=settings.database_url, broker_url=TEST_REDIS_URL,
+        settings = settings_for_tests(database_url=settings.database_url, broker_url=TEST_REDIS_URL,
                                  result_backend=TEST_REDIS_URL)
     app = make_app(None, SETTINGS=settings, **extra)
     yield app
     truncate_all(engine)
+
+
+@pytest.fixture
+def catalog(db: Session, tenant: Any) -> dict[str, Any]:
+    """A small priced catalog: PET (grades A, B), aluminium cans, returnable bottles by piece, batteries."""
+    add = factories.add_material
+    return {
+        "PET_CLEAR": add(db, tenant, "PET_CLEAR", grades=("A", "B"), buy=900, sale=1150, co2e=1146),
+        "ALU_CAN": add(db, tenant, "ALU_CAN", buy=4000, sale=4600, co2e=10064),
+        "BOTTLE": add(db, tenant, "BOTTLE", unit="piece", buy=30, sale=45, co2e=0),
+        "BATTERY": add(db, tenant, "BATTERY", category="hazardous", buy=0, sale=0, co2e=0),
+    }

@@ -105,3 +105,23 @@ class HouseholdUserFactory(UserFactory):
 
 
 EXTRA: list = []
+
+
+def add_material(db, tenant, code, *, unit="kg", category="recyclable", grades=("A",), co2e=1000,  # noqa: ANN001, ANN201
+                 buy=900, sale=1150, since=None):
+    """A material with its grades, each priced from `since` (default: yesterday)."""
+    import datetime as dt
+
+    from pricing.catalog import GradeInput, MaterialInput, create_material
+    from pricing.models import Price
+    from recycle.db import utcnow
+
+    m = create_material(db, tenant.id, MaterialInput(code=code, name_th=f"{code} ไทย", name_en=f"{code} en",
+                                                     category=category, unit=unit, co2e_g_per_unit=co2e,
+                                                     grades=[GradeInput(g) for g in grades]))
+    since = since or utcnow() - dt.timedelta(days=1)
+    for grade in m.grades:
+        db.add(Price(tenant_id=tenant.id, grade_id=grade.id, buy_price_satang=buy, ref_sale_price_satang=sale,
+                     effective_from=since, source="seed"))
+    db.flush()
+    return m

@@ -122,7 +122,7 @@ def test_expired_and_forged_tokens(app, client, collector):
         expired = create_access_token(str(collector.id), additional_claims=claims, expires_delta=dt.timedelta(seconds=-5))
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json["detail"]
-    forger = make_app(None, SETTINGS=__import__("tests.conftest", fromlist=["x"]).test_settings(secret_key="another-key-xxxxxxxxxxxxxxxxxxxxxxxxx"))
+    forger = make_app(None, SETTINGS=__import__("tests.conftest", fromlist=["x"]).settings_for_tests(secret_key="another-key-xxxxxxxxxxxxxxxxxxxxxxxxx"))
     with forger.app_context():
         forged = create_access_token(str(collector.id), additional_claims={**claims, "role": "admin"})
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
