@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from recycle import ledger
 from recycle.models import Household
 
 
 def profile_extras(db: Session, household: Household) -> dict:
-    extras: dict = {"balance_satang": 0, "points": 0, "level": None}
-    try:
-        from recycle import ledger
-        extras["balance_satang"] = ledger.household_balance(db, household.tenant_id, household.id)
-    except ImportError:
-        pass
-    return extras
+    return {"balance_satang": ledger.household_balance(db, household.tenant_id, household.id), "points": 0, "level": None}
 
 
 def scan_extras(db: Session, household: Household) -> dict:

@@ -4,3 +4,5 @@ import recycle.models  # noqa: F401
 
 metadata = Base.metadata
 import pricing.models  # noqa: F401,E402
+import recycle.ledger  # noqa: F401,E402
+import pickup.models  # noqa: F401,E402
