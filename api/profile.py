@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from pickup.requests import open_pickup_for
 from recycle import ledger
 from recycle.models import Household
 
@@ -12,5 +13,7 @@ def profile_extras(db: Session, household: Household) -> dict:
 
 
 def scan_extras(db: Session, household: Household) -> dict:
-    extras: dict = {"open_pickup_id": None, "balance_satang": profile_extras(db, household)["balance_satang"]}
+    pickup = open_pickup_for(db, household.tenant_id, household.id)
+    extras: dict = {"open_pickup_id": pickup.id if pickup else None,
+                    "balance_satang": profile_extras(db, household)["balance_satang"]}
     return extras

@@ -70,7 +70,9 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+            # IMMEDIATE takes the write lock up front: two writers queue (busy timeout) instead of
+            # deadlocking on a read-to-write upgrade, which SQLite answers with "database is locked".
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kw.setdefault("pool_pre_ping", True)

@@ -194,8 +194,15 @@ def committed_app(engine: Engine, worker: Any) -> Iterator[Flask]:
 
 @pytest.fixture
 def catalog(db: Session, tenant: Any) -> dict[str, Any]:
-    """A small priced catalog: PET (grades A, B), aluminium cans, returnable bottles by piece, batteries."""
-    add = factories.add_material
+    """A small catalog priced since 10 days ago: PET (A, B), aluminium cans, returnable bottles by piece, batteries."""
+    import datetime as dt
+
+    from recycle.db import utcnow
+    since = utcnow() - dt.timedelta(days=10)
+
+    def add(*a: Any, **kw: Any) -> Any:
+        return factories.add_material(*a, since=since, **kw)
+
     return {
         "PET_CLEAR": add(db, tenant, "PET_CLEAR", grades=("A", "B"), buy=900, sale=1150, co2e=1146),
         "ALU_CAN": add(db, tenant, "ALU_CAN", buy=4000, sale=4600, co2e=10064),

@@ -11,7 +11,7 @@ def register_all(api: Api) -> None:
     global _registered
     if _registered:
         return
-    from api.namespaces import auth, collections, households, pickups, pricing, public, system, users
-    for module in (system, auth, users, public, households, pricing, pickups, collections):
+    from api.namespaces import auth, collections, households, pickups, pricing, public, system, users, wallet
+    for module in (system, auth, users, public, households, pricing, pickups, collections, wallet):
         api.add_namespace(module.ns)
     _registered = True

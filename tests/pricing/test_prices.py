@@ -148,5 +148,5 @@ def test_a_quote_in_the_past_uses_the_price_then(client, auth, staff, member, ca
     now = client.post("/api/v1/quotes", headers=auth(member), json={"lines": [{"material_code": "ALU_CAN", "weight_g": 1000}]}).json
     assert before["total_satang"] == 4000 and now["total_satang"] == 4500
     too_early = client.post("/api/v1/quotes", headers=auth(member), json={
-        "lines": [{"material_code": "ALU_CAN", "weight_g": 1000}], "at": iso(utcnow() - dt.timedelta(days=30))})
+        "lines": [{"material_code": "ALU_CAN", "weight_g": 1000}], "at": iso(utcnow() - dt.timedelta(days=60))})
     assert too_early.status_code == 422 and "lines.0.material_code" in too_early.json["errors"]

@@ -1,0 +1,190 @@
+"""Weigh-in tickets, offline sync batches, voids, disputes, handovers, day summaries."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from api.schemas.common import Id, QId
+from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
+
+Grams = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-10**12, max=10**12), **kw)  # noqa: E731
+
+
+class TicketLineInSchema(Schema):
+    material_code = Code(required=True)
+    grade = GradeCode(load_default="A")
+    weight_g = Grams(load_default=None, allow_none=True)
+    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-10**9, max=10**9))
+
+
+class TicketCreateSchema(Schema):
+    client_id = fields.UUID(required=True, metadata={"description": "generated on the phone; retries reuse it"})
+    qr = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    household_id = Id(load_default=None, allow_none=True)
+    pickup_id = Id(load_default=None, allow_none=True)
+    collected_at = AwareDateTime(required=True, metadata={"description": "the phone's time of weighing, with offset"})
+    lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
+
+
+class TicketItemField(fields.Nested):
+    """A sync item: loaded on its own, so one bad item is reported instead of failing the batch."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kw):  # noqa: ANN001
+        if not isinstance(value, dict):
+            return {"invalid": {"_schema": ["each item must be a JSON object"]}, "client_id": None}
+        try:
+            return {"ok": TicketCreateSchema(unknown=RAISE).load(value)}
+        except ValidationError as exc:
+            cid = value.get("client_id")
+            return {"invalid": exc.messages, "client_id": str(cid)[:64] if cid is not None else None}
+
+
+class SyncRequestSchema(Schema):
+    items = fields.List(TicketItemField(TicketCreateSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class DisputeSchema(Schema):
+    id = fields.Integer(required=True)
+    ticket_id = fields.Integer(required=True)
+    claim = fields.String(required=True)
+    status = fields.String(required=True)
+    resolution = fields.String(allow_none=True)
+    corrected_ticket_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class TicketLineOutSchema(PricedLineSchema):
+    class Meta:
+        exclude = ("name_th", "name_en", "category")
+
+
+class TicketSchema(Schema):
+    id = fields.Integer(required=True)
+    client_id = fields.String(required=True)
+    household_id = fields.Integer(required=True)
+    member_no = fields.Integer(attribute="household.member_no", required=True)
+    household_name = fields.String(attribute="household.name", required=True)
+    pickup_id = fields.Integer(allow_none=True)
+    round_id = fields.Integer(allow_none=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "pending_approval", "voided"]))
+    collected_at = fields.DateTime(required=True)
+    priced_at = fields.DateTime(required=True)
+    received_at = fields.DateTime(required=True)
+    lines = fields.List(fields.Nested(TicketLineOutSchema), required=True)
+    weight_g = fields.Integer(required=True)
+    total_satang = fields.Integer(required=True)
+    co2e_g = fields.Integer(required=True)
+    points = fields.Integer(allow_none=True)
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    supersedes_id = fields.Integer(allow_none=True)
+    superseded_by_id = fields.Integer(allow_none=True)
+    disputes = fields.List(fields.Nested(DisputeSchema))
+
+
+class SyncItemResultSchema(Schema):
+    index = fields.Integer(required=True)
+    client_id = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["created", "duplicate", "conflict", "rejected"]))
+    ticket = fields.Nested(TicketSchema, allow_none=True)
+    detail = fields.String(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
+    code = fields.String(allow_none=True)
+
+
+class SyncResultSchema(Schema):
+    results = fields.List(fields.Nested(SyncItemResultSchema), required=True)
+    created = fields.Integer(required=True)
+    duplicate = fields.Integer(required=True)
+    conflict = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+
+
+class TicketFilterSchema(Schema):
+    household_id = QId()
+    round_id = QId()
+    status = fields.String(validate=validate.OneOf(["active", "pending_approval", "voided"]))
+    date = fields.Date(metadata={"description": "local day of collection"})
+
+
+class VoidSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class CorrectionSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
+
+
+class DisputeCreateSchema(Schema):
+    claim = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DisputeResolveSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "rejected"]))
+    resolution = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    corrected_lines = fields.List(fields.Nested(TicketLineInSchema), load_default=None, allow_none=True,
+                                  validate=validate.Length(min=1, max=50))
+
+
+class DisputeFilterSchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "upheld", "rejected"]))
+
+
+class HandoverLineInSchema(Schema):
+    material_code = Code(required=True)
+    grade = GradeCode(load_default="A")
+    weight_g = Grams(load_default=None, allow_none=True)
+    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-10**9, max=10**9))
+
+
+class HandoverCreateSchema(Schema):
+    lines = fields.List(fields.Nested(HandoverLineInSchema), required=True, validate=validate.Length(min=1, max=100))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class HandoverLineSchema(Schema):
+    material_code = fields.String(required=True)
+    grade = fields.String(required=True)
+    unit = fields.String(required=True)
+    expected = fields.Integer(required=True, metadata={"description": "grams (pieces for piece items) on the tickets"})
+    measured = fields.Integer(required=True)
+    difference = fields.Integer(required=True)
+    flagged = fields.Boolean(required=True)
+
+
+class HandoverSchema(Schema):
+    id = fields.Integer(required=True)
+    round_id = fields.Integer(required=True)
+    received_at = fields.DateTime(required=True)
+    tolerance_pct = fields.Integer(required=True)
+    flagged = fields.Boolean(required=True)
+    note = fields.String(required=True)
+    lines = fields.List(fields.Nested(HandoverLineSchema), required=True)
+
+
+class DaySummaryArgs(Schema):
+    date = fields.Date(load_default=None)
+    collector_user_id = QId(load_default=None)
+
+
+class DayMaterialSchema(Schema):
+    material_code = fields.String(required=True)
+    unit = fields.String(required=True)
+    weight_g = fields.Integer(required=True)
+    quantity = fields.Integer(required=True)
+    value_satang = fields.Integer(required=True)
+
+
+class DaySummarySchema(Schema):
+    date = fields.Date(required=True)
+    collector_user_id = fields.Integer(required=True)
+    tickets = fields.Integer(required=True)
+    households_visited = fields.Integer(required=True)
+    pickups_planned = fields.Integer(required=True)
+    pickups_collected = fields.Integer(required=True)
+    pickups_missed = fields.Integer(required=True)
+    pickups_open = fields.Integer(required=True)
+    value_satang = fields.Integer(required=True)
+    materials = fields.List(fields.Nested(DayMaterialSchema), required=True)

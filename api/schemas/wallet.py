@@ -1,0 +1,31 @@
+"""The member's wallet and passbook."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from api.schemas.pricing import AwareDateTime
+
+
+class PassbookEntrySchema(Schema):
+    transaction_id = fields.Integer(required=True)
+    occurred_at = fields.DateTime(required=True)
+    kind = fields.String(required=True)
+    memo = fields.String(required=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.Integer(allow_none=True)
+    amount_satang = fields.Integer(required=True, metadata={"description": "+ credited to the member, - paid out or reversed"})
+    balance_satang = fields.Integer(required=True, metadata={"description": "running balance after this entry"})
+
+
+class WalletArgs(Schema):
+    from_ = AwareDateTime(data_key="from")
+    to = AwareDateTime()
+
+
+class WalletSchema(Schema):
+    household_id = fields.Integer(required=True)
+    balance_satang = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(PassbookEntrySchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)

@@ -1,0 +1,61 @@
+"""Disputes: a member contests a ticket; staff uphold it (with a corrected ticket) or reject it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pickup import collections
+from pickup.models import Dispute
+from pricing.quotes import LineInput
+from recycle import audit
+from recycle.db import utcnow
+from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.models import Tenant
+from recycle.principal import Principal
+
+
+def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: str) -> Dispute:
+    ticket = collections.get_ticket(session, principal, ticket_id)
+    if not claim.strip():
+        raise InvalidInput.field("claim", "say what is wrong, e.g. 'my scale said 4.2 kg'")
+    if ticket.status == "voided":
+        raise Conflict("this ticket was voided; dispute its correction instead")
+    if session.scalar(select(Dispute.id).where(Dispute.ticket_id == ticket.id, Dispute.status == "open")):
+        raise Conflict("there is already an open dispute on this ticket")
+    dispute = Dispute(tenant_id=principal.tenant_id, ticket_id=ticket.id, raised_by_user_id=principal.user_id,
+                      claim=claim.strip()[:2000])
+    session.add(dispute)
+    session.flush()
+    return dispute
+
+
+def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
+    dispute = session.get(Dispute, dispute_id)
+    if dispute is None or dispute.tenant_id != principal.tenant_id:
+        raise NotFound("no such dispute")
+    collections.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
+    return dispute
+
+
+def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str, dispute_id: int, outcome: str,
+            resolution: str, corrected_lines: list[LineInput] | None = None) -> Dispute:
+    principal.require("staff", "admin")
+    dispute = get(session, principal, dispute_id)
+    if dispute.status != "open":
+        raise Conflict(f"this dispute was already {dispute.status}")
+    if outcome not in ("upheld", "rejected"):
+        raise InvalidInput.field("outcome", "upheld or rejected")
+    if not resolution.strip():
+        raise InvalidInput.field("resolution", "say what was decided; the member sees it")
+    if outcome == "upheld" and corrected_lines:
+        new = collections.correct(session, principal, tenant, secret, dispute.ticket_id, corrected_lines,
+                                  f"dispute #{dispute.id}: {resolution}"[:500])
+        dispute.corrected_ticket_id = new.id
+    dispute.status, dispute.resolution = outcome, resolution.strip()[:2000]
+    dispute.resolved_by_user_id, dispute.resolved_at = principal.user_id, utcnow()
+    audit.record(session, "dispute.resolve", principal=principal, target=("dispute", dispute.id), outcome=outcome)
+    return dispute
+
+
+def for_ticket(session: Session, ticket_id: int) -> list[Dispute]:
+    return list(session.scalars(select(Dispute).where(Dispute.ticket_id == ticket_id).order_by(Dispute.id)))

@@ -1,0 +1,43 @@
+"""Helpers for weigh-in tests: a ticket body, a card's QR text, a round with a pickup on it."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pickup.models import PickupRequest, Round, RoundStop
+from recycle.db import utcnow
+
+
+def ticket(qr=None, household_id=None, lines=None, at=None, client_id=None, pickup_id=None) -> dict:
+    body = {"client_id": client_id or str(uuid.uuid4()), "collected_at": (at or utcnow()).isoformat(),
+            "lines": lines if lines is not None else [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500},
+                               {"material_code": "ALU_CAN", "weight_g": 1234}]}
+    if qr:
+        body["qr"] = qr
+    if household_id:
+        body["household_id"] = household_id
+    if pickup_id:
+        body["pickup_id"] = pickup_id
+    return body
+
+
+def card_text(client, headers, household_id) -> str:
+    return client.get(f"/api/v1/households/{household_id}/qr?format=text", headers=headers).data.decode()
+
+
+def round_with_pickup(db, tenant, collector, household, day=None):
+    day = day or utcnow().date()
+    rnd = Round(tenant_id=tenant.id, collector_user_id=collector.id, round_date=day, status="planned")
+    db.add(rnd)
+    db.flush()
+    pickup = PickupRequest(tenant_id=tenant.id, household_id=household.id, requested_date=day, status="scheduled",
+                           round_id=rnd.id, lat=household.lat, lng=household.lng, estimated=[], note="")
+    db.add(pickup)
+    db.flush()
+    db.add(RoundStop(tenant_id=tenant.id, round_id=rnd.id, pickup_id=pickup.id, position=1))
+    db.flush()
+    return rnd, pickup
+
+
+def minutes(n: int) -> dt.timedelta:
+    return dt.timedelta(minutes=n)
