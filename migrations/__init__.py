@@ -19,5 +19,5 @@ def alembic_config(url: str, connection: Any = None) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head", connection: Any = None) -> None:
+def upgrade(url: str, revision: str = "heads", connection: Any = None) -> None:
     command.upgrade(alembic_config(url, connection), revision)

@@ -33,7 +33,8 @@ def run_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True,
+                      process_revision_directives=config.attributes.get("process_revision_directives"))
     with context.begin_transaction():
         context.run_migrations()
 

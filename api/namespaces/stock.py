@@ -1,0 +1,4 @@
+"""(being built)"""
+from flask_restx import Namespace
+
+ns = Namespace("stock", path="/")
