@@ -28,7 +28,7 @@ ADMIN = ("admin",)
 def issue_tokens(user: User) -> dict[str, Any]:
     claims = {"tid": user.tenant_id, "role": user.role, "hid": user.household_id, "gen": user.token_generation}
     return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims, fresh=True),
         "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
         "token_type": "Bearer",
         "role": user.role,
@@ -39,14 +39,14 @@ def current() -> Principal:
     return g.principal
 
 
-def roles(*allowed: str, refresh: bool = False) -> Callable:
+def roles(*allowed: str, refresh: bool = False, fresh: bool = False) -> Callable:
     """`roles()` is public; otherwise a valid, unrevoked token (a refresh token if `refresh`) of one of `allowed`."""
 
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             if allowed:
-                g.principal = authenticate(allowed, refresh=refresh)
+                g.principal = authenticate(allowed, refresh=refresh, fresh=fresh)
             return fn(*args, **kw)
 
         wrapper._roles = allowed  # type: ignore[attr-defined]
@@ -57,9 +57,10 @@ def roles(*allowed: str, refresh: bool = False) -> Callable:
     return deco
 
 
-def authenticate(allowed: tuple[str, ...], refresh: bool = False) -> Principal:
+def authenticate(allowed: tuple[str, ...], refresh: bool = False, fresh: bool = False) -> Principal:
+    """`fresh`: only a token straight from a password login (a checker approving money must re-enter it)."""
     try:
-        verify_jwt_in_request(refresh=refresh)
+        verify_jwt_in_request(refresh=refresh, fresh=fresh)
     except ExpiredSignatureError:
         raise Unauthorized("token has expired; refresh it or log in again", code="token_expired") from None
     except (JWTExtendedException, PyJWTError) as exc:
@@ -78,6 +79,7 @@ def _jwt_message(exc: Exception) -> str:
         "NoAuthorizationError": "log in first: send Authorization: Bearer <access_token>",
         "RevokedTokenError": "this token was revoked (logged out or cut off); log in again",
         "WrongTokenError": "wrong kind of token for this endpoint",
+        "FreshTokenRequired": "log in again with your password to do this (a fresh login is required)",
         "UserLookupError": "the account behind this token no longer exists",
     }.get(name, "invalid token")
 

@@ -6,3 +6,4 @@ metadata = Base.metadata
 import pricing.models  # noqa: F401,E402
 import recycle.ledger  # noqa: F401,E402
 import pickup.models  # noqa: F401,E402
+import enterprise.settlement_models  # noqa: F401,E402

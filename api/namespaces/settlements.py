@@ -1,4 +1,243 @@
-"""(being built)"""
-from flask_restx import Namespace
+"""Month end: settlement runs (202 + a task), maker-checker approval, payouts, the welfare fund, the period summary."""
+from __future__ import annotations
 
-ns = Namespace("settlements", path="/")
+import csv
+import io
+
+from flask import Response, current_app, g, render_template
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+
+from api import qr_images
+from api.auth import STAFF, roles
+from api.docs import body, paginated, query, response
+from api.schemas.settlements import (ContributionSchema, DisbursementCreateSchema, DisbursementSchema, EligibilityArgs,
+                                     EligibilitySchema, FailSchema, MarkPaidSchema, PayoutFilterSchema, PayoutSchema,
+                                     PeriodArgs, PeriodSummarySchema, PromptPayArgs, PromptPaySchema, ReissueSchema,
+                                     SettlementCreateSchema, SettlementSchema, WelfareFundSchema)
+from api.session import commit, session
+from enterprise import payouts, period_summary, settlements, welfare
+from enterprise.settlement_models import SettlementRun, WelfareDisbursement
+from enterprise.tasks import compute_settlement
+from recycle.models import Tenant
+from recycle.money import format_baht
+
+ns = Namespace("settlements", path="/", description="Closing the period and paying every member exactly once")
+
+
+def _tenant() -> Tenant:
+    return session().get(Tenant, g.principal.tenant_id)
+
+
+def _enqueue(run: SettlementRun) -> None:
+    """After commit, so the task (inline or on a worker) sees the run."""
+    compute_settlement.delay(run.tenant_id, run.id)
+
+
+def _accepted(run: SettlementRun):  # noqa: ANN202
+    commit()
+    _enqueue(run)
+    session().expire_all()
+    fresh = settlements.get_run(session(), g.principal.tenant_id, run.id)
+    return fresh, {"Location": f"/api/v1/settlements/{run.id}"}
+
+
+@ns.route("/settlements")
+class Settlements(Resource):
+    @roles(*STAFF)
+    @body(SettlementCreateSchema)
+    @response(SettlementSchema, 202, "Accepted: computing; poll GET /settlements/{id}")
+    def post(self, data):
+        run = settlements.start(session(), g.principal, _tenant(), data["period_end"])
+        return _accepted(run)
+
+    @roles(*STAFF)
+    @paginated(SettlementSchema)
+    def get(self, args):
+        return (select(SettlementRun).where(SettlementRun.tenant_id == g.principal.tenant_id)
+                .order_by(SettlementRun.id.desc()))
+
+
+@ns.route("/settlements/<int:run_id>")
+class SettlementOne(Resource):
+    @roles(*STAFF)
+    @response(SettlementSchema)
+    def get(self, run_id):
+        return settlements.get_run(session(), g.principal.tenant_id, run_id)
+
+
+@ns.route("/settlements/<int:run_id>/payouts")
+class SettlementPayouts(Resource):
+    @roles(*STAFF)
+    @paginated(PayoutSchema, PayoutFilterSchema)
+    def get(self, run_id, args):
+        settlements.get_run(session(), g.principal.tenant_id, run_id)
+        return payouts.for_run(session(), g.principal.tenant_id, run_id, args.get("status"), args.get("method"))
+
+
+@ns.route("/settlements/<int:run_id>/recompute")
+class SettlementRecompute(Resource):
+    @roles(*STAFF)
+    @response(SettlementSchema, 202, "Accepted: computing again from the ledger")
+    def post(self, run_id):
+        return _accepted(settlements.recompute(session(), g.principal, g.principal.tenant_id, run_id))
+
+
+@ns.route("/settlements/<int:run_id>/cancel")
+class SettlementCancel(Resource):
+    @roles(*STAFF)
+    @response(SettlementSchema, 200, "Cancelled before approval; nothing was posted")
+    def post(self, run_id):
+        run = settlements.cancel(session(), g.principal, g.principal.tenant_id, run_id)
+        commit()
+        return run
+
+
+@ns.route("/settlements/<int:run_id>/approve")
+class SettlementApprove(Resource):
+    @roles(*STAFF, fresh=True)
+    @response(SettlementSchema, 200, "Approved by a second staff member with a fresh login: posted to the ledger")
+    def post(self, run_id):
+        run = settlements.approve(session(), g.principal, g.principal.tenant_id, run_id)
+        commit()
+        return run
+
+
+@ns.route("/settlements/<int:run_id>/cash-list")
+class SettlementCashList(Resource):
+    @roles(*STAFF)
+    @ns.produces(["text/html"])
+    @ns.response(200, "A printable list of cash payouts for members to sign")
+    def get(self, run_id):
+        run = settlements.get_run(session(), g.principal.tenant_id, run_id)
+        rows = list(session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready", "cash")))
+        html = render_template("cash_list.html", run=run, rows=rows, tenant=_tenant(), baht=format_baht,
+                               total=format_baht(sum(p.net_satang for p in rows)))
+        return Response(html, mimetype="text/html")
+
+
+@ns.route("/settlements/<int:run_id>/bank-file")
+class SettlementBankFile(Resource):
+    @roles(*STAFF)
+    @ns.produces(["text/csv"])
+    @ns.response(200, "A CSV for a bulk transfer to members' PromptPay ids")
+    def get(self, run_id):
+        run = settlements.get_run(session(), g.principal.tenant_id, run_id)
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["member_no", "name", "promptpay_id", "amount_thb", "reference"])
+        for p in session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready")):
+            if p.method in ("promptpay", "bank") and p.household.promptpay_id:
+                w.writerow([f"{p.household.member_no:05d}", p.household.name, p.household.promptpay_id,
+                            format_baht(p.net_satang).replace(",", ""), f"TN{run.id}-{p.id}"])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})
+
+
+@ns.route("/payouts/<int:payout_id>")
+class PayoutOne(Resource):
+    @roles(*STAFF)
+    @response(PayoutSchema)
+    def get(self, payout_id):
+        return payouts.get(session(), g.principal, payout_id)
+
+
+@ns.route("/payouts/<int:payout_id>/promptpay")
+class PayoutPromptPay(Resource):
+    @roles(*STAFF)
+    @query(PromptPayArgs)
+    @ns.produces(["image/png", "application/json"])
+    @response(PromptPaySchema, 200, "The EMVCo PromptPay payload with the exact amount, as PNG (default) or text")
+    def get(self, payout_id, args):
+        payload = payouts.promptpay_payload(session(), g.principal, payout_id)
+        if args["format"] == "png":
+            return Response(qr_images.png(payload, box_size=8), mimetype="image/png", headers={"Cache-Control": "no-store"})
+        return {"payout_id": payout_id, "amount_satang": payouts.get(session(), g.principal, payout_id).net_satang,
+                "payload": payload}
+
+
+@ns.route("/payouts/<int:payout_id>/mark-paid")
+class PayoutMarkPaid(Resource):
+    @roles(*STAFF)
+    @body(MarkPaidSchema)
+    @response(PayoutSchema, 200, "Paid: posted from payouts pending to cash or bank; a second time is refused")
+    def post(self, payout_id, data):
+        payout = payouts.mark_paid(session(), g.principal, payout_id, data["method"], data["reference"])
+        commit()
+        return payout
+
+
+@ns.route("/payouts/<int:payout_id>/fail")
+class PayoutFail(Resource):
+    @roles(*STAFF)
+    @body(FailSchema)
+    @response(PayoutSchema, 200, "Marked failed (e.g. a bounced transfer); re-issue it to pay again")
+    def post(self, payout_id, data):
+        payout = payouts.fail(session(), g.principal, payout_id, data["reason"])
+        commit()
+        return payout
+
+
+@ns.route("/payouts/<int:payout_id>/reissue")
+class PayoutReissue(Resource):
+    @roles(*STAFF)
+    @body(ReissueSchema)
+    @response(PayoutSchema, 201, "A new payout for the same amount")
+    def post(self, payout_id, data):
+        payout = payouts.reissue(session(), g.principal, payout_id, data.get("method"))
+        commit()
+        return payout
+
+
+@ns.route("/welfare/fund")
+class WelfareFund(Resource):
+    @roles(*STAFF)
+    @response(WelfareFundSchema)
+    def get(self):
+        return {"balance_satang": welfare.fund_balance(session(), g.principal.tenant_id)}
+
+
+@ns.route("/welfare/contributions")
+class WelfareContributions(Resource):
+    @roles(*STAFF)
+    @paginated(ContributionSchema)
+    def get(self, args):
+        return [dict(r._mapping) for r in session().execute(welfare.contributions(session(), g.principal.tenant_id))]
+
+
+@ns.route("/welfare/eligibility")
+class WelfareEligibility(Resource):
+    @roles(*STAFF)
+    @query(EligibilityArgs)
+    @response(EligibilitySchema)
+    def get(self, args):
+        from recycle import households
+        households.get(session(), g.principal, args["household_id"])
+        return welfare.eligibility(session(), _tenant(), args["household_id"])
+
+
+@ns.route("/welfare/disbursements")
+class WelfareDisbursements(Resource):
+    @roles(*STAFF)
+    @body(DisbursementCreateSchema)
+    @response(DisbursementSchema, 201, "Paid out of the fund to an eligible member")
+    def post(self, data):
+        row = welfare.disburse(session(), g.principal, _tenant(), data["household_id"], data["amount_satang"],
+                               data["reason"], data["method"])
+        commit()
+        return row
+
+    @roles(*STAFF)
+    @paginated(DisbursementSchema)
+    def get(self, args):
+        return (select(WelfareDisbursement).where(WelfareDisbursement.tenant_id == g.principal.tenant_id)
+                .order_by(WelfareDisbursement.id.desc()))
+
+
+@ns.route("/reports/period")
+class PeriodSummary(Resource):
+    @roles(*STAFF)
+    @query(PeriodArgs)
+    @response(PeriodSummarySchema, 200, "Bought by material, paid out, deducted, still owed")
+    def get(self, args):
+        return period_summary.summary(session(), g.principal.tenant_id, args["from_"], args["to"])

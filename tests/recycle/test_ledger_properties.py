@@ -46,6 +46,15 @@ def test_a_transaction_must_balance(db, tenant):
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=ops)
 def test_ledger_invariants_hold(db, ops):
+    """Each example in its own savepoint: a failing one cannot poison the next."""
+    sp = db.begin_nested()
+    try:
+        _test_ledger_invariants_hold(db, ops)
+    finally:
+        sp.rollback()
+
+
+def _test_ledger_invariants_hold(db, ops):
     tenant = factories.TenantFactory()
     factories.add_material(db, tenant, "PET_CLEAR", since=utcnow() - dt.timedelta(days=1))
     factories.add_material(db, tenant, "BOTTLE", unit="piece", buy=30, sale=45, since=utcnow() - dt.timedelta(days=1))

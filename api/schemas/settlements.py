@@ -1,0 +1,147 @@
+"""Settlement runs, payouts, the welfare fund and the period summary."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.schemas.common import Id, QId
+from api.schemas.pricing import AwareDateTime
+
+
+class SettlementCreateSchema(Schema):
+    period_end = fields.Date(required=True, metadata={"description": "the last local day the run covers"})
+
+
+class SettlementSchema(Schema):
+    id = fields.Integer(required=True)
+    period_end = fields.Date(required=True)
+    cutoff_at = fields.DateTime(required=True)
+    status = fields.String(required=True)
+    households = fields.Integer(required=True)
+    gross_satang = fields.Integer(required=True)
+    welfare_satang = fields.Integer(required=True)
+    savings_satang = fields.Integer(required=True)
+    net_satang = fields.Integer(required=True)
+    carried_satang = fields.Integer(required=True)
+    welfare_bp = fields.Integer(required=True)
+    welfare_fixed_satang = fields.Integer(required=True)
+    savings_bp = fields.Integer(required=True)
+    savings_fixed_satang = fields.Integer(required=True)
+    minimum_payout_satang = fields.Integer(required=True)
+    computations = fields.Integer(required=True)
+    prepared_by_user_id = fields.Integer(required=True)
+    approved_by_user_id = fields.Integer(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    computed_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class PayoutSchema(Schema):
+    id = fields.Integer(required=True)
+    run_id = fields.Integer(required=True)
+    household_id = fields.Integer(required=True)
+    member_no = fields.Integer(attribute="household.member_no", required=True)
+    household_name = fields.String(attribute="household.name", required=True)
+    gross_satang = fields.Integer(required=True)
+    welfare_satang = fields.Integer(required=True)
+    savings_satang = fields.Integer(required=True)
+    net_satang = fields.Integer(required=True)
+    status = fields.String(required=True)
+    method = fields.String(required=True)
+    reissue_no = fields.Integer(required=True)
+    reissued_from_id = fields.Integer(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    paid_reference = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+
+
+class PayoutFilterSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["computed", "carried", "ready", "paid", "failed"]))
+    method = fields.String(validate=validate.OneOf(["promptpay", "cash", "bank"]))
+
+
+class MarkPaidSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
+    reference = fields.String(load_default="", validate=validate.Length(max=100),
+                              metadata={"description": "the bank's transaction reference (not needed for cash)"})
+
+
+class FailSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class ReissueSchema(Schema):
+    method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
+
+
+class PromptPayArgs(Schema):
+    format = fields.String(load_default="png", validate=validate.OneOf(["png", "text"]))
+
+
+class PromptPaySchema(Schema):
+    payout_id = fields.Integer(required=True)
+    amount_satang = fields.Integer(required=True)
+    payload = fields.String(required=True)
+
+
+class WelfareFundSchema(Schema):
+    balance_satang = fields.Integer(required=True)
+
+
+class ContributionSchema(Schema):
+    household_id = fields.Integer(required=True)
+    contributed_satang = fields.Integer(required=True)
+
+
+class DisbursementCreateSchema(Schema):
+    household_id = Id(required=True)
+    amount_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**10))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    method = fields.String(load_default="cash", validate=validate.OneOf(["cash", "bank"]))
+
+
+class DisbursementSchema(Schema):
+    id = fields.Integer(required=True)
+    household_id = fields.Integer(required=True)
+    amount_satang = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    method = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class EligibilitySchema(Schema):
+    deposits = fields.Integer(required=True)
+    sold_satang = fields.Integer(required=True)
+    min_deposits = fields.Integer(required=True)
+    min_sold_satang = fields.Integer(required=True)
+    eligible = fields.Boolean(required=True)
+
+
+class EligibilityArgs(Schema):
+    household_id = QId(required=True)
+
+
+class PeriodArgs(Schema):
+    from_ = AwareDateTime(data_key="from", required=True)
+    to = AwareDateTime(required=True)
+
+
+class BoughtSchema(Schema):
+    material_code = fields.String(required=True)
+    unit = fields.String(required=True)
+    weight_g = fields.Integer(required=True)
+    quantity = fields.Integer(required=True)
+    amount_satang = fields.Integer(required=True)
+    co2e_g = fields.Integer(required=True)
+
+
+class PeriodSummarySchema(Schema):
+    from_ = fields.DateTime(data_key="from", attribute="from", required=True)
+    to = fields.DateTime(required=True)
+    bought = fields.List(fields.Nested(BoughtSchema), required=True)
+    bought_satang = fields.Integer(required=True)
+    paid_out_satang = fields.Integer(required=True)
+    payouts_paid = fields.Integer(required=True)
+    welfare_deducted_satang = fields.Integer(required=True)
+    savings_deducted_satang = fields.Integer(required=True)
+    owed_to_members_satang = fields.Integer(required=True)
+    approved_unpaid_satang = fields.Integer(required=True)

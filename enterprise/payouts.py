@@ -1,0 +1,96 @@
+"""Paying members: PromptPay QR for the treasurer's banking app, a cash list to sign, a bank file."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from enterprise import promptpay
+from enterprise.settlement_models import Payout, SettlementRun
+from recycle import audit, ledger
+from recycle.db import utcnow
+from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.principal import Principal
+from recycle.thai_ids import InvalidId
+
+METHOD_ACCOUNT = {"promptpay": ledger.BANK, "bank": ledger.BANK, "cash": ledger.CASH}
+
+
+def get(session: Session, principal: Principal, payout_id: int, lock: bool = False) -> Payout:
+    stmt = select(Payout).where(Payout.id == payout_id, Payout.tenant_id == principal.tenant_id)
+    payout = session.scalar(stmt.with_for_update(of=Payout) if lock else stmt)  # not the joined household
+    if payout is None:
+        raise NotFound("no such payout")
+    return payout
+
+
+def promptpay_payload(session: Session, principal: Principal, payout_id: int) -> str:
+    payout = get(session, principal, payout_id)
+    if payout.status != "ready":
+        raise Conflict(f"this payout is {payout.status}; only a ready payout can be paid")
+    pid = payout.household.promptpay_id
+    if not pid:
+        raise InvalidInput.field("promptpay_id", "this member has no PromptPay id; pay in cash or add one to the profile")
+    try:
+        return promptpay.build_payload(pid, payout.net_satang)
+    except InvalidId as exc:
+        raise InvalidInput.field("promptpay_id", str(exc)) from None
+
+
+def mark_paid(session: Session, principal: Principal, payout_id: int, method: str, reference: str) -> Payout:
+    """Dr payouts pending, Cr cash or bank. Twice is refused: a member is never paid twice."""
+    principal.require("staff", "admin")
+    payout = get(session, principal, payout_id, lock=True)
+    if payout.status == "paid":
+        raise Conflict(f"payout #{payout.id} was already paid on {payout.paid_at:%Y-%m-%d} (ref {payout.paid_reference})",
+                       code="already_paid")
+    if payout.status != "ready":
+        raise Conflict(f"this payout is {payout.status}; only a ready payout can be paid")
+    if method not in METHOD_ACCOUNT:
+        raise InvalidInput.field("method", "promptpay, bank or cash")
+    if method != "cash" and not reference.strip():
+        raise InvalidInput.field("reference", "give the bank's transaction reference")
+    pending = ledger.account(session, payout.tenant_id, ledger.PAYOUTS_PENDING)
+    paid_from = ledger.account(session, payout.tenant_id, METHOD_ACCOUNT[method])
+    txn = ledger.post(session, payout.tenant_id, f"payout:{payout.id}", "payout",
+                      [ledger.Leg(pending, payout.net_satang), ledger.Leg(paid_from, -payout.net_satang)],
+                      memo=f"payout #{payout.id} to member {payout.household.member_no} by {method}",
+                      ref=("payout", payout.id), user_id=principal.user_id)
+    payout.status, payout.method, payout.paid_reference = "paid", method, reference.strip()[:100] or None
+    payout.paid_at, payout.paid_by_user_id, payout.paid_transaction_id = utcnow(), principal.user_id, txn.id
+    audit.record(session, "payout.paid", principal=principal, target=("payout", payout.id), method=method)
+    return payout
+
+
+def fail(session: Session, principal: Principal, payout_id: int, reason: str) -> Payout:
+    """The transfer bounced: the money stays in payouts pending until the payout is re-issued and paid."""
+    payout = get(session, principal, payout_id, lock=True)
+    if payout.status != "ready":
+        raise Conflict(f"only a ready payout can fail; this one is {payout.status}")
+    payout.status, payout.failure_reason = "failed", reason.strip()[:300]
+    audit.record(session, "payout.failed", principal=principal, target=("payout", payout.id), reason=reason[:100])
+    return payout
+
+
+def reissue(session: Session, principal: Principal, payout_id: int, method: str | None = None) -> Payout:
+    failed = get(session, principal, payout_id, lock=True)
+    if failed.status != "failed":
+        raise Conflict("only a failed payout can be re-issued")
+    if session.scalar(select(Payout.id).where(Payout.reissued_from_id == failed.id)):
+        raise Conflict("this payout was already re-issued")
+    new = Payout(tenant_id=failed.tenant_id, run_id=failed.run_id, household_id=failed.household_id,
+                 gross_satang=failed.gross_satang, welfare_satang=failed.welfare_satang,
+                 savings_satang=failed.savings_satang, net_satang=failed.net_satang, status="ready",
+                 method=method or failed.method, reissue_no=failed.reissue_no + 1, reissued_from_id=failed.id)
+    session.add(new)
+    session.flush()
+    audit.record(session, "payout.reissue", principal=principal, target=("payout", new.id), from_payout=failed.id)
+    return new
+
+
+def for_run(session: Session, tenant_id: int, run_id: int, status: str | None = None, method: str | None = None):  # noqa: ANN201
+    stmt = select(Payout).join(SettlementRun).where(Payout.tenant_id == tenant_id, Payout.run_id == run_id)
+    if status:
+        stmt = stmt.where(Payout.status == status)
+    if method:
+        stmt = stmt.where(Payout.method == method)
+    return stmt.order_by(Payout.household_id, Payout.reissue_no)

@@ -1,0 +1,102 @@
+"""Settlement runs and the payouts they compute."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from recycle.db import Base, utcnow
+from recycle.models import Household
+
+OPEN = ("computing", "computed")
+
+
+class SettlementRun(Base):
+    """One closing of the books up to `period_end` (a local date): prepared by one, approved by another."""
+
+    __tablename__ = "settlement_runs"
+    __table_args__ = (
+        CheckConstraint("status in ('computing','computed','approved','cancelled','failed')", name="status_known"),
+        # At most one open run per tenant: a second one while the first computes or waits is refused.
+        Index("uq_settlement_runs_open", "tenant_id", unique=True,
+              postgresql_where=text("status in ('computing','computed')"),
+              sqlite_where=text("status in ('computing','computed')")),
+        Index("ix_settlement_runs_tenant_period", "tenant_id", "period_end"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    cutoff_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(12), default="computing")
+    welfare_bp: Mapped[int] = mapped_column(default=0)          # basis points of the gross
+    welfare_fixed_satang: Mapped[int] = mapped_column(default=0)
+    savings_bp: Mapped[int] = mapped_column(default=0)
+    savings_fixed_satang: Mapped[int] = mapped_column(default=0)
+    minimum_payout_satang: Mapped[int] = mapped_column(default=0)
+    households: Mapped[int] = mapped_column(default=0)
+    gross_satang: Mapped[int] = mapped_column(default=0)
+    welfare_satang: Mapped[int] = mapped_column(default=0)
+    savings_satang: Mapped[int] = mapped_column(default=0)
+    net_satang: Mapped[int] = mapped_column(default=0)
+    carried_satang: Mapped[int] = mapped_column(default=0)
+    computations: Mapped[int] = mapped_column(default=0)
+    prepared_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None]
+    computed_at: Mapped[dt.datetime | None]
+    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    payouts: Mapped[list["Payout"]] = relationship(back_populates="run", lazy="raise", order_by="Payout.id")
+
+
+class Payout(Base):
+    """What one household gets from one run. Carried payouts move no money: the balance waits for the next run."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "household_id", "reissue_no"),
+        Index("ix_payouts_tenant_household", "tenant_id", "household_id"),
+        Index("ix_payouts_tenant_status", "tenant_id", "status"),
+        CheckConstraint("status in ('computed','carried','ready','paid','failed')", name="status_known"),
+        CheckConstraint("method in ('promptpay','cash','bank')", name="method_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("settlement_runs.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    gross_satang: Mapped[int]
+    welfare_satang: Mapped[int] = mapped_column(default=0)
+    savings_satang: Mapped[int] = mapped_column(default=0)
+    net_satang: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10), default="cash")
+    reissue_no: Mapped[int] = mapped_column(default=0)
+    reissued_from_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"))
+    paid_at: Mapped[dt.datetime | None]
+    paid_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_reference: Mapped[str | None] = mapped_column(String(100))
+    paid_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+
+    run: Mapped[SettlementRun] = relationship(back_populates="payouts")
+    household: Mapped[Household] = relationship(lazy="joined")
+
+
+class WelfareDisbursement(Base):
+    """Money paid out of the welfare fund (e.g. funeral assistance), with the reason, to an eligible member."""
+
+    __tablename__ = "welfare_disbursements"
+    __table_args__ = (Index("ix_welfare_disbursements_tenant", "tenant_id", "created_at"),
+                      CheckConstraint("amount_satang > 0", name="amount_positive"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    amount_satang: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str] = mapped_column(String(10), default="cash")
+    recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ledger_transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,40 @@
+"""POST /settlements answers 202 and the run is computed by the task: on a real worker on Redis in CI."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+from recycle.db import UnitOfWork, utcnow
+from tests import factories
+
+
+def test_a_run_is_computed_by_the_worker(committed_app, worker):
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with UnitOfWork(factory) as uow:
+        factories.bind(uow.session)
+        tenant = factories.TenantFactory()
+        factories.add_material(uow.session, tenant, "ALU_CAN", buy=4000, sale=4600, since=utcnow() - dt.timedelta(days=9))
+        staff = factories.UserFactory(tenant=tenant, role="staff")
+        homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(3)]
+        uow.commit()
+    from api.auth import issue_tokens
+    with committed_app.app_context():
+        h = {"Authorization": "Bearer " + issue_tokens(staff)["access_token"]}
+    client = committed_app.test_client()
+    for i, hid in enumerate(homes):
+        r = client.post("/api/v1/collections", headers=h, json={
+            "client_id": str(uuid.uuid4()), "household_id": hid, "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
+            "lines": [{"material_code": "ALU_CAN", "weight_g": 1000 * (i + 1)}]})
+        assert r.status_code == 201, r.json
+    period_end = (utcnow() - dt.timedelta(days=1)).date().isoformat()
+    r = client.post("/api/v1/settlements", headers=h, json={"period_end": period_end})
+    assert r.status_code == 202 and r.headers["Location"].endswith(f"/settlements/{r.json['id']}")
+    deadline = time.time() + 60
+    run = r.json
+    while run["status"] == "computing" and time.time() < deadline:
+        time.sleep(0.2)
+        run = client.get(f"/api/v1/settlements/{run['id']}", headers=h).json
+    assert run["status"] == "computed" and run["households"] == 3
+    assert run["gross_satang"] == 4000 + 8000 + 12000
+    assert run["net_satang"] == run["gross_satang"] - run["welfare_satang"]
