@@ -1,8 +1,13 @@
 """The wallet: what the bank owes the member, and the passbook of how it got there."""
 from __future__ import annotations
 
-from flask import g
+import csv
+import io
+import zoneinfo
+
+from flask import Response, g, render_template
 from flask_restx import Namespace, Resource
+from marshmallow import fields, validate
 from sqlalchemy import func, select
 
 from api.auth import STAFF, roles
@@ -10,6 +15,8 @@ from api.docs import PageArgs, query, response
 from api.schemas.wallet import WalletArgs, WalletSchema
 from api.session import session
 from recycle import households, ledger, passbook
+from recycle.models import Tenant
+from recycle.money import format_baht
 
 ns = Namespace("wallet", path="/", description="Balance and passbook")
 
@@ -45,3 +52,40 @@ class HouseholdWallet(Resource):
     def get(self, household_id, args):
         households.get(session(), g.principal, household_id)
         return _wallet(household_id, args)
+
+
+class PassbookArgs(WalletArgs):
+    format = fields.String(load_default="a5", validate=validate.OneOf(["a5", "58mm", "csv"]))
+
+
+LABELS = {"weigh_in": "ขายขยะ / deposit", "reversal": "ยกเลิก / reversal", "settlement": "ปันผล / settlement",
+          "payout": "จ่ายเงิน / payout"}
+
+
+@ns.route("/households/<int:household_id>/passbook")
+class Passbook(Resource):
+    @roles("household", *STAFF)
+    @query(PassbookArgs)
+    @ns.produces(["text/html", "text/csv"])
+    @ns.response(200, "The passbook, oldest first: printable A5 or 58 mm (HTML), or CSV for staff")
+    def get(self, household_id, args):
+        db = session()
+        household = households.get(db, g.principal, household_id)
+        tenant = db.get(Tenant, g.principal.tenant_id)
+        tz = zoneinfo.ZoneInfo(tenant.timezone)
+        stmt = passbook.statement(db, tenant.id, household_id, args.get("from_"), args.get("to"))
+        rows = list(reversed(db.execute(stmt.limit(5000)).mappings().all()))
+        entries = [{**r, "when": r["occurred_at"].astimezone(tz).strftime("%d/%m/%Y"),
+                    "label": LABELS.get(r["kind"], r["kind"]) + (f" #{r['ref_id']}" if r["ref_id"] else "")} for r in rows]
+        if args["format"] == "csv":
+            out = io.StringIO()
+            w = csv.writer(out)
+            w.writerow(["date", "entry", "amount_thb", "balance_thb", "transaction_id"])
+            for e in entries:
+                w.writerow([e["when"], e["label"], format_baht(e["amount_satang"]).replace(",", ""),
+                            format_baht(e["balance_satang"]).replace(",", ""), e["transaction_id"]])
+            return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename=passbook-{household.member_no:05d}.csv"})
+        html = render_template("passbook.html", h=household, tenant=tenant, entries=entries, size=args["format"],
+                               baht=format_baht, balance=ledger.household_balance(db, tenant.id, household_id))
+        return Response(html, mimetype="text/html")

@@ -181,3 +181,18 @@ def test_welfare_fund_pays_only_eligible_members_within_its_balance(client, db, 
                     json={"household_id": regular.id, "amount_satang": 500, "reason": "funeral assistance"})
     assert r.status_code == 201
     assert client.get("/api/v1/welfare/fund", headers=auth(staff)).json["balance_satang"] == 60
+
+
+def test_passbook_prints_and_exports_with_running_balance(client, db, auth, tenant, catalog, collector, staff, member):
+    credit(client, auth(collector), member.household_id, 1000)
+    t = credit(client, auth(collector), member.household_id, 500)
+    client.post(f"/api/v1/collections/{t['id']}/void", headers=auth(staff), json={"reason": "double entry"})
+    csv_text = client.get(f"/api/v1/households/{member.household_id}/passbook?format=csv", headers=auth(staff)).get_data(as_text=True)
+    rows = [line.split(",") for line in csv_text.lstrip("\ufeff").splitlines()[1:]]
+    assert [(r[2], r[3]) for r in rows] == [("40.00", "40.00"), ("20.00", "60.00"), ("-20.00", "40.00")]
+    a5 = client.get(f"/api/v1/households/{member.household_id}/passbook", headers=auth(member))
+    assert a5.mimetype == "text/html" and "size: A5" in a5.get_data(as_text=True) and "40.00" in a5.get_data(as_text=True)
+    narrow = client.get(f"/api/v1/households/{member.household_id}/passbook?format=58mm", headers=auth(member)).get_data(as_text=True)
+    assert "58mm" in narrow
+    neighbour = factories.HouseholdFactory(tenant=tenant)
+    assert client.get(f"/api/v1/households/{neighbour.id}/passbook", headers=auth(member)).status_code == 404
