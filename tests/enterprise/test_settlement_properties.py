@@ -36,6 +36,7 @@ def test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
         _test_money_is_conserved_and_nobody_is_paid_twice(db, steps)
     finally:
         sp.rollback()
+        db.expunge_all()  # SQLite reuses rolled-back ids: forget every object of this example
 
 
 def _test_money_is_conserved_and_nobody_is_paid_twice(db, steps):

@@ -52,6 +52,7 @@ def test_ledger_invariants_hold(db, ops):
         _test_ledger_invariants_hold(db, ops)
     finally:
         sp.rollback()
+        db.expunge_all()  # SQLite reuses rolled-back ids: forget every object of this example
 
 
 def _test_ledger_invariants_hold(db, ops):
