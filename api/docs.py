@@ -54,6 +54,24 @@ def _with_default_problem(fn: Callable) -> Callable:
     return _doc.doc(responses={"default": ("Error (application/problem+json)", model(ProblemSchema))})(fn)
 
 
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    """Paths of strings holding a NUL character: PostgreSQL text cannot store one, so refuse them up front."""
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nul_fields(v, f"{path}.{k}" if path else str(k))] + \
+            [path or "_schema" for k in value if isinstance(k, str) and "\x00" in k]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_fields(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
+def _refuse_nul(value: Any) -> None:
+    bad = _nul_fields(value)
+    if bad:
+        raise InvalidInput("text must not contain NUL characters", {p: ["must not contain NUL characters"] for p in bad})
+
+
 def body(schema: type[Schema], *, location: str = "json") -> Callable:
     """Validate the JSON body (unknown fields refused) and pass the loaded data as `data`."""
     inst = schema(unknown=RAISE)
@@ -71,6 +89,7 @@ def body(schema: type[Schema], *, location: str = "json") -> Callable:
             if not isinstance(payload, dict):
                 raise InvalidInput("the body must be a JSON object", {"_schema": ["expected a JSON object"]})
             g.raw_body = payload
+            _refuse_nul(payload)
             return fn(*args, data=inst.load(payload), **kw)
 
         wrapper = _doc.doc(expect=[model(schema)], validate=False)(wrapper)
@@ -95,6 +114,7 @@ def query(schema: type[Schema]) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             raw = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists()}
+            _refuse_nul(raw)
             return fn(*args, args=inst.load(raw), **kw)
 
         return _doc.doc(params=_query_params(schema))(wrapper)

@@ -15,7 +15,7 @@ PICKUP_STATUSES = ("requested", "scheduled", "collected", "missed", "cancelled")
 PICKUP_TRANSITIONS = {
     "requested": {"scheduled", "cancelled", "collected"},
     "scheduled": {"collected", "missed", "cancelled", "requested"},
-    "missed": {"scheduled", "cancelled", "requested"},
+    "missed": {"scheduled", "cancelled", "requested", "collected"},  # the collector came back later
     "collected": set(),
     "cancelled": set(),
 }

@@ -46,7 +46,9 @@ class HouseholdSchema(Schema):
 
 class HouseholdFilterSchema(Schema):
     village_id = QId()
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "name or member number"})
+    q = fields.String(validate=[validate.Length(min=1, max=100),
+                                validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")],
+                      metadata={"description": "name or member number"})
 
 
 class QrArgsSchema(Schema):

@@ -66,3 +66,10 @@ def test_swagger_ui_and_spec_are_served(client):
     assert "/auth/login" in spec["paths"] and "Problem" in spec["definitions"]
     login = spec["definitions"]["Login"]
     assert set(login["required"]) == {"tenant", "phone", "password"}  # generated from the marshmallow schema
+
+
+def test_nul_characters_are_refused_not_crashing_postgresql(client, tenant):
+    r = client.post("/api/v1/auth/login", json={"tenant": "a\x00b", "phone": "0812345678", "password": "x"})
+    assert r.status_code == 422 and "tenant" in r.json["errors"]
+    r = client.get("/api/v1/public/x/villages?page=1\x00")
+    assert r.status_code == 422 and "page" in r.json["errors"]
