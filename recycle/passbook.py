@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
@@ -17,7 +17,7 @@ def statement(session: Session, tenant_id: int, household_id: int, start: dt.dat
     inner = (select(LedgerTransaction.id.label("transaction_id"), LedgerTransaction.occurred_at, LedgerTransaction.kind,
                     LedgerTransaction.memo, LedgerTransaction.ref_type, LedgerTransaction.ref_id,
                     credit.label("amount_satang"),
-                    func.sum(credit).over(order_by=order).label("balance_satang"))
+                    cast(func.sum(credit).over(order_by=order), BigInteger).label("balance_satang"))  # not NUMERIC
              .join(Posting, Posting.transaction_id == LedgerTransaction.id)
              .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
              .where(Posting.tenant_id == tenant_id, LedgerAccount.tenant_id == tenant_id,
