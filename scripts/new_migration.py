@@ -34,7 +34,8 @@ def main() -> None:
         return getattr(op, "table_name", None)
 
     cfg.attributes["process_revision_directives"] = keep_only
-    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=down if down != "None" else "head")
+    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=down if down != "None" else "head",
+                     splice=True)  # branch off a revision that is no longer a head
 
 
 if __name__ == "__main__":
