@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -113,6 +114,18 @@ def _pickup_for(session: Session, principal: Principal, household: Household, pi
     return pickup
 
 
+def _round_for(session: Session, principal: Principal, tenant: Tenant, pickup: PickupRequest | None,
+               collected_at: dt.datetime) -> int | None:
+    """A door-to-door ticket without a pickup still belongs to the collector's round that day (and its handover)."""
+    if pickup is not None:
+        return pickup.round_id
+    if principal.role != "collector":
+        return None
+    day = collected_at.astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+    return session.scalar(select(Round.id).where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id,
+                                                 Round.round_date == day).order_by(Round.id).limit(1))
+
+
 def _mark_collected(pickup: PickupRequest, when: dt.datetime) -> None:
     if pickup.status != "collected" and "collected" in PICKUP_TRANSITIONS[pickup.status]:
         pickup.status, pickup.status_changed_at = "collected", when
@@ -148,7 +161,7 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
     quote: Quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
     ticket = CollectionTicket(
         tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id,
-        pickup_id=pickup.id if pickup else None, round_id=pickup.round_id if pickup else None,
+        pickup_id=pickup.id if pickup else None, round_id=_round_for(session, principal, tenant, pickup, inp.collected_at),
         channel="round" if pickup or principal.role == "collector" else "walk_in",
         entered_by_user_id=principal.user_id, collected_at=inp.collected_at, priced_at=priced_at, received_at=now,
         weight_g=quote.weight_g, total_satang=quote.total_satang, co2e_g=quote.co2e_g,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from api.schemas.common import Id, QId
+from api.schemas.common import Id, PlausibleDate, QId
 from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
 
 Grams = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-10**12, max=10**12), **kw)  # noqa: E731
@@ -105,7 +105,7 @@ class TicketFilterSchema(Schema):
     household_id = QId()
     round_id = QId()
     status = fields.String(validate=validate.OneOf(["active", "pending_approval", "voided"]))
-    date = fields.Date(metadata={"description": "local day of collection"})
+    date = PlausibleDate(metadata={"description": "local day of collection"})
 
 
 class VoidSchema(Schema):
@@ -165,7 +165,7 @@ class HandoverSchema(Schema):
 
 
 class DaySummaryArgs(Schema):
-    date = fields.Date(load_default=None)
+    date = PlausibleDate(load_default=None)
     collector_user_id = QId(load_default=None)
 
 

@@ -31,3 +31,9 @@ Lat = lambda **kw: fields.Float(validate=validate.Range(min=-90, max=90), allow_
 Lng = lambda **kw: fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**53), strict=True, **kw)  # noqa: E731
 QId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**53), **kw)  # noqa: E731 - query strings are text
+
+
+def PlausibleDate(**kw) -> fields.Date:  # noqa: N802, ANN003
+    """A calendar date this system can turn into instants (year 1 or 9999 would overflow the conversion)."""
+    import datetime as _dt
+    return fields.Date(validate=validate.Range(min=_dt.date(1970, 1, 1), max=_dt.date(2999, 12, 31)), **kw)

@@ -12,10 +12,17 @@ GradeCode = lambda **kw: fields.String(validate=validate.Length(min=1, max=8), *
 
 
 class AwareDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset; a time without one is refused rather than guessed."""
+    """ISO 8601 with an offset; a time without one is refused rather than guessed, and so is year 1 or 9999
+    (converting those to UTC overflows)."""
 
     def __init__(self, **kw) -> None:  # noqa: ANN003
         super().__init__(format="iso", **kw)
+
+    def _deserialize(self, value, attr, data, **kw):  # noqa: ANN001, ANN202
+        result = super()._deserialize(value, attr, data, **kw)
+        if result is not None and not 1970 <= result.year <= 2999:
+            raise self.make_error("invalid", input=value, obj_type="datetime")
+        return result
 
 
 class GradeSchema(Schema):

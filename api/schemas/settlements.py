@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import Id, QId
+from api.schemas.common import Id, PlausibleDate, QId
 from api.schemas.pricing import AwareDateTime
 
 
 class SettlementCreateSchema(Schema):
-    period_end = fields.Date(required=True, metadata={"description": "the last local day the run covers"})
+    period_end = PlausibleDate(required=True, metadata={"description": "the last local day the run covers"})
 
 
 class SettlementSchema(Schema):

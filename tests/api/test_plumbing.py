@@ -73,3 +73,10 @@ def test_nul_characters_are_refused_not_crashing_postgresql(client, tenant):
     assert r.status_code == 422 and "tenant" in r.json["errors"]
     r = client.get("/api/v1/public/x/villages?page=1\x00")
     assert r.status_code == 422 and "page" in r.json["errors"]
+
+
+def test_absurd_dates_are_refused_not_overflowing(client, auth, staff):
+    r = client.get("/api/v1/prices/history", headers=auth(staff), query_string={"to": "0001-01-01T00:00:00+01:27"})
+    assert r.status_code == 422 and "to" in r.json["errors"]
+    r = client.post("/api/v1/settlements", headers=auth(staff), json={"period_end": "0001-01-01"})
+    assert r.status_code == 422 and "period_end" in r.json["errors"]

@@ -170,3 +170,10 @@ def test_short_handover_is_flagged_and_day_summary_adds_up(client, db, auth, ten
     s = client.get("/api/v1/collectors/day-summary", headers=auth(collector)).json
     assert (s["households_visited"], s["value_satang"], s["pickups_collected"], s["pickups_missed"]) == (1, 7186, 1, 1)
     assert {m["material_code"]: m["weight_g"] for m in s["materials"]} == {"ALU_CAN": 1234, "PET_CLEAR": 2500}
+
+
+def test_a_door_to_door_ticket_without_a_pickup_joins_the_collectors_round(client, db, auth, tenant, catalog, collector, member):
+    walk_up = factories.HouseholdFactory(tenant=tenant)
+    rnd, _ = round_with_pickup(db, tenant, collector, member.household)
+    r = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=walk_up.id))
+    assert r.status_code == 201 and r.json["round_id"] == rnd.id and r.json["pickup_id"] is None

@@ -26,7 +26,7 @@ def card_text(client, headers, household_id) -> str:
 
 
 def round_with_pickup(db, tenant, collector, household, day=None):
-    day = day or utcnow().date()
+    day = day or (utcnow() + dt.timedelta(hours=7)).date()  # the tenant's (Bangkok) day, as rounds are planned
     rnd = Round(tenant_id=tenant.id, collector_user_id=collector.id, round_date=day, status="planned")
     db.add(rnd)
     db.flush()
