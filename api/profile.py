@@ -9,7 +9,11 @@ from recycle.models import Household
 
 
 def profile_extras(db: Session, household: Household) -> dict:
-    return {"balance_satang": ledger.household_balance(db, household.tenant_id, household.id), "points": 0, "level": None}
+    from recycle.game_badges import level_progress
+    from recycle.points import summary
+    mine = summary(db, household.tenant_id, household.id)
+    return {"balance_satang": ledger.household_balance(db, household.tenant_id, household.id), "points": mine.balance,
+            "level": level_progress(mine.lifetime)["code"]}
 
 
 def scan_extras(db: Session, household: Household) -> dict:

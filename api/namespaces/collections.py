@@ -17,7 +17,7 @@ from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummar
                                      HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
                                      TicketFilterSchema, TicketSchema, VoidSchema)
 from api.session import commit, session
-from pickup import collections, day_summary, disputes, handover, sync
+from pickup import collections, day_summary, disputes, handover, points_hook, sync
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -47,7 +47,7 @@ def ticket_out(ticket: CollectionTicket) -> CollectionTicket:
     db = session()
     ticket.superseded_by_id = db.scalar(select(CollectionTicket.id).where(CollectionTicket.supersedes_id == ticket.id))
     ticket.disputes = disputes.for_ticket(db, ticket.id)
-    ticket.points = getattr(ticket, "points", None)
+    ticket.points = points_hook.ticket_points(db, ticket)
     return ticket
 
 

@@ -16,6 +16,7 @@ from api.schemas.pricing import (BoardSchema, HistoryArgs, ImportArgs, MaterialC
                                  MaterialSchema, PriceSchema, PriceSetSchema, PricesAtArgs, PricesSetResultSchema,
                                  QuoteRequestSchema, QuoteSchema, RetireSchema, StaffBoardRowSchema, StaffPriceSchema)
 from api.session import commit, session
+from pickup import points_hook
 from pricing import catalog, prices, quotes
 from pricing.models import Material
 from pricing.price_sheet import PriceSheetError, parse_price_sheet
@@ -199,4 +200,5 @@ class Quotes(Resource):
         tenant = db.get(Tenant, g.principal.tenant_id)
         at = min(data["at"] or utcnow(), utcnow())
         q = quotes.price_lines(db, tenant, [quotes.LineInput(**ln) for ln in data["lines"]], at)
-        return {"at": q.at, "lines": q.lines, "total_satang": q.total_satang, "co2e_g": q.co2e_g, "points": None}
+        return {"at": q.at, "lines": q.lines, "total_satang": q.total_satang, "co2e_g": q.co2e_g,
+                "points": points_hook.preview(db, tenant, q.lines)}

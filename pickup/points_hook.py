@@ -1,0 +1,84 @@
+"""The glue from weigh-in tickets to the game: a ticket becomes plain deposit data (the game package may
+not read pickup tables), registered into the ticket hooks so every way a ticket becomes active (created,
+synced, approved, corrected) or is voided moves the points in the same transaction.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pickup import collections
+from pickup.models import CollectionTicket
+from pricing.models import Grade, Material
+from recycle import game, game_tasks, points
+from recycle.models import Tenant
+
+
+def _materials(session: Session, material_ids: set[int]) -> dict[int, tuple[str, bool]]:
+    """material id -> (category, bought in more than one grade)."""
+    if not material_ids:
+        return {}
+    rows = session.execute(select(Material.id, Material.category, func.count(Grade.id))
+                           .join(Grade, Grade.material_id == Material.id).where(Material.id.in_(material_ids))
+                           .group_by(Material.id, Material.category)).all()
+    return {mid: (category, n > 1) for mid, category, n in rows}
+
+
+def deposit_lines(session: Session, lines: list) -> list[points.DepositLine]:  # type: ignore[type-arg]
+    """Ticket lines or priced quote lines (both carry material_id, code, grade, unit, weight, quantity, co2e)."""
+    info = _materials(session, {ln.material_id for ln in lines})
+    out = []
+    for ln in lines:
+        category, graded = info.get(ln.material_id, (getattr(ln, "category", "general"), False))
+        out.append(points.DepositLine(material_code=ln.material_code, category=category, grade=ln.grade, unit=ln.unit,
+                                      weight_g=ln.weight_g, quantity=ln.quantity, co2e_g=ln.co2e_g, has_grades=graded))
+    return out
+
+
+def deposit_from_ticket(session: Session, ticket: CollectionTicket) -> points.DepositInput:
+    return points.DepositInput(tenant_id=ticket.tenant_id, household_id=ticket.household_id, ticket_id=ticket.id,
+                               occurred_at=ticket.collected_at, lines=deposit_lines(session, list(ticket.lines)))
+
+
+def on_ticket(session: Session, ticket: CollectionTicket) -> None:
+    """Called for every new ticket; only an active one earns (a backdated one earns when approved)."""
+    if ticket.status != "active":
+        return
+    events = game.award_deposit(session, deposit_from_ticket(session, ticket))
+    game_tasks.enqueue_after_commit(session, badge_award_ids=events.badge_award_ids, level_up_ids=events.level_up_ids,
+                                    completed_challenge_ids=events.completed_challenge_ids)
+
+
+def on_void(session: Session, ticket: CollectionTicket) -> None:
+    game.reverse_deposit(session, ticket.tenant_id, ticket.id)
+
+
+def ticket_points(session: Session, ticket: CollectionTicket) -> int:
+    return points.ticket_points(session, ticket.tenant_id, ticket.id)
+
+
+def preview(session: Session, tenant: Tenant, priced_lines: list) -> int:  # type: ignore[type-arg]
+    """The points a quote's lines would earn (before the monthly cap and any streak bonus)."""
+    return points.preview_points(points.rules_for(tenant.settings), deposit_lines(session, priced_lines))
+
+
+def replay_tickets(session: Session, tenant_id: int) -> int:
+    """Backfill: award every active ticket of a tenant not yet seen by the game, oldest first. Idempotent."""
+    n = 0
+    for ticket in session.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id,
+                                                                 CollectionTicket.status == "active")
+                                  .order_by(CollectionTicket.collected_at, CollectionTicket.id)):
+        on_ticket(session, ticket)
+        n += 1
+    return n
+
+
+def register() -> None:
+    """Idempotent: the API imports this module once per app, tests create many apps."""
+    if on_ticket not in collections.AFTER_TICKET:
+        collections.AFTER_TICKET.append(on_ticket)
+    if on_void not in collections.AFTER_VOID:
+        collections.AFTER_VOID.append(on_void)
+
+
+register()
