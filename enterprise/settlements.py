@@ -12,6 +12,7 @@ import datetime as dt
 import zoneinfo
 
 from sqlalchemy import BigInteger, case, cast, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from enterprise.settlement_models import OPEN, Payout, SettlementRun
@@ -62,8 +63,13 @@ def start(session: Session, principal: Principal, tenant: Tenant, period_end: dt
     run = SettlementRun(tenant_id=tenant.id, period_end=period_end, cutoff_at=cutoff_for(tenant, period_end),
                         status="computing", prepared_by_user_id=principal.user_id,
                         **{k: _setting(tenant, k) for k in SETTINGS_DEFAULTS})
-    session.add(run)
-    session.flush()
+    try:
+        with session.begin_nested():  # two treasurers pressing at once: the partial unique index decides
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("another settlement run was started at the same moment; approve or cancel it first",
+                       {"period_end": ["another run is open"]}, code="settlement_open") from None
     audit.record(session, "settlement.start", principal=principal, target=("settlement", run.id),
                  period_end=period_end.isoformat())
     return run

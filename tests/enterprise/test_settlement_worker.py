@@ -38,3 +38,28 @@ def test_a_run_is_computed_by_the_worker(committed_app, worker):
     assert run["status"] == "computed" and run["households"] == 3
     assert run["gross_satang"] == 4000 + 8000 + 12000
     assert run["net_satang"] == run["gross_satang"] - run["welfare_satang"]
+
+
+def test_two_treasurers_starting_a_run_at_once_get_one_run_and_one_409(committed_app):
+    import threading
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with UnitOfWork(factory) as uow:
+        factories.bind(uow.session)
+        tenant = factories.TenantFactory()
+        people = [factories.UserFactory(tenant=tenant, role="staff") for _ in range(2)]
+        uow.commit()
+    from api.auth import issue_tokens
+    with committed_app.app_context():
+        headers = [{"Authorization": "Bearer " + issue_tokens(u)["access_token"]} for u in people]
+    period_end = (utcnow() - dt.timedelta(days=1)).date().isoformat()
+    barrier, codes = threading.Barrier(2), [None, None]
+
+    def start(i: int) -> None:
+        client = committed_app.test_client()
+        barrier.wait()
+        codes[i] = client.post("/api/v1/settlements", headers=headers[i], json={"period_end": period_end}).status_code
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(2)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert sorted(codes) == [202, 409]
