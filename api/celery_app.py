@@ -10,7 +10,7 @@ from flask import Flask
 from recycle.db import SESSIONS_CONF_KEY
 
 DEFAULT_QUEUE = "thangngoen"
-TASK_MODULES = ["recycle.tasks", "enterprise.tasks", "recycle.game_tasks"]
+TASK_MODULES = ["recycle.tasks", "enterprise.tasks", "recycle.game.tasks"]
 BEAT_SCHEDULE = {
     "purge-revoked-tokens": {"task": "recycle.purge_revoked_tokens", "schedule": dt.timedelta(hours=6)},
 }

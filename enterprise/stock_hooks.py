@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from enterprise import stock
-from pickup import collections, handover
+from pickup import tickets, handover
 from pickup.models import CollectionTicket, Handover, HandoverLine, TicketLine
 from pricing.models import Grade
 from recycle import ledger
@@ -100,8 +100,8 @@ def on_void(session: Session, ticket: CollectionTicket) -> None:
 
 
 def register() -> None:
-    for hooks, fn in ((handover.AFTER_HANDOVER, on_handover), (collections.AFTER_TICKET, on_ticket),
-                      (collections.AFTER_VOID, on_void)):
+    for hooks, fn in ((handover.AFTER_HANDOVER, on_handover), (tickets.AFTER_TICKET, on_ticket),
+                      (tickets.AFTER_VOID, on_void)):
         if fn not in hooks:
             hooks.append(fn)
 

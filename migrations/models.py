@@ -8,4 +8,4 @@ import recycle.ledger  # noqa: F401,E402
 import pickup.models  # noqa: F401,E402
 import enterprise.settlement_models  # noqa: F401,E402
 import enterprise.stock_models  # noqa: F401,E402
-import recycle.game_models  # noqa: F401,E402
+import recycle.game.models  # noqa: F401,E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pickup import collections
+from pickup import tickets
 from pickup.models import Dispute
 from pricing.quotes import LineInput
 from recycle import audit
@@ -15,7 +15,7 @@ from recycle.principal import Principal
 
 
 def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: str) -> Dispute:
-    ticket = collections.get_ticket(session, principal, ticket_id)
+    ticket = tickets.get_ticket(session, principal, ticket_id)
     if not claim.strip():
         raise InvalidInput.field("claim", "say what is wrong, e.g. 'my scale said 4.2 kg'")
     if ticket.status == "voided":
@@ -33,7 +33,7 @@ def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
     dispute = session.get(Dispute, dispute_id)
     if dispute is None or dispute.tenant_id != principal.tenant_id:
         raise NotFound("no such dispute")
-    collections.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
+    tickets.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
     return dispute
 
 
@@ -48,7 +48,7 @@ def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str,
     if not resolution.strip():
         raise InvalidInput.field("resolution", "say what was decided; the member sees it")
     if outcome == "upheld" and corrected_lines:
-        new = collections.correct(session, principal, tenant, secret, dispute.ticket_id, corrected_lines,
+        new = tickets.correct(session, principal, tenant, secret, dispute.ticket_id, corrected_lines,
                                   f"dispute #{dispute.id}: {resolution}"[:500])
         dispute.corrected_ticket_id = new.id
     dispute.status, dispute.resolution = outcome, resolution.strip()[:2000]

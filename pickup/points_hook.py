@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pickup import collections
+from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.models import Grade, Material
-from recycle import game, game_tasks, points
+from recycle.game import deposits, tasks, points
 from recycle.models import Tenant
 
 
@@ -44,13 +44,13 @@ def on_ticket(session: Session, ticket: CollectionTicket) -> None:
     """Called for every new ticket; only an active one earns (a backdated one earns when approved)."""
     if ticket.status != "active":
         return
-    events = game.award_deposit(session, deposit_from_ticket(session, ticket))
-    game_tasks.enqueue_after_commit(session, badge_award_ids=events.badge_award_ids, level_up_ids=events.level_up_ids,
+    events = deposits.award_deposit(session, deposit_from_ticket(session, ticket))
+    tasks.enqueue_after_commit(session, badge_award_ids=events.badge_award_ids, level_up_ids=events.level_up_ids,
                                     completed_challenge_ids=events.completed_challenge_ids)
 
 
 def on_void(session: Session, ticket: CollectionTicket) -> None:
-    game.reverse_deposit(session, ticket.tenant_id, ticket.id)
+    deposits.reverse_deposit(session, ticket.tenant_id, ticket.id)
 
 
 def ticket_points(session: Session, ticket: CollectionTicket) -> int:
@@ -75,10 +75,10 @@ def replay_tickets(session: Session, tenant_id: int) -> int:
 
 def register() -> None:
     """Idempotent: the API imports this module once per app, tests create many apps."""
-    if on_ticket not in collections.AFTER_TICKET:
-        collections.AFTER_TICKET.append(on_ticket)
-    if on_void not in collections.AFTER_VOID:
-        collections.AFTER_VOID.append(on_void)
+    if on_ticket not in tickets.AFTER_TICKET:
+        tickets.AFTER_TICKET.append(on_ticket)
+    if on_void not in tickets.AFTER_VOID:
+        tickets.AFTER_VOID.append(on_void)
 
 
 register()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from pickup import requests
+from pickup import pickups as pickup_requests
 from pickup.models import PickupRequest, Round, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
@@ -82,8 +82,8 @@ def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int]) 
     pickups = [found[pid] for pid in pickup_ids]
     for p in pickups:
         if p.round_id is not None:  # a missed pickup leaves its old round's list
-            requests.leave_round(session, p)
-        requests.transition(p, "scheduled")
+            pickup_requests.leave_round(session, p)
+        pickup_requests.transition(p, "scheduled")
         p.round_id = rnd.id
     return pickups
 
@@ -114,11 +114,11 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
     collector = session.get(User, data.collector_user_id)
     if collector is None or collector.tenant_id != tenant.id or collector.role != "collector" or not collector.active:
         raise InvalidInput.field("collector_user_id", "not an active collector of this waste bank")
-    today = requests.local_today(tenant)
+    today = pickup_requests.local_today(tenant)
     if data.round_date < today:
         raise InvalidInput.field("round_date", "is in the past")
-    if data.round_date > today + dt.timedelta(days=requests.MAX_DAYS_AHEAD):
-        raise InvalidInput.field("round_date", f"at most {requests.MAX_DAYS_AHEAD} days ahead")
+    if data.round_date > today + dt.timedelta(days=pickup_requests.MAX_DAYS_AHEAD):
+        raise InvalidInput.field("round_date", f"at most {pickup_requests.MAX_DAYS_AHEAD} days ahead")
     if bool(data.pickup_ids) == bool(data.village_ids):
         msg = "give pickup_ids or village_ids (exactly one of them)"
         raise InvalidInput(msg, {"pickup_ids": [msg]})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from pickup.collections import TicketInput, create_ticket
+from pickup.tickets import TicketInput, create_ticket
 from pickup.models import CollectionTicket
 from recycle import ledger
 from recycle.db import utcnow

@@ -17,7 +17,7 @@ from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummar
                                      HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
                                      TicketFilterSchema, TicketSchema, VoidSchema)
 from api.session import commit, session
-from pickup import collections, day_summary, disputes, handover, points_hook, sync
+from pickup import tickets, day_summary, disputes, handover, points_hook, sync
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -37,8 +37,8 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _input(data: dict) -> collections.TicketInput:
-    return collections.TicketInput(client_id=str(data["client_id"]), collected_at=data["collected_at"],
+def _input(data: dict) -> tickets.TicketInput:
+    return tickets.TicketInput(client_id=str(data["client_id"]), collected_at=data["collected_at"],
                                    lines=[LineInput(**ln) for ln in data["lines"]], qr=data.get("qr"),
                                    household_id=data.get("household_id"), pickup_id=data.get("pickup_id"))
 
@@ -72,7 +72,7 @@ class Collections(Resource):
     @body(TicketCreateSchema)
     @response(TicketSchema, 201, "Created (or, for a retried client_id with the same content, the first ticket)")
     def post(self, data):
-        ticket, _ = _retrying(lambda: collections.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data)))
+        ticket, _ = _retrying(lambda: tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data)))
         return ticket_out(ticket)
 
     @roles(*ALL)
@@ -114,7 +114,7 @@ class CollectionOne(Resource):
     @roles(*ALL)
     @response(TicketSchema, 200, "The receipt, with its history (void, correction, disputes)")
     def get(self, ticket_id):
-        return ticket_out(collections.get_ticket(session(), g.principal, ticket_id))
+        return ticket_out(tickets.get_ticket(session(), g.principal, ticket_id))
 
 
 @ns.route("/collections/<int:ticket_id>/receipt")
@@ -123,7 +123,7 @@ class CollectionReceipt(Resource):
     @ns.produces(["text/plain"])
     @ns.response(200, "A 32-column receipt for a 58 mm thermal printer")
     def get(self, ticket_id):
-        ticket = collections.get_ticket(session(), g.principal, ticket_id)
+        ticket = tickets.get_ticket(session(), g.principal, ticket_id)
         tenant = _tenant()
         local = ticket.collected_at.astimezone(zoneinfo.ZoneInfo(tenant.timezone))
         text = render_template("receipt_58mm.txt", t=ticket, tenant=tenant, when=local.strftime("%d/%m/%Y %H:%M"),
@@ -136,7 +136,7 @@ class CollectionApprove(Resource):
     @roles(*STAFF)
     @response(TicketSchema, 200, "A backdated ticket approved: the household is credited now")
     def post(self, ticket_id):
-        ticket = collections.approve(session(), g.principal, ticket_id)
+        ticket = tickets.approve(session(), g.principal, ticket_id)
         commit()
         return ticket_out(ticket)
 
@@ -147,7 +147,7 @@ class CollectionVoid(Resource):
     @body(VoidSchema)
     @response(TicketSchema, 200, "Voided: its money reversed by a reversing ledger entry")
     def post(self, ticket_id, data):
-        ticket = collections.void(session(), g.principal, ticket_id, data["reason"])
+        ticket = tickets.void(session(), g.principal, ticket_id, data["reason"])
         commit()
         return ticket_out(ticket)
 
@@ -158,7 +158,7 @@ class CollectionCorrect(Resource):
     @body(CorrectionSchema)
     @response(TicketSchema, 201, "The corrected ticket; the original is voided and points to it")
     def post(self, ticket_id, data):
-        ticket = collections.correct(session(), g.principal, _tenant(), _secret(), ticket_id,
+        ticket = tickets.correct(session(), g.principal, _tenant(), _secret(), ticket_id,
                                      [LineInput(**ln) for ln in data["lines"]], data["reason"])
         commit()
         return ticket_out(ticket)

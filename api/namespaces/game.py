@@ -18,9 +18,9 @@ from api.schemas.game import (BadgeSchema, ChallengeCreateSchema, ChallengeFilte
                               RewardChangeSchema, RewardCreateSchema, RewardFilterSchema, RewardSchema)
 from api.session import commit, session
 from pricing.models import Material
-from recycle import game, game_badges, game_boards, game_challenges, game_rewards, game_tasks, points
+from recycle.game import deposits, badges, boards, challenges, rewards, tasks, points
 from recycle.errors import InvalidInput
-from recycle.game_models import BadgeAward, Challenge, Reward, RewardRedemption
+from recycle.game.models import BadgeAward, Challenge, Reward, RewardRedemption
 from recycle.models import Household, Tenant, Village
 
 ns = Namespace("game", path="/", description="Points, levels, badges, leaderboards, challenges, rewards and impact")
@@ -53,10 +53,10 @@ class MyPoints(Resource):
         items = list(db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
         total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
         return {"household_id": p.household_id, "balance": mine.balance, "lifetime": mine.lifetime,
-                "level": game_badges.level_progress(mine.lifetime),
-                "month_earned": game.month_earned(db, p.tenant_id, p.household_id, today),
+                "level": badges.level_progress(mine.lifetime),
+                "month_earned": deposits.month_earned(db, p.tenant_id, p.household_id, today),
                 "monthly_cap": points.rules_for(_tenant().settings).monthly_cap,
-                "streak_weeks": game.current_streak(db, p.tenant_id, p.household_id, today),
+                "streak_weeks": deposits.current_streak(db, p.tenant_id, p.household_id, today),
                 "entries": {"items": items, "page": page, "per_page": per_page,
                             "total": total}}
 
@@ -68,11 +68,11 @@ class MyBadges(Resource):
     def get(self, args):
         """Every badge, earned (with its date) or not yet (with how far along)."""
         db, p = session(), g.principal
-        stats = game_badges.household_stats(db, p.tenant_id, p.household_id)
+        stats = badges.household_stats(db, p.tenant_id, p.household_id)
         earned = dict(db.execute(select(BadgeAward.badge_code, BadgeAward.awarded_at).where(
             BadgeAward.tenant_id == p.tenant_id, BadgeAward.household_id == p.household_id)).all())
-        return [{**d, "value": game_badges.badge_value(d, stats), "earned": d["code"] in earned,
-                 "earned_at": earned.get(d["code"])} for d in game_badges.badge_definitions(_tenant().settings)]
+        return [{**d, "value": badges.badge_value(d, stats), "earned": d["code"] in earned,
+                 "earned_at": earned.get(d["code"])} for d in badges.badge_definitions(_tenant().settings)]
 
 
 def _material_names(codes: set[str]) -> dict[str, Material]:
@@ -82,14 +82,14 @@ def _material_names(codes: set[str]) -> dict[str, Material]:
     return {m.code: m for m in rows}
 
 
-def _impact_out(result: game_boards.Impact, scope: str, household_id: int | None, village_id: int | None) -> dict:
+def _impact_out(result: boards.Impact, scope: str, household_id: int | None, village_id: int | None) -> dict:
     names = _material_names({m.material_code for m in result.materials})
     materials = [{**vars(m), "name_th": getattr(names.get(m.material_code), "name_th", m.material_code),
                   "name_en": getattr(names.get(m.material_code), "name_en", m.material_code)} for m in result.materials]
     return {"scope": scope, "household_id": household_id, "village_id": village_id, "weight_g": result.weight_g,
             "co2e_g": result.co2e_g, "trees_for_a_year": result.trees_for_a_year, "car_km": result.car_km,
             "deposits": result.deposits, "households": result.households, "materials": materials,
-            "assumptions": game_boards.ASSUMPTIONS}
+            "assumptions": boards.ASSUMPTIONS}
 
 
 @ns.route("/me/impact")
@@ -98,7 +98,7 @@ class MyImpact(Resource):
     @response(ImpactSchema, 200, "What my household kept out of the landfill and the air")
     def get(self):
         p = g.principal
-        return _impact_out(game_boards.impact(session(), p.tenant_id, household_id=p.household_id), "household",
+        return _impact_out(boards.impact(session(), p.tenant_id, household_id=p.household_id), "household",
                            p.household_id, None)
 
 
@@ -118,11 +118,11 @@ class Impact(Resource):
         vid = args.get("village_id")
         if vid is not None:
             _village(vid)
-        return _impact_out(game_boards.impact(session(), g.principal.tenant_id, village_id=vid),
+        return _impact_out(boards.impact(session(), g.principal.tenant_id, village_id=vid),
                            "village" if vid else "tenant", None, vid)
 
 
-def _row_out(row: game_boards.BoardRow, villages: dict[int, Village]) -> dict:
+def _row_out(row: boards.BoardRow, villages: dict[int, Village]) -> dict:
     village = villages.get(row.village_id)
     vname = pick(village.name_th, village.name_en) if village else None
     if row.households is not None:  # a board of villages
@@ -150,7 +150,7 @@ class Leaderboards(Resource):
         if of == "villages":
             if args["scope"] == "village":
                 raise InvalidInput.field("of", "a village's board ranks households; rank villages with scope=tenant")
-            board = game_boards.villages_board(db, p.tenant_id, args["metric"], args["period"], today,
+            board = boards.villages_board(db, p.tenant_id, args["metric"], args["period"], today,
                                                me_village=my_village, **common)
         else:
             if args["scope"] == "village":
@@ -158,11 +158,11 @@ class Leaderboards(Resource):
                 if village_id is None:
                     raise InvalidInput.field("village_id", "say which village's board you want")
                 _village(village_id)
-            board = game_boards.households_board(db, p.tenant_id, args["metric"], args["period"], today,
+            board = boards.households_board(db, p.tenant_id, args["metric"], args["period"], today,
                                                  village_id=village_id, me=p.household_id, **common)
         ids = {r.village_id for r in board.items} | ({board.me.village_id} if board.me else set())
         villages = {v.id: v for v in db.scalars(select(Village).where(Village.id.in_(ids)))} if ids else {}
-        start, end = game_boards.period_bounds(args["period"], today)
+        start, end = boards.period_bounds(args["period"], today)
         return {"scope": args["scope"], "of": of, "metric": args["metric"], "unit": "points" if args["metric"] == "points" else "g",
                 "period": args["period"], "start": start, "end": end, "village_id": village_id,
                 "items": [_row_out(r, villages) for r in board.items], "page": args["page"], "per_page": args["per_page"],
@@ -180,12 +180,12 @@ class _ChallengeView:
 
     @cached_property
     def _progress(self) -> tuple[int, int]:
-        return game_challenges.progress(session(), self.c)
+        return challenges.progress(session(), self.c)
 
     progress_g = property(lambda self: self._progress[0])
     participants = property(lambda self: self._progress[1])
     progress_pct = property(lambda self: min(100, self._progress[0] * 100 // self.c.target_g))
-    status = property(lambda self: game_challenges.status(self.c, self.today))
+    status = property(lambda self: challenges.status(self.c, self.today))
 
 
 @ns.route("/challenges")
@@ -208,9 +208,9 @@ class Challenges(Resource):
         code = data.get("material_code")
         known = not code or db.scalar(select(Material.id).where(Material.tenant_id == g.principal.tenant_id,
                                                                 Material.code == code.strip().upper())) is not None
-        challenge = game_challenges.create(db, g.principal, game_challenges.ChallengeInput(**data), known_material=known)
-        if game_challenges.mark_if_reached(db, challenge):  # already reached by deposits in its window
-            game_tasks.enqueue_after_commit(db, completed_challenge_ids=[challenge.id])
+        challenge = challenges.create(db, g.principal, challenges.ChallengeInput(**data), known_material=known)
+        if challenges.mark_if_reached(db, challenge):  # already reached by deposits in its window
+            tasks.enqueue_after_commit(db, completed_challenge_ids=[challenge.id])
         commit()
         return _ChallengeView(challenge, _today())
 
@@ -229,7 +229,7 @@ class Rewards(Resource):
     @body(RewardCreateSchema)
     @response(RewardSchema, 201, "Added to the catalog")
     def post(self, data):
-        reward = game_rewards.create(session(), g.principal, game_rewards.RewardInput(**data))
+        reward = rewards.create(session(), g.principal, rewards.RewardInput(**data))
         commit()
         return reward
 
@@ -240,7 +240,7 @@ class RewardOne(Resource):
     @body(RewardChangeSchema)
     @response(RewardSchema, 200, "Restocked, repriced, renamed or retired")
     def patch(self, reward_id, data):
-        reward = game_rewards.change(session(), g.principal, reward_id, **data)
+        reward = rewards.change(session(), g.principal, reward_id, **data)
         commit()
         return reward
 
@@ -252,7 +252,7 @@ class RewardRedeem(Resource):
     @response(RedemptionSchema, 201, "Points and one item taken; collect it at the centre (or a retry's first answer)")
     def post(self, reward_id, data):
         cid = str(data["client_id"]) if data.get("client_id") else None
-        redemption, _ = game_rewards.redeem(session(), g.principal, reward_id, cid)
+        redemption, _ = rewards.redeem(session(), g.principal, reward_id, cid)
         commit()
         return redemption
 
@@ -279,7 +279,7 @@ class RedemptionHandOver(Resource):
     @roles(*STAFF)
     @response(RedemptionSchema, 200, "Handed over at the centre")
     def post(self, redemption_id):
-        r = game_rewards.hand_over(session(), g.principal, redemption_id)
+        r = rewards.hand_over(session(), g.principal, redemption_id)
         commit()
         return r
 
@@ -290,6 +290,6 @@ class RedemptionCancel(Resource):
     @body(RedemptionCancelSchema)
     @response(RedemptionSchema, 200, "Cancelled: the points and the item go back")
     def post(self, redemption_id, data):
-        r = game_rewards.cancel(session(), g.principal, redemption_id, data["reason"])
+        r = rewards.cancel(session(), g.principal, redemption_id, data["reason"])
         commit()
         return r

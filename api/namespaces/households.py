@@ -104,7 +104,7 @@ class Scans(Resource):
     @body(ScanSchema)
     @response(ScanResultSchema, 200, "The card's household, its open pickup and balance")
     def post(self, data):
-        from api.profile import scan_extras
+        from api.me_extras import scan_extras
         db = session()
         household = households.resolve_card(db, g.principal, current_app.config["SECRET_KEY"], data["qr"])
         return {"household": household, **scan_extras(db, household)}

@@ -14,7 +14,7 @@ from api.docs import body, model, paginated, response
 from api.schemas.pickups import (CancelSchema, MissedSchema, PickupCreateSchema, PickupFilterSchema, PickupIdsSchema,
                                  PickupSchema, RoundCreateSchema, RoundFilterSchema, RoundSchema, RoundSummarySchema)
 from api.session import commit, session
-from pickup import requests as pickups
+from pickup import pickups
 from pickup import rounds
 from pickup.models import Round
 from recycle.models import Tenant, User

@@ -21,7 +21,7 @@ class Me(Resource):
     @roles(*ANY)
     @response(MeSchema)
     def get(self):
-        from api.profile import profile_extras
+        from api.me_extras import profile_extras
         p = g.principal
         db = session()
         user = db.get(User, p.user_id)

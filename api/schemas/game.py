@@ -9,8 +9,8 @@ from api.docs import PageArgs, page_schema
 from api.i18n import pick
 from api.schemas.common import Id, QId
 from api.schemas.pricing import Code
-from recycle.game_boards import METRICS, PERIODS
-from recycle.game_models import ENTRY_KINDS, REDEMPTION_STATUSES
+from recycle.game.boards import METRICS, PERIODS
+from recycle.game.models import ENTRY_KINDS, REDEMPTION_STATUSES
 
 
 def _plausible(day: dt.date) -> None:

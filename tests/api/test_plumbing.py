@@ -33,8 +33,13 @@ def test_body_errors(client, tenant):
 
 
 def test_a_request_id_is_in_the_response_and_every_log_line(client, caplog):
-    with caplog.at_level(logging.INFO, logger="thangngoen"):
-        r = client.get("/api/v1/health", headers={"X-Request-ID": "phone-abc-123"})
+    ours = logging.getLogger("thangngoen")  # it does not propagate to the root, where caplog listens
+    ours.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="thangngoen"):
+            r = client.get("/api/v1/health", headers={"X-Request-ID": "phone-abc-123"})
+    finally:
+        ours.removeHandler(caplog.handler)
     assert r.headers["X-Request-ID"] == "phone-abc-123"
     assert any(getattr(rec, "request_id", None) == "phone-abc-123" for rec in caplog.records)
     r = client.get("/api/v1/nothing-here")

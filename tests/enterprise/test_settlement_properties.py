@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from enterprise import payouts, settlements
 from enterprise.settlement_models import Payout
-from pickup import collections
+from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -48,14 +48,14 @@ def _test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
     day = (utcnow() - dt.timedelta(days=1)).date()
     for step in steps:
         if step[0] == "weigh":
-            inp = collections.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(days=2),
+            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(days=2),
                                           [LineInput("ALU_CAN", "A", step[2])], household_id=homes[step[1]])
-            collections.create_ticket(db, maker, tenant, "s", inp)
+            tickets.create_ticket(db, maker, tenant, "s", inp)
         elif step[0] == "void":
             ids = db.scalars(select(CollectionTicket.id).where(CollectionTicket.tenant_id == tenant.id,
                                                                CollectionTicket.status == "active")).all()
             if ids:
-                collections.void(db, maker, ids[step[1] % len(ids)], "test")
+                tickets.void(db, maker, ids[step[1] % len(ids)], "test")
         elif step[0] == "settle":
             try:
                 run = settlements.start(db, maker, tenant, day)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 import enterprise.stock_hooks  # noqa: F401
 from enterprise import buyers, stock
 from enterprise.stock_models import SaleBatch
-from pickup import collections
+from pickup import tickets
 from pricing.quotes import LineInput
 from recycle.db import UnitOfWork, utcnow
 from recycle.principal import Principal
@@ -29,7 +29,7 @@ def test_two_staff_drafting_the_last_stock_at_once_only_one_gets_it(committed_ap
         staff = [factories.UserFactory(tenant=tenant, role="staff") for _ in range(2)]
         p = Principal(staff[0].id, tenant.id, "staff")
         home = factories.HouseholdFactory(tenant=tenant)
-        collections.create_ticket(db, p, tenant, "s", collections.TicketInput(
+        tickets.create_ticket(db, p, tenant, "s", tickets.TicketInput(
             str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", 1000)], household_id=home.id))  # a walk-in
         buyer_id = buyers.create(db, p, buyers.BuyerInput("factory", "Recycler", tax_id(), material_codes=["PET_CLEAR"])).id
         uow.commit()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 import enterprise.stock_hooks  # noqa: F401
 from enterprise import buyers, sales, sales_trace, stock
 from enterprise.stock_models import SaleBatch, StockMovement
-from pickup import collections, handover
+from pickup import tickets, handover
 from pickup.models import PickupRequest, Round
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -78,7 +78,7 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
     db, tenant = w.db, w.tenant
     batches = list(db.scalars(select(SaleBatch).where(SaleBatch.tenant_id == tenant.id).order_by(SaleBatch.id)))
     if op[0] == "walk_in":
-        t, _ = collections.create_ticket(db, w.staff, tenant, "s", collections.TicketInput(
+        t, _ = tickets.create_ticket(db, w.staff, tenant, "s", tickets.TicketInput(
             str(uuid.uuid4()), utcnow(), w.lines(op[2], op[3]), household_id=w.homes[op[1]].id))
         w.walk_ins[t.id] = {"PET_CLEAR": op[2], **({"BOTTLE": op[3]} if op[3] else {})}
         for code, q in w.walk_ins[t.id].items():
@@ -91,22 +91,22 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
                                status="scheduled", round_id=rnd.id, estimated=[], note="")
         db.add(pickup)
         db.flush()
-        collections.create_ticket(db, w.collector, tenant, "s", collections.TicketInput(
+        tickets.create_ticket(db, w.collector, tenant, "s", tickets.TicketInput(
             str(uuid.uuid4()), utcnow(), w.lines(op[2], 0), household_id=pickup.household_id, pickup_id=pickup.id))
         measured = op[2] * op[3] // 100  # the centre's scale: anywhere from nothing to 20% more
         handover.record(db, w.staff, tenant, rnd.id, [handover.MeasuredLine("PET_CLEAR", "A", measured)])
         w.on_hand["PET_CLEAR"] += measured
     elif op[0] == "void":
         from pickup.models import CollectionTicket
-        tickets = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id,
+        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id,
                                                                  CollectionTicket.status == "active").order_by(CollectionTicket.id)))
-        if not tickets:
+        if not existing:
             return False
-        t = tickets[op[1] % len(tickets)]
+        t = existing[op[1] % len(existing)]
         took = w.walk_ins.get(t.id, {})
         fits = all(w.free(code) >= q for code, q in took.items())
         try:
-            collections.void(db, w.staff, t.id, "test")
+            tickets.void(db, w.staff, t.id, "test")
             assert fits, "a void that would leave reserved stock uncovered went through"
             for code, q in took.items():
                 w.on_hand[code] -= q

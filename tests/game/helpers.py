@@ -7,8 +7,8 @@ import math
 import zoneinfo
 from fractions import Fraction
 
-from recycle import game
-from recycle.points import DepositInput, DepositLine
+from recycle.game import deposits
+from recycle.game.points import DepositInput, DepositLine
 
 BANGKOK = zoneinfo.ZoneInfo("Asia/Bangkok")
 _ticket_ids = itertools.count(900_000)
@@ -29,9 +29,9 @@ def local(y: int, m: int, d: int, hour: int = 10, minute: int = 0) -> dt.datetim
 
 
 def deposit(db, tenant_id: int, household_id: int, when: dt.datetime, lines: list[DepositLine],  # noqa: ANN001
-            ticket_id: int | None = None) -> tuple[int, game.GameEvents]:
+            ticket_id: int | None = None) -> tuple[int, deposits.GameEvents]:
     tid = ticket_id or next(_ticket_ids)
-    return tid, game.award_deposit(db, DepositInput(tenant_id, household_id, tid, when, lines))
+    return tid, deposits.award_deposit(db, DepositInput(tenant_id, household_id, tid, when, lines))
 
 
 # The oracle: the rules of the issue written out again, independently of recycle/points.py.

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from recycle import game, game_badges, game_tasks
+from recycle.game import deposits, badges, tasks
 from recycle.db import UnitOfWork
-from recycle.game_models import BadgeAward, LevelUp
+from recycle.game.models import BadgeAward, LevelUp
 from tests import factories
 from tests.game.helpers import deposit, kg, local, pieces
 from tests.pickup.ticket_helpers import ticket
@@ -26,11 +26,11 @@ class Recorder:
 @pytest.fixture
 def recorder(db, tenant):  # noqa: ANN001, ANN201
     rec = Recorder()
-    game_tasks.CHANNELS["recorder"] = rec
+    tasks.CHANNELS["recorder"] = rec
     tenant.settings = {**(tenant.settings or {}), "notify_channel": "recorder"}
     db.flush()
     yield rec
-    game_tasks.CHANNELS.pop("recorder", None)
+    tasks.CHANNELS.pop("recorder", None)
 
 
 def _codes(db, hid) -> list[str]:  # noqa: ANN001
@@ -53,7 +53,7 @@ def test_first_deposit_badge_is_earned_once_with_its_date_and_announced_once(cli
     award = db.scalar(select(BadgeAward).where(BadgeAward.household_id == member.household_id))
     db.refresh(award)
     assert award.notified_at is not None
-    assert game_tasks.notify_badge.delay(award.id).get() is False
+    assert tasks.notify_badge.delay(award.id).get() is False
     assert len(recorder.sent) == 1
 
 
@@ -82,20 +82,20 @@ def test_a_badge_stays_after_the_ticket_that_earned_it_is_voided(db, tenant):
     hid = factories.HouseholdFactory(tenant=tenant).id
     tid, events = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 1000)])
     assert len(events.badge_award_ids) == 1
-    game.reverse_deposit(db, tenant.id, tid)
+    deposits.reverse_deposit(db, tenant.id, tid)
     _, again = deposit(db, tenant.id, hid, local(2026, 3, 3), [kg("ALU_CAN", 1000)])
     assert again.badge_award_ids == [] and _codes(db, hid) == ["first_deposit"]
 
 
 def test_levels_by_lifetime_points_with_progress_to_the_next():
-    assert game_badges.level_progress(0)["code"] == "iron"
-    almost = game_badges.level_progress(999)
+    assert badges.level_progress(0)["code"] == "iron"
+    almost = badges.level_progress(999)
     assert (almost["code"], almost["points_to_next"], almost["progress_pct"], almost["next"]["name_th"]) == \
         ("iron", 1, 99, "ถังเงิน")
-    silver = game_badges.level_progress(3000)
+    silver = badges.level_progress(3000)
     assert (silver["code"], silver["name_en"], silver["progress_pct"], silver["points_to_next"]) == \
         ("silver", "Silver bin", 50, 2000)
-    gold = game_badges.level_progress(12_345)
+    gold = badges.level_progress(12_345)
     assert (gold["code"], gold["name_th"], gold["next"], gold["progress_pct"]) == ("gold", "ถังทอง", None, 100)
 
 
@@ -104,13 +104,13 @@ def test_a_level_up_is_recorded_once_and_announced(app, db, tenant, recorder):
     hid = factories.HouseholdFactory(tenant=tenant).id
     tid, events = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 100_000)])  # 1000 points
     assert len(events.level_up_ids) == 1
-    game.reverse_deposit(db, tenant.id, tid)
+    deposits.reverse_deposit(db, tenant.id, tid)
     _, again = deposit(db, tenant.id, hid, local(2026, 3, 3), [kg("ALU_CAN", 100_000)])
     assert again.level_up_ids == []  # reached silver before: no second "level up"
     assert db.scalar(select(func.count()).select_from(LevelUp).where(LevelUp.household_id == hid)) == 1
     with app.app_context():
-        assert game_tasks.notify_level_up.delay(events.level_up_ids[0]).get() is True
-        assert game_tasks.notify_level_up.delay(events.level_up_ids[0]).get() is False
+        assert tasks.notify_level_up.delay(events.level_up_ids[0]).get() is True
+        assert tasks.notify_level_up.delay(events.level_up_ids[0]).get() is False
     assert recorder.sent == [(hid, "Level up: Silver bin")]
 
 
@@ -125,9 +125,9 @@ def test_notices_are_sent_by_the_worker_once(committed_app, worker):
         uow.commit()
         award_id = award.id
     with committed_app.app_context():
-        assert game_tasks.notify_badge.delay(award_id).get(timeout=60) is True
-        assert game_tasks.notify_badge.delay(award_id).get(timeout=60) is False
-        assert game_tasks.notify_badge.delay(award_id + 1000).get(timeout=60) is False  # gone: nothing to say
+        assert tasks.notify_badge.delay(award_id).get(timeout=60) is True
+        assert tasks.notify_badge.delay(award_id).get(timeout=60) is False
+        assert tasks.notify_badge.delay(award_id + 1000).get(timeout=60) is False  # gone: nothing to say
     with UnitOfWork(factory) as uow:
         assert uow.session.get(BadgeAward, award_id).notified_at is not None
 
@@ -138,7 +138,7 @@ def test_notices_wait_for_the_real_commit_and_a_rollback_sends_none(app, db, ses
     request = session_factory()  # as a request's session would be
     with request.begin_nested():
         _, events = deposit(request, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 1000)])
-        game_tasks.enqueue_after_commit(request, badge_award_ids=events.badge_award_ids)
+        tasks.enqueue_after_commit(request, badge_award_ids=events.badge_award_ids)
     assert recorder.sent == []  # a savepoint released is not a commit
     request.commit()
     assert recorder.sent == [(hid, "Badge earned: First deposit")]
@@ -146,7 +146,7 @@ def test_notices_wait_for_the_real_commit_and_a_rollback_sends_none(app, db, ses
     db.flush()
     doomed = session_factory()
     _, events = deposit(doomed, tenant.id, other, local(2026, 3, 2), [kg("ALU_CAN", 1000)])
-    game_tasks.enqueue_after_commit(doomed, badge_award_ids=events.badge_award_ids)
+    tasks.enqueue_after_commit(doomed, badge_award_ids=events.badge_award_ids)
     doomed.rollback()
     doomed.commit()
     assert recorder.sent == [(hid, "Badge earned: First deposit")]
@@ -163,4 +163,4 @@ def test_a_tenant_defines_its_own_badges_as_data(db, tenant):
     deposit(db, tenant.id, hid, local(2026, 3, 3), [kg("COPPER", 600)])
     assert _codes(db, hid) == ["copper_king"]
     tenant.settings = {"badges": [{"code": "broken", "metric": "weight_g"}]}  # unusable: the standard list applies
-    assert game_badges.badge_definitions(tenant.settings) is game_badges.BADGES
+    assert badges.badge_definitions(tenant.settings) is badges.BADGES

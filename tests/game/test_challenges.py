@@ -5,9 +5,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from recycle import game_challenges, points
+from recycle.game import challenges, points
 from recycle.db import utcnow
-from recycle.game_models import PointsEntry
+from recycle.game.models import PointsEntry
 from recycle.principal import Principal
 from tests import factories
 from tests.game.helpers import deposit, kg, local
@@ -57,12 +57,12 @@ def test_progress_is_visible_to_all_and_every_participant_gets_the_bonus_once(cl
 def test_the_bonus_task_is_idempotent(db, tenant):
     hid = factories.HouseholdFactory(tenant=tenant).id
     staff = factories.UserFactory(tenant=tenant, role="staff")
-    c = game_challenges.create(db, Principal(staff.id, tenant.id, "staff"), game_challenges.ChallengeInput(
+    c = challenges.create(db, Principal(staff.id, tenant.id, "staff"), challenges.ChallengeInput(
         "x", "x", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 1000, 40))
     _, events = deposit(db, tenant.id, hid, local(2026, 3, 5), [kg("PET_CLEAR", 1500)])
     assert events.completed_challenge_ids == [c.id]
-    assert game_challenges.award_bonus(db, c.id) == []
-    assert game_challenges.award_bonus(db, c.id) == []
+    assert challenges.award_bonus(db, c.id) == []
+    assert challenges.award_bonus(db, c.id) == []
     assert db.scalar(select(func.sum(PointsEntry.points)).where(PointsEntry.kind == "challenge")) == 40
     assert points.summary(db, tenant.id, hid).balance == 15 + 40 == points.entries_sum(db, tenant.id, hid)
 

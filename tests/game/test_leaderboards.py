@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from recycle import game
+from recycle.game import deposits
 from recycle.models import Household
 from tests import factories
 from tests.game.helpers import deposit, kg, local
@@ -30,7 +30,7 @@ def town(db, tenant):  # noqa: ANN001, ANN201
             grams = rnd.choice([500, 1000, 1500, 2000, 3000])  # ties on purpose
             tid, _ = deposit(db, tenant.id, h.id, local(day.year, day.month, day.day), [kg("ALU_CAN", grams)])
             if rnd.random() < 0.1:
-                game.reverse_deposit(db, tenant.id, tid)
+                deposits.reverse_deposit(db, tenant.id, tid)
             else:
                 facts.append((h.id, h.village_id, day, grams * 10 // 1000, grams))
     return {"tenant": tenant, "villages": villages, "homes": homes, "facts": facts}

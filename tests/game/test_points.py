@@ -5,9 +5,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from recycle import points
+from recycle.game import points
 from recycle.db import utcnow
-from recycle.game_models import PointsEntry
+from recycle.game.models import PointsEntry
 from tests import factories
 from tests.game.helpers import deposit, kg, local, pieces
 from tests.pickup.ticket_helpers import ticket
@@ -82,11 +82,11 @@ def test_the_monthly_cap_holds_and_a_void_frees_room_for_the_other_tickets(db, t
     d, _ = deposit(db, tenant.id, hid, local(2026, 4, 1), [kg("ALU_CAN", 2000)])   # April: a new month
     assert [points.ticket_points(db, tenant.id, t) for t in (a, b, c, d)] == [40, 10, 0, 20]
     assert points.summary(db, tenant.id, hid).balance == 70
-    from recycle import game
-    game.reverse_deposit(db, tenant.id, a)
+    from recycle.game import deposits
+    deposits.reverse_deposit(db, tenant.id, a)
     assert points.ticket_points(db, tenant.id, a) == 0
     assert points.summary(db, tenant.id, hid).balance == 50 + 20  # b and c now fit: min(50, 30 + 20)
-    game.reverse_deposit(db, tenant.id, b)
+    deposits.reverse_deposit(db, tenant.id, b)
     assert points.summary(db, tenant.id, hid).balance == 20 + 20
     assert points.entries_sum(db, tenant.id, hid) == 40
 
@@ -110,9 +110,9 @@ def test_the_same_ticket_earns_once_however_often_the_hook_runs(db, tenant):
     hid = factories.HouseholdFactory(tenant=tenant).id
     tid, _ = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)])
     deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)], ticket_id=tid)
-    from recycle import game
-    game.reverse_deposit(db, tenant.id, tid)
-    game.reverse_deposit(db, tenant.id, tid)
+    from recycle.game import deposits
+    deposits.reverse_deposit(db, tenant.id, tid)
+    deposits.reverse_deposit(db, tenant.id, tid)
     assert points.summary(db, tenant.id, hid).balance == 0
     assert db.scalar(select(func.count()).select_from(PointsEntry).where(PointsEntry.household_id == hid)) == 2
 
@@ -129,8 +129,8 @@ def test_tenant_rules_override_the_defaults_and_bad_values_fall_back():
 
 def test_tickets_weighed_before_the_game_existed_can_be_replayed_once(client, db, auth, tenant, catalog, collector, member,
                                                                      monkeypatch):
-    from pickup import collections, points_hook
-    monkeypatch.setattr(collections, "AFTER_TICKET", [])  # as if the game were not installed yet
+    from pickup import tickets, points_hook
+    monkeypatch.setattr(tickets, "AFTER_TICKET", [])  # as if the game were not installed yet
     for _ in range(2):
         client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id))
     assert points.summary(db, tenant.id, member.household_id).balance == 0

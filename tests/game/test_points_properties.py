@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import pickup.points_hook  # noqa: F401 - the hooks, as the app registers them
-from pickup import collections
+from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
-from recycle import game, points
+from recycle.game import deposits, points
 from recycle.db import utcnow
 from recycle.errors import Conflict
-from recycle.game_models import PeriodTotal
+from recycle.game.models import PeriodTotal
 from recycle.principal import Principal
 from tests import factories
 from tests.game.helpers import BANGKOK, deposit, kg, oracle_line, oracle_total, pieces
@@ -54,7 +54,7 @@ def test_balance_is_what_the_rules_give_for_the_active_tickets(db, ops):
             made.append({"tid": tid, "hid": homes[op[1]], "day": when.date(), "lines": op[4], "active": True, "when": when})
         elif made and op[0] == "void":
             m = made[op[1] % len(made)]
-            game.reverse_deposit(db, tenant.id, m["tid"])
+            deposits.reverse_deposit(db, tenant.id, m["tid"])
             m["active"] = False
         elif made:
             m = made[op[1] % len(made)]
@@ -98,22 +98,22 @@ def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
     p = Principal(staff.id, tenant.id, "staff")
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(2)]
     for op in ops:
-        tickets = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
+        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
                                   .order_by(CollectionTicket.id)))
         if op[0] == "weigh":
             lines = [LineInput("PET_CLEAR", op[5], op[3]), LineInput("ORGANIC", "A", op[4])]
             if op[6]:
                 lines.append(LineInput("BOTTLE", "A", None, op[6] % 50 + 1))
-            inp = collections.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(hours=op[2]), lines,
+            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(hours=op[2]), lines,
                                           household_id=homes[op[1]])
-            collections.create_ticket(db, p, tenant, "s", inp)
-        elif tickets and op[0] == "void":
-            t = tickets[op[1] % len(tickets)]
+            tickets.create_ticket(db, p, tenant, "s", inp)
+        elif existing and op[0] == "void":
+            t = existing[op[1] % len(existing)]
             if t.status != "voided":
-                collections.void(db, p, t.id, "test")
-        elif tickets:
+                tickets.void(db, p, t.id, "test")
+        elif existing:
             try:
-                collections.correct(db, p, tenant, "s", tickets[op[1] % len(tickets)].id,
+                tickets.correct(db, p, tenant, "s", existing[op[1] % len(existing)].id,
                                      [LineInput("PET_CLEAR", "B", op[2])], "fix")
             except Conflict:
                 pass

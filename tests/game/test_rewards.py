@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from recycle import points
+from recycle.game import points
 from recycle.db import UnitOfWork, utcnow
-from recycle.game_models import Reward, RewardRedemption
+from recycle.game.models import Reward, RewardRedemption
 from tests import factories
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pickup.models import PickupRequest
-from pickup.requests import local_today
+from pickup.pickups import local_today
 from tests import factories
 
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from pickup import requests as pickups
+from pickup import pickups
 from pickup.models import PickupRequest
 from recycle.db import utcnow
 from recycle.errors import Conflict

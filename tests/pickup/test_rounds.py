@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.auth import issue_tokens
 from pickup.models import PickupRequest, RoundStop
-from pickup.requests import local_today
+from pickup.pickups import local_today
 from recycle.db import UnitOfWork
 from tests import factories
 

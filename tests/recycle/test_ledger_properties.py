@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from pickup import collections
+from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -62,30 +62,30 @@ def _test_ledger_invariants_hold(db, ops):
     staff = factories.UserFactory(tenant=tenant, role="staff")
     p = Principal(staff.id, tenant.id, "staff")
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(3)]
-    sent: list[collections.TicketInput] = []
+    sent: list[tickets.TicketInput] = []
     for op in ops:
-        tickets = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
+        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
                                   .order_by(CollectionTicket.id)))
         if op[0] == "weigh":
-            inp = collections.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", op[2]),
+            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", op[2]),
                                                                         LineInput("BOTTLE", "A", None, op[3])],
                                           household_id=homes[op[1]])
-            collections.create_ticket(db, p, tenant, "s", inp)
+            tickets.create_ticket(db, p, tenant, "s", inp)
             sent.append(inp)
         elif op[0] == "retry" and sent:
-            _, created = collections.create_ticket(db, p, tenant, "s", sent[op[1] % len(sent)])
+            _, created = tickets.create_ticket(db, p, tenant, "s", sent[op[1] % len(sent)])
             assert not created
-        elif op[0] == "void" and tickets:
-            t = tickets[op[1] % len(tickets)]
+        elif op[0] == "void" and existing:
+            t = existing[op[1] % len(existing)]
             if t.status == "voided":
                 with pytest.raises(Conflict):
-                    collections.void(db, p, t.id, "again")
+                    tickets.void(db, p, t.id, "again")
             else:
-                collections.void(db, p, t.id, "test")
-        elif op[0] == "correct" and tickets:
-            t = tickets[op[1] % len(tickets)]
+                tickets.void(db, p, t.id, "test")
+        elif op[0] == "correct" and existing:
+            t = existing[op[1] % len(existing)]
             try:
-                collections.correct(db, p, tenant, "s", t.id, [LineInput("PET_CLEAR", "A", op[2])], "fix")
+                tickets.correct(db, p, tenant, "s", t.id, [LineInput("PET_CLEAR", "A", op[2])], "fix")
             except Conflict:
                 pass  # already corrected once
     # 1. every transaction balances, and so the whole ledger does

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recycle.db import utcnow
-from recycle.game_models import BadgeAward, GameDeposit, GameDepositLine, HouseholdPoints, LevelUp
-from recycle.points import week_start
+from recycle.game.models import BadgeAward, GameDeposit, GameDepositLine, HouseholdPoints, LevelUp
+from recycle.game.points import week_start
 
 LEVELS: list[dict[str, Any]] = [
     {"code": "iron", "name_th": "ถังเหล็ก", "name_en": "Iron bin", "min_points": 0},

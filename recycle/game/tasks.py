@@ -15,9 +15,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from recycle.db import task_unit_of_work, utcnow
-from recycle.game_badges import LEVELS, badge_definitions
-from recycle.game_challenges import award_bonus
-from recycle.game_models import BadgeAward, LevelUp
+from recycle.game.badges import LEVELS, badge_definitions
+from recycle.game.challenges import award_bonus
+from recycle.game.models import BadgeAward, LevelUp
 from recycle.models import Tenant
 
 NOTIFY_BADGE = "recycle.game.notify_badge"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from recycle import points
+from recycle.game import points
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
-from recycle.game_models import PointsEntry, Reward, RewardRedemption
+from recycle.game.models import PointsEntry, Reward, RewardRedemption
 from recycle.models import Tenant
 from recycle.principal import Principal
 

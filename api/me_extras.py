@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from pickup.requests import open_pickup_for
+from pickup.pickups import open_pickup_for
 from recycle import ledger
 from recycle.models import Household
 
 
 def profile_extras(db: Session, household: Household) -> dict:
-    from recycle.game_badges import level_progress
-    from recycle.points import summary
+    from recycle.game.badges import level_progress
+    from recycle.game.points import summary
     mine = summary(db, household.tenant_id, household.id)
     return {"balance_satang": ledger.household_balance(db, household.tenant_id, household.id), "points": mine.balance,
             "level": level_progress(mine.lifetime)["code"]}

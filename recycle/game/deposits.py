@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recycle import game_badges, game_challenges, points
+from recycle.game import badges, challenges, points
 from recycle.db import utcnow
-from recycle.game_models import GameDeposit, GameDepositLine, PointsEntry
+from recycle.game.models import GameDeposit, GameDepositLine, PointsEntry
 from recycle.models import Household, Tenant
-from recycle.points import DepositInput, PointRules
+from recycle.game.points import DepositInput, PointRules
 
 MONTH_KINDS = ("deposit", "void", "cap")
 
@@ -56,11 +56,11 @@ def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None =
     points.add_weight(session, dep.tenant_id, dep.household_id, deposit.weight_g, day)
     _reconcile_month(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}", ref)
     _reconcile_streaks(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}")
-    events = GameEvents(badge_award_ids=game_badges.award_badges(session, dep.tenant_id, dep.household_id,
+    events = GameEvents(badge_award_ids=badges.award_badges(session, dep.tenant_id, dep.household_id,
                                                                  tenant.settings, now),
-                        level_up_ids=game_badges.check_level_ups(session, dep.tenant_id, dep.household_id, now))
+                        level_up_ids=badges.check_level_ups(session, dep.tenant_id, dep.household_id, now))
     village_id = session.scalar(select(Household.village_id).where(Household.id == dep.household_id))
-    events.completed_challenge_ids = game_challenges.complete_reached(
+    events.completed_challenge_ids = challenges.complete_reached(
         session, dep.tenant_id, day, village_id, {ln.material_code for ln in lines}, now)
     return events
 

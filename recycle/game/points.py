@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recycle.db import utcnow
-from recycle.game_models import EARNED_KINDS, HouseholdPoints, PeriodTotal, PointsEntry
+from recycle.game.models import EARNED_KINDS, HouseholdPoints, PeriodTotal, PointsEntry
 
 # Defaults a tenant overrides under `Tenant.settings["points"]` (same keys). Integers only.
 DEFAULT_RULES: dict[str, Any] = {

@@ -3,7 +3,7 @@ between two local dates); everyone in the tenant sees the progress; when it is r
 that took part gets the bonus.
 
 Reaching the target is marked in the weigh-in's transaction; the bonus is paid afterwards by a task
-(`game_tasks.award_challenge_bonus`), so a weigh-in never has to lock other households' balance rows
+(`tasks.award_challenge_bonus`), so a weigh-in never has to lock other households' balance rows
 (which, with offline batches holding many households at once, could deadlock).
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from recycle import game_badges
+from recycle.game import badges
 from recycle.db import utcnow
 from recycle.errors import InvalidInput, NotFound
-from recycle.game_models import Challenge, GameDeposit, GameDepositLine, HouseholdPoints, PointsEntry
+from recycle.game.models import Challenge, GameDeposit, GameDepositLine, HouseholdPoints, PointsEntry
 from recycle.models import Household, Tenant, Village
-from recycle.points import add_to_periods, household_row, local_date
+from recycle.game.points import add_to_periods, household_row, local_date
 from recycle.principal import Principal
 
 MAX_DAYS = 366
@@ -145,5 +145,5 @@ def award_bonus(session: Session, challenge_id: int) -> list[int]:
     level_ups: list[int] = []
     for hid in todo:  # bounded by the challenge's participants; a few small indexed statements each
         add_to_periods(session, c.tenant_id, hid, day, points=c.bonus_points)
-        level_ups += game_badges.check_level_ups(session, c.tenant_id, hid)
+        level_ups += badges.check_level_ups(session, c.tenant_id, hid)
     return level_ups

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from recycle.game_models import GameDeposit, GameDepositLine, HouseholdPoints, PeriodTotal
+from recycle.game.models import GameDeposit, GameDepositLine, HouseholdPoints, PeriodTotal
 from recycle.models import Household, Village
-from recycle.points import month_bounds, period_starts, week_start
+from recycle.game.points import month_bounds, period_starts, week_start
 
 PERIODS = ("week", "month", "year", "all")
 METRICS = ("points", "kg")

@@ -1,0 +1,1 @@
+"""The game: points, levels, badges, leaderboards, challenges and rewards (a subpackage of the core)."""
