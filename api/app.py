@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from api.auth import register_auth
+from api.bootstrap import EVENT_HANDLERS, bootstrap
 from api.celery_app import celery_init_app
 from api.extensions import api, blueprint, limiter
 from api.problems import to_problem
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("api", root_path=os.path.dirname(os.path.abspath(__file__)), instance_path=os.path.abspath(instance))
     register_config(app, config)
     register_logging(app)
+    register_events(app)
     register_database(app)
     register_session(app)
     register_auth(app)
@@ -81,6 +83,12 @@ def register_logging(app: Flask) -> None:
     root.propagate = False
     for name in ("werkzeug",):
         logging.getLogger(name).addFilter(RequestIdFilter())
+
+
+def register_events(app: Flask) -> None:
+    """What reacts to a domain event is the table in api/bootstrap.py; the worker and CLI build this app too."""
+    bootstrap()
+    app.extensions["thangngoen.event_handlers"] = EVENT_HANDLERS
 
 
 def register_database(app: Flask) -> None:

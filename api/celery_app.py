@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 from celery import Celery, Task
 from flask import Flask
 
+from api.bootstrap import TASK_PACKAGES
 from recycle.db import SESSIONS_CONF_KEY
 
 DEFAULT_QUEUE = "thangngoen"
-TASK_MODULES = ["recycle.tasks", "enterprise.tasks", "recycle.game.tasks"]
 BEAT_SCHEDULE = {
     "purge-revoked-tokens": {"task": "recycle.purge_revoked_tokens", "schedule": dt.timedelta(hours=6)},
 }
@@ -40,7 +39,7 @@ def celery_init_app(app: Flask) -> Celery:
     })
     celery_app.conf[SESSIONS_CONF_KEY] = app.extensions["thangngoen.sessions"]
     celery_app.set_default()
-    for module in TASK_MODULES:  # register every @shared_task with this Celery app (and its worker)
-        importlib.import_module(module)
+    # every package's tasks.py registers its @shared_task with this Celery app (and its worker)
+    celery_app.autodiscover_tasks(TASK_PACKAGES, force=True)
     app.extensions["celery"] = celery_app
     return celery_app

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pricing.demo import seed_catalog
+
 from recycle import accounts, households
 from recycle.models import Tenant
 
@@ -66,19 +68,5 @@ def seed(db: Session) -> list[DemoLogin]:
         households.register(db, tenant, households.HouseholdInput(
             name=name, village_id=villages[v].id, address=f"{10 + i} หมู่ {v + 1} ต.ครึ่ง อ.เชียงของ จ.เชียงราย",
             lat=lat + 0.0013 * (i % 3), lng=lng - 0.0011 * (i % 2), promptpay_id=pp, consent=True))
-    _seed_other_packages(db, tenant)
-    return LOGINS
-
-
-def _seed_other_packages(db: Session, tenant: Tenant) -> None:
-    """Each area adds its demo data (catalog, prices, ...) as it comes to exist."""
-    for hook in DEMO_HOOKS:
-        hook(db, tenant)
-
-
-def _pricing(db: Session, tenant: Tenant) -> None:
-    from pricing.demo import seed_catalog
     seed_catalog(db, tenant)
-
-
-DEMO_HOOKS: list = [_pricing]
+    return LOGINS

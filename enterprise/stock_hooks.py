@@ -1,6 +1,6 @@
 """Where stock comes from: a round's handover, a walk-in deposit; and what a void takes back.
 
-Registered on the pickup side's hook lists when the stock API is imported. Each stock-in is keyed
+Wired to the pickup side's events in `api/bootstrap.py`. Each stock-in is keyed
 by the handover line or ticket line, so a hook that runs twice (approval after creation, a retry)
 counts the material once.
 """
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from enterprise import stock
-from pickup import tickets, handover
+from pickup.events import HandoverRecorded, TicketCredited, TicketVoided
 from pickup.models import CollectionTicket, Handover, HandoverLine, TicketLine
 from pricing.models import Grade
 from recycle import ledger
@@ -27,8 +27,9 @@ def lot_costs(session: Session, tenant_id: int, round_id: int) -> dict[int, int]
     return {g: int(c or 0) for g, c in rows}
 
 
-def on_handover(session: Session, ho: Handover) -> None:
+def on_handover(session: Session, event: HandoverRecorded) -> None:
     """Dr STOCK / Cr PURCHASES: what was bought from members becomes inventory at what it cost."""
+    ho = event.handover
     costs = lot_costs(session, ho.tenant_id, ho.round_id)
     stock.lock(session, ho.tenant_id, [line.grade_id for line in ho.lines if line.measured > 0])
     for line in ho.lines:
@@ -52,8 +53,9 @@ def _handover_lot(session: Session, tenant_id: int, round_id: int | None, grade_
     return line_id is not None and stock.find(session, tenant_id, f"handover:{line_id}") is not None
 
 
-def on_ticket(session: Session, ticket: CollectionTicket) -> None:
+def on_ticket(session: Session, event: TicketCredited) -> None:
     """A walk-in is a lot of its own; a round ticket credited after its handover adds its cost to stock."""
+    ticket = event.ticket
     if ticket.status != "active":
         return
     origin = session.get(CollectionTicket, ticket.supersedes_id) if ticket.supersedes_id else ticket
@@ -72,8 +74,9 @@ def on_ticket(session: Session, ticket: CollectionTicket) -> None:
                        ledger.PURCHASES, cost=line.amount_satang, ticket_id=ticket.id)
 
 
-def on_void(session: Session, ticket: CollectionTicket) -> None:
+def on_void(session: Session, event: TicketVoided) -> None:
     """A voided walk-in leaves stock (its own lot first); a voided round ticket takes its cost back out."""
+    ticket = event.ticket
     reason = (ticket.void_reason or "")[:500]
     if ticket.channel == "walk_in":
         lots = [(line, stock.find(session, ticket.tenant_id, f"walkin:{line.id}")) for line in ticket.lines]
@@ -97,13 +100,3 @@ def on_void(session: Session, ticket: CollectionTicket) -> None:
         if take > 0:
             stock.move(session, session.get(Grade, line.grade_id), "ticket_cost", 0, f"ticket-void:{line.id}",
                        ledger.PURCHASES, cost=-take, reason=reason, ticket_id=ticket.id)
-
-
-def register() -> None:
-    for hooks, fn in ((handover.AFTER_HANDOVER, on_handover), (tickets.AFTER_TICKET, on_ticket),
-                      (tickets.AFTER_VOID, on_void)):
-        if fn not in hooks:
-            hooks.append(fn)
-
-
-register()

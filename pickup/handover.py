@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pickup.events import HandoverRecorded
 from pickup.models import CollectionTicket, Handover, HandoverLine, Round, TicketLine
 from pricing.catalog import grade_index, resolve_grade
-from recycle import audit
+from recycle import audit, events
 from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.models import Tenant
 from recycle.principal import Principal
@@ -85,12 +86,8 @@ def record(session: Session, principal: Principal, tenant: Tenant, round_id: int
     session.add(handover)
     session.flush()
     audit.record(session, "round.handover", principal=principal, target=("round", round_id), flagged=handover.flagged)
-    for hook in AFTER_HANDOVER:
-        hook(session, handover)
+    events.publish(session, HandoverRecorded(handover))
     return handover
-
-
-AFTER_HANDOVER: list = []  # stock is built from handovers
 
 
 def get(session: Session, tenant_id: int, round_id: int) -> Handover:

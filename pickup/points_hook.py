@@ -1,13 +1,14 @@
 """The glue from weigh-in tickets to the game: a ticket becomes plain deposit data (the game package may
-not read pickup tables), registered into the ticket hooks so every way a ticket becomes active (created,
-synced, approved, corrected) or is voided moves the points in the same transaction.
+not read pickup tables). `api/bootstrap.py` wires `on_ticket` to TicketCredited and `on_void` to
+TicketVoided, so every way a ticket becomes active (created, synced, approved, corrected) or is voided
+moves the points in the same transaction.
 """
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pickup import tickets
+from pickup.events import TicketCredited, TicketVoided
 from pickup.models import CollectionTicket
 from pricing.models import Grade, Material
 from recycle.game import deposits, tasks, points
@@ -40,8 +41,12 @@ def deposit_from_ticket(session: Session, ticket: CollectionTicket) -> points.De
                                occurred_at=ticket.collected_at, lines=deposit_lines(session, list(ticket.lines)))
 
 
-def on_ticket(session: Session, ticket: CollectionTicket) -> None:
-    """Called for every new ticket; only an active one earns (a backdated one earns when approved)."""
+def on_ticket(session: Session, event: TicketCredited) -> None:
+    """A ticket became active: it earns (a backdated one earns when approved)."""
+    award(session, event.ticket)
+
+
+def award(session: Session, ticket: CollectionTicket) -> None:
     if ticket.status != "active":
         return
     events = deposits.award_deposit(session, deposit_from_ticket(session, ticket))
@@ -49,7 +54,8 @@ def on_ticket(session: Session, ticket: CollectionTicket) -> None:
                                     completed_challenge_ids=events.completed_challenge_ids)
 
 
-def on_void(session: Session, ticket: CollectionTicket) -> None:
+def on_void(session: Session, event: TicketVoided) -> None:
+    ticket = event.ticket
     deposits.reverse_deposit(session, ticket.tenant_id, ticket.id)
 
 
@@ -68,17 +74,6 @@ def replay_tickets(session: Session, tenant_id: int) -> int:
     for ticket in session.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id,
                                                                  CollectionTicket.status == "active")
                                   .order_by(CollectionTicket.collected_at, CollectionTicket.id)):
-        on_ticket(session, ticket)
+        award(session, ticket)
         n += 1
     return n
-
-
-def register() -> None:
-    """Idempotent: the API imports this module once per app, tests create many apps."""
-    if on_ticket not in tickets.AFTER_TICKET:
-        tickets.AFTER_TICKET.append(on_ticket)
-    if on_void not in tickets.AFTER_VOID:
-        tickets.AFTER_VOID.append(on_void)
-
-
-register()

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pickup.events import TicketCredited, TicketVoided
 from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, TicketLine
 from pricing.quotes import LineInput, Quote, price_lines
-from recycle import audit, households, ledger
+from recycle import audit, events, households, ledger
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.models import Household, Tenant
@@ -185,13 +186,9 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         credit(session, ticket, principal.user_id)
     if pickup is not None:
         _mark_collected(pickup, now)
-    for hook in AFTER_TICKET:
-        hook(session, ticket)
+    if ticket.status == "active":
+        events.publish(session, TicketCredited(ticket))
     return ticket, True
-
-
-AFTER_TICKET: list = []  # other areas (points, stock) react to a new active ticket
-AFTER_VOID: list = []
 
 
 def get_ticket(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
@@ -215,8 +212,7 @@ def approve(session: Session, principal: Principal, ticket_id: int) -> Collectio
         raise Conflict(f"ticket is {ticket.status}, not waiting for approval")
     ticket.status, ticket.approved_by_user_id = "active", principal.user_id
     credit(session, ticket, principal.user_id)
-    for hook in AFTER_TICKET:
-        hook(session, ticket)
+    events.publish(session, TicketCredited(ticket))
     audit.record(session, "ticket.approve", principal=principal, target=("ticket", ticket.id))
     return ticket
 
@@ -238,8 +234,7 @@ def void(session: Session, principal: Principal, ticket_id: int, reason: str) ->
         ledger.reverse(session, ticket.tenant_id, txn, f"void:{ticket.client_id}", f"void of ticket #{ticket.id}: {reason}"[:500],
                        principal.user_id)
     if was_active:
-        for hook in AFTER_VOID:
-            hook(session, ticket)
+        events.publish(session, TicketVoided(ticket))
     audit.record(session, "ticket.void", principal=principal, target=("ticket", ticket.id), reason=reason[:200])
     return ticket
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api import create_app
+from api.bootstrap import bootstrap
 from migrations import upgrade
 from recycle.db import Base, make_engine, make_session_factory
 from recycle.security import use_hasher
@@ -26,6 +27,12 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 SECRET = "test-secret-key-not-for-production-0123456789"
 
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired_events() -> None:
+    """Domain tests call the services directly: wire the event table as every entry point does."""
+    bootstrap()
 
 
 def _url(tmp_path_factory: pytest.TempPathFactory) -> str:

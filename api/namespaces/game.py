@@ -8,7 +8,6 @@ from flask import g
 from flask_restx import Namespace, Resource
 from sqlalchemy import func, select
 
-import pickup.points_hook  # noqa: F401 - registers the ticket hooks whenever the app is
 from api.auth import ANY, STAFF, roles
 from api.docs import PageArgs, body, paginated, query, response
 from api.i18n import pick

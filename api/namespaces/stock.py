@@ -5,7 +5,6 @@ from flask import g
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
-import enterprise.stock_hooks  # noqa: F401  (stock-in from handovers and walk-ins)
 from api.auth import STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
 from api.schemas.stock import (AdjustmentCreateSchema, AdjustmentResultSchema, BuyerCreateSchema,

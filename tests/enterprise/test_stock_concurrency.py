@@ -7,7 +7,6 @@ import uuid
 
 from sqlalchemy import func, select
 
-import enterprise.stock_hooks  # noqa: F401
 from enterprise import buyers, stock
 from enterprise.stock_models import SaleBatch
 from pickup import tickets

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-import enterprise.stock_hooks  # noqa: F401
 from enterprise import buyers, sales, sales_trace, stock
 from enterprise.stock_models import SaleBatch, StockMovement
 from pickup import tickets, handover

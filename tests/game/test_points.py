@@ -129,12 +129,17 @@ def test_tenant_rules_override_the_defaults_and_bad_values_fall_back():
 
 def test_tickets_weighed_before_the_game_existed_can_be_replayed_once(client, db, auth, tenant, catalog, collector, member,
                                                                      monkeypatch):
-    from pickup import tickets, points_hook
-    monkeypatch.setattr(tickets, "AFTER_TICKET", [])  # as if the game were not installed yet
-    for _ in range(2):
-        client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id))
-    assert points.summary(db, tenant.id, member.household_id).balance == 0
-    monkeypatch.undo()
+    from api.bootstrap import EVENT_HANDLERS, bootstrap
+    from pickup import points_hook
+    from recycle import events
+    without_game = {kind: [h for h in handlers if h is not points_hook.on_ticket] for kind, handlers in EVENT_HANDLERS.items()}
+    events.wire(without_game)  # as if the game were not installed yet
+    try:
+        for _ in range(2):
+            client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id))
+        assert points.summary(db, tenant.id, member.household_id).balance == 0
+    finally:
+        bootstrap()
     assert points_hook.replay_tickets(db, tenant.id) == 2
     assert points_hook.replay_tickets(db, tenant.id) == 2  # again: nothing more is earned
     assert client.get("/api/v1/me", headers=auth(member)).json["points"] == 84

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-import pickup.points_hook  # noqa: F401 - the hooks, as the app registers them
 from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput

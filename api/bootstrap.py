@@ -1,0 +1,26 @@
+"""The one place that says what reacts to a domain event (Cosmic Python's bootstrap + EVENT_HANDLERS).
+
+Read this table to know what a weigh-in, a void or a handover sets off. Every entry point wires it:
+`create_app` (so the API, the Celery worker and the CLI, which all build the app), and any script or
+test that calls the domain services directly calls `bootstrap()` first.
+"""
+from __future__ import annotations
+
+from enterprise import stock_hooks
+from pickup import points_hook
+from pickup.events import HandoverRecorded, TicketCredited, TicketVoided
+from recycle import events
+
+EVENT_HANDLERS: dict[type, list[events.Handler]] = {
+    TicketCredited: [points_hook.on_ticket, stock_hooks.on_ticket],
+    TicketVoided: [points_hook.on_void, stock_hooks.on_void],
+    HandoverRecorded: [stock_hooks.on_handover],
+}
+
+# Celery finds `tasks.py` in each of these packages (`autodiscover_tasks`): a new task module needs no list.
+TASK_PACKAGES = ["recycle", "recycle.game", "pickup", "pricing", "enterprise"]
+
+
+def bootstrap() -> None:
+    """Wire the domain events to their handlers (idempotent)."""
+    events.wire(EVENT_HANDLERS)

@@ -1,0 +1,27 @@
+"""What the pickup side tells the rest: a ticket's money is credited or reversed, a round's load arrived."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pickup.models import CollectionTicket, Handover
+
+
+@dataclass(frozen=True)
+class TicketCredited:
+    """A ticket became active (created, synced, approved, or issued as a correction)."""
+
+    ticket: CollectionTicket
+
+
+@dataclass(frozen=True)
+class TicketVoided:
+    """An active ticket was voided (also the first half of a correction)."""
+
+    ticket: CollectionTicket
+
+
+@dataclass(frozen=True)
+class HandoverRecorded:
+    """A round's load was re-weighed at the centre."""
+
+    handover: Handover
