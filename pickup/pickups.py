@@ -14,7 +14,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pickup.models import PICKUP_TRANSITIONS, PickupRequest, Round, RoundStop
+from pickup import visibility
+from pickup.models import PICKUP_TRANSITIONS, PickupRequest, RoundStop
 from pricing.models import Material
 from recycle import audit
 from recycle.db import utcnow
@@ -187,19 +188,10 @@ def leave_round(session: Session, pickup: PickupRequest) -> None:
     session.flush()
 
 
-def _on_own_round(session: Session, principal: Principal, pickup: PickupRequest) -> bool:
-    rnd = session.get(Round, pickup.round_id) if pickup.round_id else None
-    return rnd is not None and rnd.collector_user_id == principal.user_id
-
-
 def get(session: Session, principal: Principal, pickup_id: int) -> PickupRequest:
     """Another household's pickup, or one not on a collector's rounds, is a 404 like another tenant's."""
-    pickup = session.get(PickupRequest, pickup_id)
-    if pickup is None or pickup.tenant_id != principal.tenant_id:
-        raise NotFound("no such pickup request")
-    if principal.role == "household" and pickup.household_id != principal.household_id:
-        raise NotFound("no such pickup request")
-    if principal.role == "collector" and not _on_own_round(session, principal, pickup):
+    pickup = session.scalar(select(PickupRequest).where(PickupRequest.id == pickup_id, visibility.pickups(principal)))
+    if pickup is None:
         raise NotFound("no such pickup request")
     return pickup
 
@@ -207,11 +199,7 @@ def get(session: Session, principal: Principal, pickup_id: int) -> PickupRequest
 def list_query(principal: Principal, status: str | None = None, day: dt.date | None = None,
                village_id: int | None = None) -> Select:
     """Own (household), on my rounds (collector) or all (staff); newest date first."""
-    stmt = select(PickupRequest).where(PickupRequest.tenant_id == principal.tenant_id)
-    if principal.role == "household":
-        stmt = stmt.where(PickupRequest.household_id == principal.household_id)
-    elif principal.role == "collector":
-        stmt = stmt.join(Round, Round.id == PickupRequest.round_id).where(Round.collector_user_id == principal.user_id)
+    stmt = select(PickupRequest).where(visibility.pickups(principal))
     if status:
         stmt = stmt.where(PickupRequest.status == status)
     if day:

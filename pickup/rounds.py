@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from pickup import pickups as pickup_requests
+from pickup import visibility
 from pickup.models import PickupRequest, Round, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
@@ -136,20 +137,14 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
 
 def get(session: Session, principal: Principal, round_id: int) -> Round:
     """Staff see every round of the tenant; a collector only its own (another's is a 404)."""
-    rnd = session.get(Round, round_id)
-    if rnd is None or rnd.tenant_id != principal.tenant_id:
-        raise NotFound("no such round")
-    if principal.role == "collector" and rnd.collector_user_id != principal.user_id:
-        raise NotFound("no such round")
-    if principal.role == "household":
+    rnd = session.scalar(select(Round).where(Round.id == round_id, visibility.rounds(principal)))
+    if rnd is None:
         raise NotFound("no such round")
     return rnd
 
 
 def list_query(principal: Principal, day: dt.date | None = None, collector_user_id: int | None = None) -> Select:
-    stmt = select(Round).where(Round.tenant_id == principal.tenant_id)
-    if principal.role == "collector":
-        stmt = stmt.where(Round.collector_user_id == principal.user_id)
+    stmt = select(Round).where(visibility.rounds(principal))
     if day:
         stmt = stmt.where(Round.round_date == day)
     if collector_user_id:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pickup import visibility
 from pickup.events import TicketCredited, TicketVoided
 from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, TicketLine
 from pricing.quotes import LineInput, Quote, price_lines
@@ -192,16 +193,11 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
 
 
 def get_ticket(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
-    """A household sees its own tickets; a collector those it entered or of its rounds; staff all."""
-    ticket = session.get(CollectionTicket, ticket_id)
-    if ticket is None or ticket.tenant_id != principal.tenant_id:
+    """The ticket if the principal may see it (pickup/visibility.py: the same rule as the list), else 404."""
+    ticket = session.scalar(select(CollectionTicket).where(CollectionTicket.id == ticket_id,
+                                                           visibility.tickets(principal)))
+    if ticket is None:
         raise NotFound("no such ticket")
-    if principal.role == "household" and ticket.household_id != principal.household_id:
-        raise NotFound("no such ticket")
-    if principal.role == "collector" and ticket.entered_by_user_id != principal.user_id:
-        rnd = session.get(Round, ticket.round_id) if ticket.round_id else None
-        if rnd is None or rnd.collector_user_id != principal.user_id:
-            raise NotFound("no such ticket")
     return ticket
 
 

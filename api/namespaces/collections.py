@@ -17,7 +17,7 @@ from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummar
                                      HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
                                      TicketFilterSchema, TicketSchema, VoidSchema)
 from api.session import commit, session
-from pickup import tickets, day_summary, disputes, handover, points_hook, sync
+from pickup import day_summary, disputes, handover, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -79,11 +79,7 @@ class Collections(Resource):
     @paginated(TicketSchema, TicketFilterSchema)
     def get(self, args):
         p = g.principal
-        stmt = select(CollectionTicket).where(CollectionTicket.tenant_id == p.tenant_id)
-        if p.role == "household":
-            stmt = stmt.where(CollectionTicket.household_id == p.household_id)
-        elif p.role == "collector":
-            stmt = stmt.where(CollectionTicket.entered_by_user_id == p.user_id)
+        stmt = select(CollectionTicket).where(visibility.tickets(p))
         for key in ("household_id", "round_id", "status"):
             if args.get(key):
                 stmt = stmt.where(getattr(CollectionTicket, key) == args[key])

@@ -177,3 +177,18 @@ def test_a_door_to_door_ticket_without_a_pickup_joins_the_collectors_round(clien
     rnd, _ = round_with_pickup(db, tenant, collector, member.household)
     r = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=walk_up.id))
     assert r.status_code == 201 and r.json["round_id"] == rnd.id and r.json["pickup_id"] is None
+
+
+def test_a_collector_finds_in_the_list_every_ticket_it_may_open(client, db, auth, tenant, catalog, collector, staff, member):
+    """Staff weighed a member's load on the collector's round: the collector may open it, so the list shows it."""
+    rnd, pickup = round_with_pickup(db, tenant, collector, member.household)
+    r = client.post("/api/v1/collections", headers=auth(staff), json=ticket(household_id=member.household_id,
+                                                                              pickup_id=pickup.id))
+    assert r.status_code == 201 and r.json["round_id"] == rnd.id
+    tid = r.json["id"]
+    assert client.get(f"/api/v1/collections/{tid}", headers=auth(collector)).status_code == 200
+    listed = client.get(f"/api/v1/collections?round_id={rnd.id}", headers=auth(collector)).json
+    assert [t["id"] for t in listed["items"]] == [tid]
+    other = factories.UserFactory(tenant=tenant, role="collector")
+    assert client.get(f"/api/v1/collections/{tid}", headers=auth(other)).status_code == 404
+    assert client.get(f"/api/v1/collections?round_id={rnd.id}", headers=auth(other)).json["items"] == []
