@@ -20,13 +20,22 @@ from migrations import upgrade
 from recycle.db import Base, make_engine, make_session_factory
 from recycle.security import use_hasher
 from recycle.settings import Settings
-from tests import factories
+from tests import factories, props  # noqa: F401 - loads the Hypothesis profile
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 SECRET = "test-secret-key-not-for-production-0123456789"
 
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`postgres` tests need PostgreSQL's locking (SQLite serialises writers); `worker` tests a real worker."""
+    for item in items:
+        if "postgres" in item.keywords and not TEST_DATABASE_URL:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (CI does)"))
+        if "worker" in item.keywords and not TEST_REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs a real Celery worker: set TEST_REDIS_URL (CI does)"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def bind(session) -> None:  # noqa: ANN001
-    for f in (TenantFactory, VillageFactory, HouseholdFactory, UserFactory, HouseholdUserFactory, *EXTRA):
+    for f in (TenantFactory, VillageFactory, HouseholdFactory, UserFactory, HouseholdUserFactory):
         f._meta.sqlalchemy_session = session
 
 
@@ -103,8 +103,6 @@ class HouseholdUserFactory(UserFactory):
         user.household = household
         return user
 
-
-EXTRA: list = []
 
 
 def add_material(db, tenant, code, *, unit="kg", category="recyclable", grades=("A",), co2e=1000,  # noqa: ANN001, ANN201

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from recycle.db import utcnow
 from recycle.errors import Conflict
 from recycle.principal import Principal
 from tests import factories
+from tests.props import examples
 
 steps = st.lists(st.one_of(
     st.tuples(st.just("weigh"), st.integers(0, 3), st.integers(1, 30_000)),
@@ -27,7 +28,7 @@ steps = st.lists(st.one_of(
 ), min_size=1, max_size=14)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25))
 @given(steps=steps)
 def test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
     """Each example in its own savepoint: a failing one cannot poison the next."""

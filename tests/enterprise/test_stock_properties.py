@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -24,6 +24,7 @@ from recycle.db import utcnow
 from recycle.errors import Conflict
 from recycle.principal import Principal
 from tests import factories
+from tests.props import examples
 from tests.enterprise.stock_helpers import tax_id
 
 i = st.integers
@@ -178,7 +179,7 @@ def check(w: World) -> None:
             assert line["traced"] == line["quantity"] == sum(lot["drawn"] for lot in line["lots"])
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(100))
 @given(ops=ops)
 def test_stock_is_the_sum_of_its_movements_whatever_happens(db, ops):
     w = World(db)

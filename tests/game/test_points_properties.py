@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from recycle.errors import Conflict
 from recycle.game.models import PeriodTotal
 from recycle.principal import Principal
 from tests import factories
+from tests.props import examples
 from tests.game.helpers import BANGKOK, deposit, kg, oracle_line, oracle_total, pieces
 
 CAP, STREAK, STREAK_MAX = 150, 10, 3
@@ -38,7 +39,7 @@ ops = st.lists(st.one_of(
 ), min_size=1, max_size=20)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60))
 @given(ops=ops)
 def test_balance_is_what_the_rules_give_for_the_active_tickets(db, ops):
     tenant = factories.TenantFactory(settings={"points": {"monthly_cap": CAP, "streak_bonus": STREAK,
@@ -84,7 +85,7 @@ ticket_ops = st.lists(st.one_of(
 ), min_size=1, max_size=12)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25))
 @given(ops=ticket_ops)
 def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
     """Through the ticket service and its hooks: the points equal the rules applied to the active tickets' lines."""

@@ -14,6 +14,7 @@ from pickup.route import (
     order_stops,
     path_length_m,
 )
+from tests.props import examples
 
 CENTRE = (19.9000, 99.8000)  # a collection centre in Chiang Rai
 
@@ -130,14 +131,14 @@ def rounds(draw):
     return start, stops
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(rounds())
 def test_output_is_permutation_of_keys(case):
     start, stops = case
     assert sorted(order_stops(start, stops)) == sorted(s.key for s in stops)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(rounds())
 def test_two_opt_never_longer_than_nearest_neighbour(case):
     start, stops = case
@@ -150,7 +151,7 @@ def test_two_opt_never_longer_than_nearest_neighbour(case):
     assert path_length_m(start, _points(stops, opt)) <= path_length_m(start, _points(stops, nn)) + 1e-6
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(rounds(), st.randoms(use_true_random=False))
 def test_deterministic_and_input_order_independent(case, rnd):
     start, stops = case

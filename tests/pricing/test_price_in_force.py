@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pricing import prices
 from recycle.principal import Principal
 from tests import factories
+from tests.props import examples
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -18,7 +19,7 @@ steps = st.lists(st.tuples(st.integers(0, 600), st.integers(0, 2000), st.integer
 probes = st.lists(st.integers(-100, 20_000), min_size=1, max_size=15)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(40))
 @given(steps=steps, probes=probes)
 def test_price_in_force_matches_brute_force(db, tenant, steps, probes):
     material = factories.add_material(db, tenant, f"M{factories.next_phone()[-6:]}", buy=100, sale=None,

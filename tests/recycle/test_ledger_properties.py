@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from recycle.errors import Conflict
 from recycle.ledger import LedgerTransaction, Posting
 from recycle.principal import Principal
 from tests import factories
+from tests.props import examples
 
 ops = st.lists(st.one_of(
     st.tuples(st.just("weigh"), st.integers(0, 2), st.integers(1, 400_000), st.integers(1, 50)),
@@ -43,7 +44,7 @@ def test_a_transaction_must_balance(db, tenant):
     assert ledger.balance(db, tenant.id, a.id) == 0
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(30))
 @given(ops=ops)
 def test_ledger_invariants_hold(db, ops):
     """Each example in its own savepoint: a failing one cannot poison the next."""
