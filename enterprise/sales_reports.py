@@ -11,8 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from enterprise.stock_models import SaleBatch
-from pickup.day_summary import local_day_bounds
-from recycle.errors import InvalidInput
 from recycle.models import Tenant
 
 _MONEY = ("revenue_satang", "cost_of_goods_satang", "fee_satang", "margin_satang")
@@ -30,12 +28,8 @@ def _add(into: dict, revenue: int, cost: int, fee: int) -> None:
 
 
 def period_bounds(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Local business days, both ends included."""
-    if end < start:
-        raise InvalidInput.field("to", "is before from")
-    if (end - start).days > 3660:
-        raise InvalidInput.field("to", "a period of at most ten years")
-    return local_day_bounds(tenant, start)[0], local_day_bounds(tenant, end)[1]
+    """Local business days, both ends included (`Tenant.period_bounds`)."""
+    return tenant.period_bounds(start, end)
 
 
 def margin(session: Session, tenant: Tenant, start: dt.date, end: dt.date) -> dict:

@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pickup.models import CollectionTicket, PickupRequest, Round, TicketLine
-from recycle.errors import InvalidInput
 from recycle.models import Tenant
 
 
 def local_day_bounds(tenant: Tenant, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
-        raise InvalidInput.field("date", "must be between 2000-01-01 and 2999-12-31")
-    tz = zoneinfo.ZoneInfo(tenant.timezone)
-    start = dt.datetime.combine(day, dt.time.min, tz)
-    return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+    return tenant.day_bounds(day)
 
 
 def day_summary(session: Session, tenant: Tenant, collector_user_id: int, day: dt.date) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +47,8 @@ class PickupInput:
 
 
 def local_today(tenant: Tenant, now: dt.datetime | None = None) -> dt.date:
-    """The business day in the tenant's zone: at 06:30 in Bangkok it is already tomorrow in UTC terms."""
-    return (now or utcnow()).astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+    """The business day in the tenant's zone (`Tenant.local_date`)."""
+    return tenant.local_date(now)
 
 
 def _household(session: Session, principal: Principal, household_id: int | None) -> Household:

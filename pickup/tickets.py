@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-import zoneinfo
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -123,7 +122,7 @@ def _round_for(session: Session, principal: Principal, tenant: Tenant, pickup: P
         return pickup.round_id
     if principal.role != "collector":
         return None
-    day = collected_at.astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+    day = tenant.local_date(collected_at)
     return session.scalar(select(Round.id).where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id,
                                                  Round.round_date == day).order_by(Round.id).limit(1))
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, utcnow
+from recycle.errors import InvalidInput
 
 ROLES = ("household", "collector", "staff", "admin")
 STAFF_ROLES = ("staff", "admin")
@@ -40,6 +42,34 @@ class Tenant(Base):
 
     def setting(self, key: str) -> Any:
         return (self.settings or {}).get(key, DEFAULT_TENANT_SETTINGS.get(key))
+
+    # The tenant's business calendar, written once: rounds, settlement periods, reports and leaderboards
+    # all count days in the tenant's zone (at 06:30 in Bangkok it is already tomorrow in UTC terms).
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone or "Asia/Bangkok")
+
+    def local_date(self, instant: dt.datetime | None = None) -> dt.date:
+        """The business day of an instant (now when none is given)."""
+        return (instant or utcnow()).astimezone(self.zone).date()
+
+    def local_time(self, instant: dt.datetime) -> dt.datetime:
+        return instant.astimezone(self.zone)
+
+    def day_bounds(self, day: dt.date, field: str = "date") -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of a local day as UTC instants; an absurd day is the caller's bad input."""
+        if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
+            raise InvalidInput.field(field, "must be between 2000-01-01 and 2999-12-31")
+        start = dt.datetime.combine(day, dt.time.min, self.zone)
+        return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+
+    def period_bounds(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """[start of `start`, end of `end`) for local dates, both days included (the one date convention of reports)."""
+        if end < start:
+            raise InvalidInput.field("to", "is before from")
+        if (end - start).days > 3660:
+            raise InvalidInput.field("to", "a period of at most ten years")
+        return self.day_bounds(start, "from")[0], self.day_bounds(end, "to")[1]
 
 
 class Village(Base):

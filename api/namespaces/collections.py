@@ -1,8 +1,6 @@
 """Weigh-ins: tickets, offline sync, receipts, voids and corrections, disputes, handover, day summary."""
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 
 from flask import Response, current_app, g, render_template
 from flask_restx import Namespace, Resource
@@ -20,7 +18,6 @@ from api.session import commit, session
 from pickup import day_summary, disputes, handover, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
-from recycle.db import utcnow
 from recycle.errors import NotFound
 from recycle.models import Tenant
 from recycle.money import format_baht
@@ -121,7 +118,7 @@ class CollectionReceipt(Resource):
     def get(self, ticket_id):
         ticket = tickets.get_ticket(session(), g.principal, ticket_id)
         tenant = _tenant()
-        local = ticket.collected_at.astimezone(zoneinfo.ZoneInfo(tenant.timezone))
+        local = tenant.local_time(ticket.collected_at)
         text = render_template("receipt_58mm.txt", t=ticket, tenant=tenant, when=local.strftime("%d/%m/%Y %H:%M"),
                                baht=format_baht, width=32)
         return Response(text, mimetype="text/plain")
@@ -223,5 +220,5 @@ class DaySummary(Resource):
         tenant = _tenant()
         p = g.principal
         collector = p.user_id if p.role == "collector" or not args.get("collector_user_id") else args["collector_user_id"]
-        day = args.get("date") or utcnow().astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+        day = args.get("date") or tenant.local_date()
         return day_summary.day_summary(session(), tenant, collector, day)

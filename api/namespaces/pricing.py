@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zoneinfo
 
 from flask import Response, g, render_template, request
 from flask_restx import Namespace, Resource
@@ -97,7 +96,7 @@ class PublicPriceBoard(Resource):
                 "name_th": r.material.name_th, "name_en": r.material.name_en, "grade": r.grade.code,
                 "unit": r.material.unit, "price": format_baht(r.price.buy_price_satang), "change": r.change,
                 "delta": format_baht(abs(r.change_satang)) if r.change_satang else ""})
-        local = now.astimezone(zoneinfo.ZoneInfo(t.timezone)).strftime("%Y-%m-%d %H:%M")
+        local = t.local_time(now).strftime("%Y-%m-%d %H:%M")
         return Response(render_template("price_board.html", tenant=t, groups=list(groups.items()), as_of_local=local),
                         mimetype="text/html")
 

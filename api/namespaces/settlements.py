@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, current_app, g, render_template
+from flask import Response, g, render_template
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
