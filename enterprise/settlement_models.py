@@ -2,12 +2,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 from recycle.models import Household
+
+
+class RunStatus(StrEnum):
+    COMPUTING = "computing"
+    COMPUTED = "computed"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class PayoutStatus(StrEnum):
+    COMPUTED = "computed"
+    CARRIED = "carried"
+    READY = "ready"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class PayoutMethod(StrEnum):
+    PROMPTPAY = "promptpay"
+    CASH = "cash"
+    BANK = "bank"
+
+
 
 OPEN = ("computing", "computed")
 
@@ -17,7 +42,7 @@ class SettlementRun(Base):
 
     __tablename__ = "settlement_runs"
     __table_args__ = (
-        CheckConstraint("status in ('computing','computed','approved','cancelled','failed')", name="status_known"),
+        check_in("status", RunStatus),
         # At most one open run per tenant: a second one while the first computes or waits is refused.
         Index("uq_settlement_runs_open", "tenant_id", unique=True,
               postgresql_where=text("status in ('computing','computed')"),
@@ -60,8 +85,8 @@ class Payout(Base):
         UniqueConstraint("run_id", "household_id", "reissue_no"),
         Index("ix_payouts_tenant_household", "tenant_id", "household_id"),
         Index("ix_payouts_tenant_status", "tenant_id", "status"),
-        CheckConstraint("status in ('computed','carried','ready','paid','failed')", name="status_known"),
-        CheckConstraint("method in ('promptpay','cash','bank')", name="method_known"),
+        check_in("status", PayoutStatus),
+        check_in("method", PayoutMethod),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))

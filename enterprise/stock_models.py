@@ -7,16 +7,46 @@ allocations say which lots each outgoing movement drew from, first in first out.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pricing.models import Grade, Material
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 
-MOVEMENT_KINDS = ("handover", "walk_in", "walk_in_void", "ticket_cost", "count", "adjustment", "sale")
-BUYER_KINDS = ("factory", "recycler", "disposer")
-BATCH_STATUSES = ("draft", "dispatched", "settled", "cancelled")
+
+class MovementKind(StrEnum):
+    HANDOVER = "handover"
+    WALK_IN = "walk_in"
+    WALK_IN_VOID = "walk_in_void"
+    TICKET_COST = "ticket_cost"
+    COUNT = "count"
+    ADJUSTMENT = "adjustment"
+    SALE = "sale"
+
+
+class BuyerKind(StrEnum):
+    FACTORY = "factory"
+    RECYCLER = "recycler"
+    DISPOSER = "disposer"
+
+
+class SaleStatus(StrEnum):
+    DRAFT = "draft"
+    DISPATCHED = "dispatched"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"
+
+
+class SalePaymentMethod(StrEnum):
+    CASH = "cash"
+    BANK = "bank"
+
+
+MOVEMENT_KINDS = tuple(MovementKind)
+BUYER_KINDS = tuple(BuyerKind)
+BATCH_STATUSES = tuple(SaleStatus)
 OPEN_STATUSES = ("draft", "dispatched")  # their lines hold stock reserved
 
 
@@ -38,8 +68,7 @@ class StockMovement(Base):
         UniqueConstraint("tenant_id", "key"),
         Index("ix_stock_movements_tenant_grade_sum", "tenant_id", "grade_id", "qty", "cost_satang"),
         Index("ix_stock_movements_tenant_sale_line", "tenant_id", "sale_line_id"),
-        CheckConstraint("kind in ('handover','walk_in','walk_in_void','ticket_cost','count','adjustment','sale')",
-                        name="kind_known"),
+        check_in("kind", MovementKind),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
@@ -79,7 +108,7 @@ class Buyer(Base):
 
     __tablename__ = "buyers"
     __table_args__ = (UniqueConstraint("tenant_id", "tax_id"),
-                      CheckConstraint("kind in ('factory','recycler','disposer')", name="kind_known"))
+                      check_in("kind", BuyerKind))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     kind: Mapped[str] = mapped_column(String(10))
@@ -113,7 +142,7 @@ class SaleBatch(Base):
     __tablename__ = "sale_batches"
     __table_args__ = (Index("ix_sale_batches_tenant_status", "tenant_id", "status"),
                       Index("ix_sale_batches_tenant_settled", "tenant_id", "settled_at"),
-                      CheckConstraint("status in ('draft','dispatched','settled','cancelled')", name="status_known"))
+                      check_in("status", SaleStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
@@ -186,7 +215,7 @@ class SalePayment(Base):
     __tablename__ = "sale_payments"
     __table_args__ = (UniqueConstraint("tenant_id", "client_id"), Index("ix_sale_payments_tenant_batch", "tenant_id", "batch_id"),
                       CheckConstraint("amount_satang > 0", name="amount_positive"),
-                      CheckConstraint("method in ('cash','bank')", name="method_known"))
+                      check_in("method", SalePaymentMethod))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("sale_batches.id"))

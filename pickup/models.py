@@ -2,15 +2,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 from recycle.models import Household
 
-PICKUP_STATUSES = ("requested", "scheduled", "collected", "missed", "cancelled")
+
+class PickupStatus(StrEnum):
+    REQUESTED = "requested"
+    SCHEDULED = "scheduled"
+    COLLECTED = "collected"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class RoundStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class TicketStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+    VOIDED = "voided"
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+PICKUP_STATUSES = tuple(PickupStatus)
 # The only moves a pickup can make; anything else is refused with 409.
 PICKUP_TRANSITIONS = {
     "requested": {"scheduled", "cancelled", "collected"},
@@ -29,7 +57,7 @@ class PickupRequest(Base):
         Index("ix_pickup_requests_tenant_status_date", "tenant_id", "status", "requested_date"),
         Index("ix_pickup_requests_tenant_household", "tenant_id", "household_id"),
         UniqueConstraint("tenant_id", "client_id"),
-        CheckConstraint("status in ('requested','scheduled','collected','missed','cancelled')", name="status_known"),
+        check_in("status", PickupStatus),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
@@ -57,7 +85,7 @@ class Round(Base):
 
     __tablename__ = "rounds"
     __table_args__ = (Index("ix_rounds_tenant_date_collector", "tenant_id", "round_date", "collector_user_id"),
-                      CheckConstraint("status in ('planned','in_progress','completed')", name="status_known"))
+                      check_in("status", RoundStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     collector_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -91,7 +119,7 @@ class CollectionTicket(Base):
         UniqueConstraint("tenant_id", "client_id"),
         Index("ix_tickets_tenant_household_collected", "tenant_id", "household_id", "collected_at"),
         Index("ix_tickets_tenant_round", "tenant_id", "round_id"),
-        CheckConstraint("status in ('active','pending_approval','voided')", name="status_known"),
+        check_in("status", TicketStatus),
         CheckConstraint("total_satang >= 0", name="total_non_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,7 +184,7 @@ class Dispute(Base):
 
     __tablename__ = "disputes"
     __table_args__ = (Index("ix_disputes_tenant_status", "tenant_id", "status"),
-                      CheckConstraint("status in ('open','upheld','rejected')", name="status_known"))
+                      check_in("status", DisputeStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("collection_tickets.id"))

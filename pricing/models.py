@@ -2,11 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
+
+
+class Category(StrEnum):
+    RECYCLABLE = "recyclable"
+    ORGANIC = "organic"
+    HAZARDOUS = "hazardous"
+    GENERAL = "general"
+
+
+class Unit(StrEnum):
+    KG = "kg"
+    PIECE = "piece"
+
+
 
 CATEGORIES = ("recyclable", "organic", "hazardous", "general")
 UNITS = ("kg", "piece")
@@ -19,8 +34,8 @@ class Material(Base):
     __tablename__ = "materials"
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
-        CheckConstraint("category in ('recyclable','organic','hazardous','general')", name="category_known"),
-        CheckConstraint("unit in ('kg','piece')", name="unit_known"),
+        check_in("category", Category),
+        check_in("unit", Unit),
         CheckConstraint("co2e_g_per_unit >= 0", name="co2e_non_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,9 +5,10 @@ One transaction per request or task: a UnitOfWork rolls back unless committed, a
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -111,3 +112,9 @@ SESSIONS_CONF_KEY = "thangngoen_sessions"
 def task_unit_of_work(task: Any) -> UnitOfWork:
     """A Celery task's own transaction, from the session factory the app put in the Celery config."""
     return UnitOfWork(task.app.conf[SESSIONS_CONF_KEY])
+
+
+def check_in(column: str, values: type[StrEnum] | tuple[str, ...], name: str | None = None) -> CheckConstraint:
+    """`CHECK (column in (...))` generated from the enum that the code uses, so the two cannot drift apart."""
+    allowed = ",".join(f"'{v}'" for v in (list(values) if not isinstance(values, tuple) else values))
+    return CheckConstraint(f"{column} in ({allowed})", name=name or f"{column}_known")

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 from recycle.errors import Conflict, InvalidInput
 
-KINDS = ("asset", "liability", "income", "expense", "equity")
+
+class AccountKind(StrEnum):
+    ASSET = "asset"
+    LIABILITY = "liability"
+    INCOME = "income"
+    EXPENSE = "expense"
+    EQUITY = "equity"
+
+
+KINDS = tuple(AccountKind)
 # Accounts every tenant has; households each get their own payable.
 PURCHASES = "purchases"            # expense: what the bank paid members for material
 CASH = "cash"                      # asset
@@ -36,7 +46,7 @@ STANDARD = {PURCHASES: "expense", CASH: "asset", BANK: "asset", PAYOUTS_PENDING:
 class LedgerAccount(Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (UniqueConstraint("tenant_id", "code"),
-                      CheckConstraint("kind in ('asset','liability','income','expense','equity')", name="kind_known"))
+                      check_in("kind", AccountKind))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     code: Mapped[str] = mapped_column(String(60))

@@ -3,15 +3,24 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 from recycle.errors import InvalidInput
 
-ROLES = ("household", "collector", "staff", "admin")
+
+class Role(StrEnum):
+    HOUSEHOLD = "household"
+    COLLECTOR = "collector"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 STAFF_ROLES = ("staff", "admin")
 
 # Defaults a new tenant starts from; each key can be overridden per tenant in `Tenant.settings`.
@@ -124,7 +133,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("tenant_id", "phone"),
-        CheckConstraint("role in ('household','collector','staff','admin')", name="role_known"),
+        check_in("role", Role),
         Index("ix_users_tenant_role", "tenant_id", "role"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

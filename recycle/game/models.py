@@ -8,15 +8,44 @@ package may not read the pickup tables; leaderboards, badges, challenges and imp
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recycle.db import Base, utcnow
+from recycle.db import Base, check_in, utcnow
 
-ENTRY_KINDS = ("deposit", "void", "cap", "streak", "challenge", "redeem", "refund")
+
+class BoardPeriod(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class EntryKind(StrEnum):
+    DEPOSIT = "deposit"
+    VOID = "void"
+    CAP = "cap"
+    STREAK = "streak"
+    CHALLENGE = "challenge"
+    REDEEM = "redeem"
+    REFUND = "refund"
+
+
+class DepositStatus(StrEnum):
+    ACTIVE = "active"
+    VOIDED = "voided"
+
+
+class RedemptionStatus(StrEnum):
+    PENDING = "pending"
+    HANDED_OVER = "handed_over"
+    CANCELLED = "cancelled"
+
+
+ENTRY_KINDS = tuple(EntryKind)
 EARNED_KINDS = ("deposit", "void", "cap", "streak", "challenge")  # what lifetime, levels and leaderboards count
-REDEMPTION_STATUSES = ("pending", "handed_over", "cancelled")
+REDEMPTION_STATUSES = tuple(RedemptionStatus)
 
 
 class HouseholdPoints(Base):
@@ -43,7 +72,7 @@ class PeriodTotal(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "period", "start", "household_id"),
                       Index("ix_game_period_totals_points", "tenant_id", "period", "start", "points"),
                       Index("ix_game_period_totals_weight", "tenant_id", "period", "start", "weight_g"),
-                      CheckConstraint("period in ('week','month','year')", name="period_known"))
+                      check_in("period", BoardPeriod))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -62,8 +91,7 @@ class PointsEntry(Base):
                       Index("ix_points_entries_tenant_date", "tenant_id", "local_date", "household_id"),
                       Index("ix_points_entries_tenant_ref", "tenant_id", "ref_type", "ref_id"),
                       CheckConstraint("points <> 0", name="points_nonzero"),
-                      CheckConstraint("kind in ('deposit','void','cap','streak','challenge','redeem','refund')",
-                                      name="kind_known"))
+                      check_in("kind", EntryKind))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -85,7 +113,7 @@ class GameDeposit(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "ticket_id"),
                       Index("ix_game_deposits_tenant_date", "tenant_id", "local_date", "household_id"),
                       Index("ix_game_deposits_tenant_household", "tenant_id", "household_id", "local_date"),
-                      CheckConstraint("status in ('active','voided')", name="status_known"))
+                      check_in("status", DepositStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -191,7 +219,7 @@ class RewardRedemption(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "client_id"),
                       Index("ix_reward_redemptions_tenant_household", "tenant_id", "household_id"),
                       Index("ix_reward_redemptions_tenant_status", "tenant_id", "status"),
-                      CheckConstraint("status in ('pending','handed_over','cancelled')", name="status_known"))
+                      check_in("status", RedemptionStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id"))
