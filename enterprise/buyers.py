@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from enterprise.stock_models import Buyer, BuyerMaterial
 from pricing.models import Material
 from recycle import audit
-from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.errors import Conflict, InvalidInput
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 from recycle.thai_ids import is_valid_citizen_id
 
 
@@ -67,9 +68,7 @@ def create(session: Session, principal: Principal, inp: BuyerInput) -> Buyer:
 
 
 def get(session: Session, tenant_id: int, buyer_id: int) -> Buyer:
-    buyer = session.get(Buyer, buyer_id)
-    if buyer is None or buyer.tenant_id != tenant_id:
-        raise NotFound("no such buyer")
+    buyer = get_owned(session, Buyer, buyer_id, tenant_id, what="buyer")
     return buyer
 
 

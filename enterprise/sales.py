@@ -18,9 +18,10 @@ from pricing.catalog import grade_index
 from pricing.models import Grade
 from recycle import audit, ledger
 from recycle.db import utcnow
-from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.errors import Conflict, InvalidInput
 from recycle.money import line_amount_satang, piece_amount_satang
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 
 DISPOSAL_FEES = "disposal_fees"  # expense: what licensed disposers are paid to take hazardous waste
 MAX_OVER_PCT = 20  # a factory weight this far above what left the centre is a typo, not moisture
@@ -60,9 +61,7 @@ class SettleInput:
 
 
 def get(session: Session, tenant_id: int, batch_id: int) -> SaleBatch:
-    batch = session.get(SaleBatch, batch_id)
-    if batch is None or batch.tenant_id != tenant_id:
-        raise NotFound("no such sale batch")
+    batch = get_owned(session, SaleBatch, batch_id, tenant_id, what="sale batch")
     return batch
 
 

@@ -9,9 +9,10 @@ from pickup.models import Dispute
 from pricing.quotes import LineInput
 from recycle import audit
 from recycle.db import utcnow
-from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.errors import Conflict, InvalidInput
 from recycle.models import Tenant
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 
 
 def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: str) -> Dispute:
@@ -30,9 +31,7 @@ def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: 
 
 
 def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
-    dispute = session.get(Dispute, dispute_id)
-    if dispute is None or dispute.tenant_id != principal.tenant_id:
-        raise NotFound("no such dispute")
+    dispute = get_owned(session, Dispute, dispute_id, principal.tenant_id, what="dispute")
     tickets.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
     return dispute
 

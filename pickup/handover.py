@@ -13,6 +13,7 @@ from recycle import audit, events
 from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.models import Tenant
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 
 
 @dataclass
@@ -43,9 +44,7 @@ def _flag(expected: int, measured: int, tolerance_pct: int) -> bool:
 def record(session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine],
            note: str = "") -> Handover:
     principal.require("staff", "admin")
-    rnd = session.get(Round, round_id)
-    if rnd is None or rnd.tenant_id != tenant.id:
-        raise NotFound("no such round")
+    rnd = get_owned(session, Round, round_id, tenant.id, what="round")
     if session.scalar(select(Handover.id).where(Handover.tenant_id == tenant.id, Handover.round_id == round_id)):
         raise Conflict("this round was already handed over", code="already_handed_over")
     index = grade_index(session, tenant.id)

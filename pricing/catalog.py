@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pricing.models import CATEGORIES, UNITS, Grade, Material
-from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.errors import Conflict, InvalidInput
+from recycle.tenancy import get_owned
 
 
 @dataclass
@@ -54,9 +55,7 @@ def create_material(session: Session, tenant_id: int, data: MaterialInput) -> Ma
 
 
 def get_material(session: Session, tenant_id: int, material_id: int) -> Material:
-    material = session.get(Material, material_id)
-    if material is None or material.tenant_id != tenant_id:
-        raise NotFound("no such material")
+    material = get_owned(session, Material, material_id, tenant_id, what="material")
     return material
 
 

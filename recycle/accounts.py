@@ -12,6 +12,7 @@ from recycle.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from recycle.models import ROLES, RevokedToken, Tenant, User, Village
 from recycle.principal import Principal
 from recycle.security import burn_time, hash_password, password_problems, verify_password
+from recycle.tenancy import get_owned
 from recycle.thai_ids import InvalidId, normalize_phone
 
 
@@ -108,9 +109,7 @@ def is_revoked(session: Session, jti: str) -> bool:
 def cut_off(session: Session, principal: Principal, user_id: int) -> User:
     """A lost phone: every token this user holds stops working now."""
     principal.require("admin", "staff")
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise NotFound("no such user")
+    user = get_owned(session, User, user_id, principal.tenant_id, what="user")
     user.token_generation += 1
     audit.record(session, "user.cut_off", principal=principal, target=("user", user.id))
     return user
@@ -118,9 +117,7 @@ def cut_off(session: Session, principal: Principal, user_id: int) -> User:
 
 def change_role(session: Session, principal: Principal, user_id: int, role: str) -> User:
     principal.require("admin")
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise NotFound("no such user")
+    user = get_owned(session, User, user_id, principal.tenant_id, what="user")
     if role not in ROLES or role == "household" or user.role == "household":
         raise InvalidInput.field("role", "only collector, staff and admin roles can be exchanged")
     old, user.role = user.role, role

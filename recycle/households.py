@@ -12,6 +12,7 @@ from recycle.db import utcnow
 from recycle.errors import InvalidInput, NotFound
 from recycle.models import Household, Tenant, User, Village
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 from recycle.thai_ids import InvalidId, normalize_promptpay_id
 
 
@@ -36,9 +37,7 @@ def _next_member_no(session: Session, tenant_id: int) -> int:
 
 
 def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: Principal | None = None) -> Household:
-    village = session.get(Village, data.village_id)
-    if village is None or village.tenant_id != tenant.id:
-        raise InvalidInput.field("village_id", "no such village in this waste bank")
+    village = get_owned(session, Village, data.village_id, tenant.id, what="village", field="village_id")
     if (data.lat is None) != (data.lng is None):
         raise InvalidInput("give both lat and lng, or neither", {"lat": ["lat and lng go together"]})
     kind = pp = None
@@ -79,9 +78,7 @@ def register_self(session: Session, tenant_slug: str, password: str, data: House
 
 def get(session: Session, principal: Principal, household_id: int) -> Household:
     """Another tenant's household, or another household's record for a household login: 404, never 403."""
-    household = session.get(Household, household_id)
-    if household is None or household.tenant_id != principal.tenant_id:
-        raise NotFound("no such household")
+    household = get_owned(session, Household, household_id, principal.tenant_id, what="household")
     if principal.role == "household" and principal.household_id != household.id:
         raise NotFound("no such household")
     return household

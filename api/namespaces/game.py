@@ -11,16 +11,32 @@ from sqlalchemy import func, select
 from api.auth import ANY, STAFF, roles
 from api.docs import PageArgs, body, paginated, query, response
 from api.i18n import pick
-from api.schemas.game import (BadgeSchema, ChallengeCreateSchema, ChallengeFilterSchema, ChallengeSchema, ImpactArgs,
-                              ImpactSchema, LeaderboardArgs, LeaderboardSchema, MyPointsSchema,
-                              RedeemSchema, RedemptionCancelSchema, RedemptionFilterSchema, RedemptionSchema,
-                              RewardChangeSchema, RewardCreateSchema, RewardFilterSchema, RewardSchema)
+from api.schemas.game import (
+    BadgeSchema,
+    ChallengeCreateSchema,
+    ChallengeFilterSchema,
+    ChallengeSchema,
+    ImpactArgs,
+    ImpactSchema,
+    LeaderboardArgs,
+    LeaderboardSchema,
+    MyPointsSchema,
+    RedeemSchema,
+    RedemptionCancelSchema,
+    RedemptionFilterSchema,
+    RedemptionSchema,
+    RewardChangeSchema,
+    RewardCreateSchema,
+    RewardFilterSchema,
+    RewardSchema,
+)
 from api.session import commit, session
 from pricing.models import Material
-from recycle.game import deposits, badges, boards, challenges, rewards, tasks, points
 from recycle.errors import InvalidInput
+from recycle.game import badges, boards, challenges, deposits, points, rewards, tasks
 from recycle.game.models import BadgeAward, Challenge, Reward, RewardRedemption
 from recycle.models import Household, Tenant, Village
+from recycle.tenancy import get_owned
 
 ns = Namespace("game", path="/", description="Points, levels, badges, leaderboards, challenges, rewards and impact")
 H_OR_STAFF = ("household", "staff", "admin")
@@ -102,9 +118,7 @@ class MyImpact(Resource):
 
 
 def _village(village_id: int) -> Village:
-    village = session().get(Village, village_id)
-    if village is None or village.tenant_id != g.principal.tenant_id:
-        raise InvalidInput.field("village_id", "no such village in this waste bank")
+    village = get_owned(session(), Village, village_id, g.principal.tenant_id, what="village", field="village_id")
     return village
 
 

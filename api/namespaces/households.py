@@ -8,12 +8,19 @@ from sqlalchemy import String, cast, or_, select
 from api import qr_images
 from api.auth import FIELD, STAFF, roles
 from api.docs import body, paginated, query, response
-from api.schemas.households import (CardSheetArgsSchema, HouseholdCreateSchema, HouseholdFilterSchema,
-                                    HouseholdSchema, QrArgsSchema, ScanResultSchema, ScanSchema)
+from api.schemas.households import (
+    CardSheetArgsSchema,
+    HouseholdCreateSchema,
+    HouseholdFilterSchema,
+    HouseholdSchema,
+    QrArgsSchema,
+    ScanResultSchema,
+    ScanSchema,
+)
 from api.session import commit, session
 from recycle import households
-from recycle.errors import InvalidInput
 from recycle.models import Household, Tenant, Village
+from recycle.tenancy import get_owned
 
 ns = Namespace("households", path="/", description="Members of the waste bank and their QR cards")
 H_OR_STAFF = ("household", "staff", "admin")
@@ -88,9 +95,7 @@ class CardSheet(Resource):
         db = session()
         village_id = args.get("village_id")
         if village_id:
-            village = db.get(Village, village_id)
-            if village is None or village.tenant_id != g.principal.tenant_id:
-                raise InvalidInput.field("village_id", "no such village in this waste bank")
+            get_owned(db, Village, village_id, g.principal.tenant_id, what="village", field="village_id")  # 422 unless ours
         members = households.list_for_village(db, g.principal, village_id)[:500]
         secret = current_app.config["SECRET_KEY"]
         cards = [{"household": h, "svg": qr_images.svg(households.card_token(secret, h))} for h in members]

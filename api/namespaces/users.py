@@ -10,8 +10,8 @@ from api.docs import body, paginated, response
 from api.schemas.accounts import MeSchema, RoleChangeSchema, UserCreateSchema, UserFilterSchema, UserSchema
 from api.session import commit, session
 from recycle import accounts
-from recycle.errors import NotFound
 from recycle.models import Household, Tenant, User
+from recycle.tenancy import get_owned
 
 ns = Namespace("users", path="/", description="Accounts of the waste bank's people, and the caller's own profile")
 
@@ -55,9 +55,7 @@ class Users(Resource):
 
 
 def _user(user_id: int) -> User:
-    user = session().get(User, user_id)
-    if user is None or user.tenant_id != g.principal.tenant_id:
-        raise NotFound("no such user")
+    user = get_owned(session(), User, user_id, g.principal.tenant_id, what="user")
     return user
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import badges
 from recycle.db import utcnow
-from recycle.errors import InvalidInput, NotFound
+from recycle.errors import InvalidInput
+from recycle.game import badges
 from recycle.game.models import Challenge, GameDeposit, GameDepositLine, HouseholdPoints, PointsEntry
-from recycle.models import Household, Tenant, Village
 from recycle.game.points import add_to_periods, household_row, local_date
+from recycle.models import Household, Tenant, Village
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 
 MAX_DAYS = 366
 
@@ -47,9 +48,7 @@ def create(session: Session, principal: Principal, inp: ChallengeInput, known_ma
     if inp.material_code and not known_material:
         raise InvalidInput.field("material_code", f"{inp.material_code} is not in this waste bank's catalog")
     if inp.village_id is not None:
-        village = session.get(Village, inp.village_id)
-        if village is None or village.tenant_id != principal.tenant_id:
-            raise InvalidInput.field("village_id", "no such village in this waste bank")
+        get_owned(session, Village, inp.village_id, principal.tenant_id, what="village", field="village_id")  # 422 unless ours
     challenge = Challenge(tenant_id=principal.tenant_id, title_th=inp.title_th.strip(), title_en=inp.title_en.strip(),
                           material_code=inp.material_code.strip().upper() if inp.material_code else None,
                           village_id=inp.village_id, start_date=inp.start_date, end_date=inp.end_date,
@@ -60,9 +59,7 @@ def create(session: Session, principal: Principal, inp: ChallengeInput, known_ma
 
 
 def get(session: Session, tenant_id: int, challenge_id: int) -> Challenge:
-    challenge = session.get(Challenge, challenge_id)
-    if challenge is None or challenge.tenant_id != tenant_id:
-        raise NotFound("no such challenge")
+    challenge = get_owned(session, Challenge, challenge_id, tenant_id, what="challenge")
     return challenge
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import points
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.game import points
 from recycle.game.models import PointsEntry, Reward, RewardRedemption
 from recycle.models import Tenant
 from recycle.principal import Principal
+from recycle.tenancy import get_owned
 
 
 @dataclass
@@ -41,9 +42,7 @@ def create(session: Session, principal: Principal, inp: RewardInput) -> Reward:
 
 
 def get(session: Session, tenant_id: int, reward_id: int) -> Reward:
-    reward = session.get(Reward, reward_id)
-    if reward is None or reward.tenant_id != tenant_id:
-        raise NotFound("no such reward")
+    reward = get_owned(session, Reward, reward_id, tenant_id, what="reward")
     return reward
 
 
