@@ -10,12 +10,14 @@ from pricing.quotes import LineInput
 from recycle import audit
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import get_for_update
 from recycle.models import Tenant
 from recycle.principal import Principal
 
 
 def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: str) -> Dispute:
-    ticket = tickets.get_ticket(session, principal, ticket_id)
+    # The ticket's lock serialises "one open dispute per ticket" and a void arriving at the same moment.
+    ticket = tickets.get_ticket(session, principal, ticket_id, lock=True)
     if not claim.strip():
         raise InvalidInput.field("claim", "say what is wrong, e.g. 'my scale said 4.2 kg'")
     if ticket.status == "voided":
@@ -29,8 +31,8 @@ def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: 
     return dispute
 
 
-def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
-    dispute = session.get(Dispute, dispute_id)
+def get(session: Session, principal: Principal, dispute_id: int, lock: bool = False) -> Dispute:
+    dispute = get_for_update(session, Dispute, dispute_id, principal.tenant_id) if lock else session.get(Dispute, dispute_id)
     if dispute is None or dispute.tenant_id != principal.tenant_id:
         raise NotFound("no such dispute")
     tickets.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
@@ -40,9 +42,10 @@ def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
 def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str, dispute_id: int, outcome: str,
             resolution: str, corrected_lines: list[LineInput] | None = None) -> Dispute:
     principal.require("staff", "admin")
-    dispute = get(session, principal, dispute_id)
+    dispute = get(session, principal, dispute_id, lock=True)  # two staff resolving at once: the second sees the first
     if dispute.status != "open":
-        raise Conflict(f"this dispute was already {dispute.status}")
+        raise Conflict(f"this dispute was already {dispute.status}", {"status": [f"is {dispute.status}"]},
+                       code="dispute_closed")
     if outcome not in ("upheld", "rejected"):
         raise InvalidInput.field("outcome", "upheld or rejected")
     if not resolution.strip():

@@ -10,6 +10,7 @@ from pickup.models import CollectionTicket, Handover, HandoverLine, Round, Ticke
 from pricing.catalog import grade_index, resolve_grade
 from recycle import audit
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import get_for_update
 from recycle.models import Tenant
 from recycle.principal import Principal
 
@@ -42,8 +43,8 @@ def _flag(expected: int, measured: int, tolerance_pct: int) -> bool:
 def record(session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine],
            note: str = "") -> Handover:
     principal.require("staff", "admin")
-    rnd = session.get(Round, round_id)
-    if rnd is None or rnd.tenant_id != tenant.id:
+    rnd = get_for_update(session, Round, round_id, tenant.id)  # two clerks at once: the second sees the first
+    if rnd is None:
         raise NotFound("no such round")
     if session.scalar(select(Handover.id).where(Handover.tenant_id == tenant.id, Handover.round_id == round_id)):
         raise Conflict("this round was already handed over", code="already_handed_over")

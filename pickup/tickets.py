@@ -21,6 +21,7 @@ from pricing.quotes import LineInput, Quote, price_lines
 from recycle import audit, households, ledger
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import get_for_update
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
 
@@ -99,8 +100,10 @@ def _pickup_for(session: Session, principal: Principal, household: Household, pi
         return session.scalar(select(PickupRequest).join(Round, Round.id == PickupRequest.round_id).where(
             PickupRequest.tenant_id == principal.tenant_id, PickupRequest.household_id == household.id,
             PickupRequest.status == "scheduled", Round.collector_user_id == principal.user_id)
-            .order_by(PickupRequest.requested_date).limit(1))
-    pickup = session.get(PickupRequest, pickup_id)
+            .order_by(PickupRequest.requested_date).limit(1)
+            .with_for_update(of=PickupRequest).execution_options(populate_existing=True))
+    # Locked: a cancel racing this weigh-in either lands first (and the weigh-in sees it) or waits.
+    pickup = get_for_update(session, PickupRequest, pickup_id, principal.tenant_id)
     if pickup is None or pickup.tenant_id != principal.tenant_id:
         raise InvalidInput.field("pickup_id", "no such pickup request")
     if pickup.household_id != household.id:
@@ -194,9 +197,15 @@ AFTER_TICKET: list = []  # other areas (points, stock) react to a new active tic
 AFTER_VOID: list = []
 
 
-def get_ticket(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
-    """A household sees its own tickets; a collector those it entered or of its rounds; staff all."""
-    ticket = session.get(CollectionTicket, ticket_id)
+def get_ticket(session: Session, principal: Principal, ticket_id: int, lock: bool = False) -> CollectionTicket:
+    """A household sees its own tickets; a collector those it entered or of its rounds; staff all.
+
+    `lock`: for a status change, the row is locked and re-read, so the decision is made on the status
+    as it is now (another staff member may have approved or voided it a moment ago)."""
+    if lock:
+        ticket = get_for_update(session, CollectionTicket, ticket_id, principal.tenant_id)
+    else:
+        ticket = session.get(CollectionTicket, ticket_id)
     if ticket is None or ticket.tenant_id != principal.tenant_id:
         raise NotFound("no such ticket")
     if principal.role == "household" and ticket.household_id != principal.household_id:
@@ -210,9 +219,13 @@ def get_ticket(session: Session, principal: Principal, ticket_id: int) -> Collec
 
 def approve(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
     principal.require("staff", "admin")
-    ticket = get_ticket(session, principal, ticket_id)
+    ticket = get_ticket(session, principal, ticket_id, lock=True)
+    if ticket.status == "voided":
+        raise Conflict("this ticket was voided; it can no longer be approved", {"status": ["is voided"]},
+                       code="already_voided")
     if ticket.status != "pending_approval":
-        raise Conflict(f"ticket is {ticket.status}, not waiting for approval")
+        raise Conflict(f"ticket is {ticket.status}, not waiting for approval", {"status": [f"is {ticket.status}"]},
+                       code="not_pending")
     ticket.status, ticket.approved_by_user_id = "active", principal.user_id
     credit(session, ticket, principal.user_id)
     for hook in AFTER_TICKET:
@@ -224,9 +237,9 @@ def approve(session: Session, principal: Principal, ticket_id: int) -> Collectio
 def void(session: Session, principal: Principal, ticket_id: int, reason: str) -> CollectionTicket:
     """Reverse the money (and whatever else reacted to the ticket); the ticket stays, marked voided."""
     principal.require("staff", "admin")
-    ticket = get_ticket(session, principal, ticket_id)
+    ticket = get_ticket(session, principal, ticket_id, lock=True)
     if ticket.status == "voided":
-        raise Conflict("this ticket is already voided", code="already_voided")
+        raise Conflict("this ticket is already voided", {"status": ["is voided"]}, code="already_voided")
     if not reason or not reason.strip():
         raise InvalidInput.field("reason", "say why the ticket is voided")
     was_active = ticket.status == "active"
@@ -246,13 +259,20 @@ def void(session: Session, principal: Principal, ticket_id: int, reason: str) ->
 
 def correct(session: Session, principal: Principal, tenant: Tenant, secret: str, ticket_id: int, lines: list[LineInput],
             reason: str, client_id: str | None = None) -> CollectionTicket:
-    """Void a ticket and issue the corrected one that supersedes it, priced as the original was."""
-    original = get_ticket(session, principal, ticket_id)
+    """Void a ticket and issue the corrected one that supersedes it, priced as the original was.
+
+    The original is locked first: a correction racing a void (or another correction) of the same ticket
+    waits, then finds it voided and answers 409 instead of issuing a second credit."""
+    principal.require("staff", "admin")
+    original = get_ticket(session, principal, ticket_id, lock=True)
     successor = session.scalar(select(CollectionTicket).where(CollectionTicket.supersedes_id == original.id))
     if successor is not None:
-        raise Conflict(f"ticket #{original.id} was already corrected by #{successor.id}")
-    if original.status != "voided":
-        void(session, principal, ticket_id, reason)
+        raise Conflict(f"ticket #{original.id} was already corrected by #{successor.id}", {"status": ["is voided"]},
+                       code="already_voided")
+    if original.status == "voided":
+        raise Conflict("this ticket is already voided; weigh in a new ticket instead", {"status": ["is voided"]},
+                       code="already_voided")
+    void(session, principal, ticket_id, reason)
     cid = client_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"correction:{original.tenant_id}:{original.id}"))
     inp = TicketInput(client_id=cid, collected_at=original.collected_at, lines=lines, household_id=original.household_id,
                       pickup_id=None)
