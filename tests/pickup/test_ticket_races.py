@@ -142,3 +142,28 @@ def test_void_and_correct_racing_one_wins_the_other_409(committed_app):
     counts = _check(world)
     corrections = winners.count(201)
     assert counts == {"voided": len(ids), "active": corrections}, (counts, winners)
+
+
+def test_disputes_opened_or_resolved_twice_at_once_count_once(committed_app):
+    """A member's two taps open one dispute; two staff resolving it at once: one decides, the other 409."""
+    from api.auth import issue_tokens
+    world = _world(committed_app, households=1)
+    [tid] = _tickets(committed_app, world, 1)
+    with UnitOfWork(world["factory"]) as uow:
+        factories.bind(uow.session)
+        from recycle.models import Household, Tenant
+        member = factories.HouseholdUserFactory(tenant=uow.session.get(Tenant, world["tenant_id"]),
+                                                household=uow.session.get(Household, world["hids"][0]))
+        uow.commit()
+    with committed_app.app_context():
+        mine = {"Authorization": "Bearer " + issue_tokens(member)["access_token"]}
+    opened = _at_once(committed_app, [lambda c: c.post(URL.format(tid, "disputes"), headers=mine,
+                                                       json={"claim": "my scale said 3 kg"})] * 2)
+    assert sorted(r.status_code for r in opened) == [201, 409], [(r.status_code, r.json) for r in opened]
+    did = next(r.json["id"] for r in opened if r.status_code == 201)
+    fixed = {"outcome": "upheld", "resolution": "re-weighed", "corrected_lines": [{"material_code": "PET_CLEAR",
+                                                                                   "weight_g": 3000}]}
+    resolved = _at_once(committed_app, [lambda c, h=h: c.post(f"/api/v1/disputes/{did}/resolve", headers=h, json=fixed)
+                                        for h in world["staff"][:2]])
+    assert sorted(r.status_code for r in resolved) == [200, 409], [(r.status_code, r.json) for r in resolved]
+    assert _check(world) == {"voided": 1, "active": 1}
