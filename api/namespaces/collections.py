@@ -1,7 +1,6 @@
 """Weigh-ins: tickets, offline sync, receipts, voids and corrections, disputes, handover, day summary."""
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 
 from flask import Response, current_app, g, render_template
