@@ -8,6 +8,7 @@ from flask import Response, g, json
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, PyJWTError
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from recycle.errors import DomainError
@@ -56,6 +57,17 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
     return out
 
 
+RETRY_AFTER_S = 5
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """A lost or refused connection, a pool timeout, a deadlock that survived its retry: the request may
+    succeed later, so the client is told to come back (503 + Retry-After), not that we are broken (500)."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
 def to_problem(exc: BaseException) -> Response:
     if isinstance(exc, DomainError):
         return problem(exc.status, exc.title, exc.detail, exc.errors, exc.code)
@@ -76,5 +88,10 @@ def to_problem(exc: BaseException) -> Response:
             headers["Retry-After"] = "60"
         detail = exc.description if isinstance(exc.description, str) else None
         return problem(status, exc.name, detail, code=str(status), headers=headers)
+    if _database_unavailable(exc):
+        log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        return problem(503, "Service unavailable", "the database is busy or unreachable right now; nothing was "
+                       "saved, try again in a moment", code="database_unavailable",
+                       headers={"Retry-After": str(RETRY_AFTER_S)})
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal server error", "something went wrong on our side; it was logged", code="500")

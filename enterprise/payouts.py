@@ -9,6 +9,7 @@ from enterprise.settlement_models import Payout, SettlementRun
 from recycle import audit, ledger
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import get_for_update
 from recycle.principal import Principal
 from recycle.thai_ids import InvalidId
 
@@ -16,8 +17,11 @@ METHOD_ACCOUNT = {"promptpay": ledger.BANK, "bank": ledger.BANK, "cash": ledger.
 
 
 def get(session: Session, principal: Principal, payout_id: int, lock: bool = False) -> Payout:
-    stmt = select(Payout).where(Payout.id == payout_id, Payout.tenant_id == principal.tenant_id)
-    payout = session.scalar(stmt.with_for_update(of=Payout) if lock else stmt)  # not the joined household
+    """`lock`: the row locked (not the joined household) and re-read, so a status change decides on the fresh status."""
+    if lock:
+        payout = get_for_update(session, Payout, payout_id, principal.tenant_id)
+    else:
+        payout = session.scalar(select(Payout).where(Payout.id == payout_id, Payout.tenant_id == principal.tenant_id))
     if payout is None:
         raise NotFound("no such payout")
     return payout
@@ -63,6 +67,7 @@ def mark_paid(session: Session, principal: Principal, payout_id: int, method: st
 
 def fail(session: Session, principal: Principal, payout_id: int, reason: str) -> Payout:
     """The transfer bounced: the money stays in payouts pending until the payout is re-issued and paid."""
+    principal.require("staff", "admin")
     payout = get(session, principal, payout_id, lock=True)
     if payout.status != "ready":
         raise Conflict(f"only a ready payout can fail; this one is {payout.status}")
@@ -72,6 +77,7 @@ def fail(session: Session, principal: Principal, payout_id: int, reason: str) ->
 
 
 def reissue(session: Session, principal: Principal, payout_id: int, method: str | None = None) -> Payout:
+    principal.require("staff", "admin")
     failed = get(session, principal, payout_id, lock=True)
     if failed.status != "failed":
         raise Conflict("only a failed payout can be re-issued")

@@ -40,7 +40,8 @@ def cutoff_for(tenant: Tenant, period_end: dt.date) -> dt.datetime:
 
 def get_run(session: Session, tenant_id: int, run_id: int, lock: bool = False) -> SettlementRun:
     stmt = select(SettlementRun).where(SettlementRun.id == run_id, SettlementRun.tenant_id == tenant_id)
-    run = session.scalar(stmt.with_for_update(of=SettlementRun) if lock else stmt)
+    locked = stmt.with_for_update(of=SettlementRun).execution_options(populate_existing=True)  # re-read under the lock
+    run = session.scalar(locked if lock else stmt)
     if run is None:
         raise NotFound("no such settlement run")
     return run

@@ -16,7 +16,8 @@ from recycle.tenancy import get_owned
 
 
 def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: str) -> Dispute:
-    ticket = tickets.get_ticket(session, principal, ticket_id)
+    # The ticket's lock serialises "one open dispute per ticket" and a void arriving at the same moment.
+    ticket = tickets.get_ticket(session, principal, ticket_id, lock=True)
     if not claim.strip():
         raise InvalidInput.field("claim", "say what is wrong, e.g. 'my scale said 4.2 kg'")
     if ticket.status == "voided":
@@ -30,8 +31,8 @@ def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: 
     return dispute
 
 
-def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
-    dispute = get_owned(session, Dispute, dispute_id, principal.tenant_id, what="dispute")
+def get(session: Session, principal: Principal, dispute_id: int, lock: bool = False) -> Dispute:
+    dispute = get_owned(session, Dispute, dispute_id, principal.tenant_id, what="dispute", lock=lock)
     tickets.get_ticket(session, principal, dispute.ticket_id)  # same visibility as the ticket
     return dispute
 
@@ -39,9 +40,10 @@ def get(session: Session, principal: Principal, dispute_id: int) -> Dispute:
 def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str, dispute_id: int, outcome: str,
             resolution: str, corrected_lines: list[LineInput] | None = None) -> Dispute:
     principal.require("staff", "admin")
-    dispute = get(session, principal, dispute_id)
+    dispute = get(session, principal, dispute_id, lock=True)  # two staff resolving at once: the second sees the first
     if dispute.status != "open":
-        raise Conflict(f"this dispute was already {dispute.status}")
+        raise Conflict(f"this dispute was already {dispute.status}", {"status": [f"is {dispute.status}"]},
+                       code="dispute_closed")
     if outcome not in ("upheld", "rejected"):
         raise InvalidInput.field("outcome", "upheld or rejected")
     if not resolution.strip():

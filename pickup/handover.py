@@ -44,7 +44,7 @@ def _flag(expected: int, measured: int, tolerance_pct: int) -> bool:
 def record(session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine],
            note: str = "") -> Handover:
     principal.require("staff", "admin")
-    rnd = get_owned(session, Round, round_id, tenant.id, what="round")
+    rnd = get_owned(session, Round, round_id, tenant.id, what="round", lock=True)  # two clerks at once: the second sees the first
     if session.scalar(select(Handover.id).where(Handover.tenant_id == tenant.id, Handover.round_id == round_id)):
         raise Conflict("this round was already handed over", code="already_handed_over")
     index = grade_index(session, tenant.id)

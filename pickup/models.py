@@ -144,7 +144,6 @@ class CollectionTicket(Base):
     voided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str | None] = mapped_column(String(500))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("collection_tickets.id"), unique=True)
-    settlement_id: Mapped[int | None]  # the approved settlement that paid it (enterprise sets it)
 
     household: Mapped[Household] = relationship(lazy="joined")
     lines: Mapped[list["TicketLine"]] = relationship(back_populates="ticket", order_by="TicketLine.line_no",

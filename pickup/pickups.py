@@ -19,6 +19,7 @@ from pricing.models import Material
 from recycle import audit
 from recycle.db import utcnow
 from recycle.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recycle.locking import for_update, get_for_update
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
 
@@ -187,9 +188,12 @@ def leave_round(session: Session, pickup: PickupRequest) -> None:
     session.flush()
 
 
-def get(session: Session, principal: Principal, pickup_id: int) -> PickupRequest:
-    """Another household's pickup, or one not on a collector's rounds, is a 404 like another tenant's."""
-    pickup = session.scalar(select(PickupRequest).where(PickupRequest.id == pickup_id, visibility.pickups(principal)))
+def get(session: Session, principal: Principal, pickup_id: int, lock: bool = False) -> PickupRequest:
+    """Another household's pickup, or one not on a collector's rounds, is a 404 like another tenant's.
+
+    `lock`: before a status change, lock the row and re-read it (a weigh-in or planner may have moved it)."""
+    stmt = select(PickupRequest).where(PickupRequest.id == pickup_id, visibility.pickups(principal))
+    pickup = session.scalar(for_update(stmt, PickupRequest) if lock else stmt)
     if pickup is None:
         raise NotFound("no such pickup request")
     return pickup
@@ -212,7 +216,7 @@ def list_query(principal: Principal, status: str | None = None, day: dt.date | N
 def cancel(session: Session, principal: Principal, pickup_id: int, reason: str = "") -> PickupRequest:
     """A household cancels its own (until collected), staff any; the stop leaves its round."""
     principal.require("household", "staff", "admin")
-    pickup = get(session, principal, pickup_id)
+    pickup = get(session, principal, pickup_id, lock=True)
     transition(pickup, "cancelled", reason=reason.strip())
     leave_round(session, pickup)
     audit.record(session, "pickup.cancel", principal=principal, target=("pickup", pickup.id), reason=reason)
@@ -222,7 +226,7 @@ def cancel(session: Session, principal: Principal, pickup_id: int, reason: str =
 def mark_missed(session: Session, principal: Principal, pickup_id: int, reason: str) -> PickupRequest:
     """Nobody home: the stop stays on the round (the collector's record); staff may re-plan it."""
     principal.require("collector", "staff", "admin")
-    pickup = get(session, principal, pickup_id)
+    pickup = get(session, principal, pickup_id, lock=True)
     if not reason.strip():
         raise InvalidInput.field("reason", "say why it was missed")
     transition(pickup, "missed", reason=reason.strip())
@@ -233,6 +237,7 @@ def mark_missed(session: Session, principal: Principal, pickup_id: int, reason: 
 
 def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime) -> PickupRequest:
     """Called by the weigh-in: collected at `when`. Idempotent (a synced retry), never for a cancelled one."""
+    pickup = get_for_update(session, PickupRequest, pickup.id, pickup.tenant_id) or pickup
     if pickup.status == "collected":
         return pickup
     if pickup.status == "cancelled":

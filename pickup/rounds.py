@@ -13,6 +13,7 @@ from pickup.models import PickupRequest, Round, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import for_update, lock_many
 from recycle.models import Household, Tenant, User, Village
 from recycle.principal import Principal
 
@@ -56,10 +57,9 @@ def route_length_m(tenant: Tenant, rnd: Round) -> int:
 
 
 def _lock(session: Session, tenant_id: int, ids: list[int]) -> dict[int, PickupRequest]:
-    """Row locks in id order, so two staff planning at once queue instead of double-booking a pickup."""
-    stmt = (select(PickupRequest).where(PickupRequest.tenant_id == tenant_id, PickupRequest.id.in_(ids))
-            .order_by(PickupRequest.id).with_for_update(of=PickupRequest))
-    return {p.id: p for p in session.scalars(stmt).unique()}
+    """Row locks in id order, so two staff planning at once queue instead of double-booking a pickup.
+    The rows are re-read under the lock: a status already in the session may be stale."""
+    return lock_many(session, PickupRequest, ids, tenant_id)
 
 
 def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int]) -> list[PickupRequest]:
@@ -135,9 +135,11 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
     return rnd
 
 
-def get(session: Session, principal: Principal, round_id: int) -> Round:
-    """Staff see every round of the tenant; a collector only its own (another's is a 404)."""
-    rnd = session.scalar(select(Round).where(Round.id == round_id, visibility.rounds(principal)))
+def get(session: Session, principal: Principal, round_id: int, lock: bool = False) -> Round:
+    """Staff see every round of the tenant; a collector only its own (another's is a 404).
+    `lock` before changing its stops: a handover completing the round meanwhile is then seen."""
+    stmt = select(Round).where(Round.id == round_id, visibility.rounds(principal))
+    rnd = session.scalar(for_update(stmt, Round) if lock else stmt)
     if rnd is None:
         raise NotFound("no such round")
     return rnd
@@ -160,7 +162,7 @@ def _editable(rnd: Round) -> None:
 def add_stops(session: Session, principal: Principal, round_id: int, pickup_ids: list[int]) -> Round:
     """New pickups go after the current last stop, routed from it; reoptimize to shuffle the whole round."""
     principal.require("staff", "admin")
-    rnd = get(session, principal, round_id)
+    rnd = get(session, principal, round_id, lock=True)
     _editable(rnd)
     pickups = _claim(session, rnd.tenant_id, rnd, pickup_ids)
     located = [pt for s in ordered(rnd) if (pt := _point(s.pickup)) is not None]
@@ -173,7 +175,7 @@ def add_stops(session: Session, principal: Principal, round_id: int, pickup_ids:
 
 def reorder(session: Session, principal: Principal, round_id: int, pickup_ids: list[int]) -> Round:
     """The collector knows the lanes better than a straight line: any permutation of the stops is taken."""
-    rnd = get(session, principal, round_id)
+    rnd = get(session, principal, round_id, lock=True)
     _editable(rnd)
     current = {s.pickup_id: s for s in rnd.stops}
     missing = [pid for pid in current if pid not in pickup_ids]
@@ -192,7 +194,7 @@ def reorder(session: Session, principal: Principal, round_id: int, pickup_ids: l
 
 def reoptimize(session: Session, principal: Principal, round_id: int) -> Round:
     """Re-run the ordering for the stops still to visit, from the last one visited (or the centre)."""
-    rnd = get(session, principal, round_id)
+    rnd = get(session, principal, round_id, lock=True)
     _editable(rnd)
     stops = ordered(rnd)
     done = [s for s in stops if s.pickup.status in DONE]

@@ -22,6 +22,7 @@ from pricing.quotes import LineInput, Quote, price_lines
 from recycle import audit, events, households, ledger
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.locking import for_update, get_for_update
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
 
@@ -100,8 +101,10 @@ def _pickup_for(session: Session, principal: Principal, household: Household, pi
         return session.scalar(select(PickupRequest).join(Round, Round.id == PickupRequest.round_id).where(
             PickupRequest.tenant_id == principal.tenant_id, PickupRequest.household_id == household.id,
             PickupRequest.status == "scheduled", Round.collector_user_id == principal.user_id)
-            .order_by(PickupRequest.requested_date).limit(1))
-    pickup = session.get(PickupRequest, pickup_id)
+            .order_by(PickupRequest.requested_date).limit(1)
+            .with_for_update(of=PickupRequest).execution_options(populate_existing=True))
+    # Locked: a cancel racing this weigh-in either lands first (and the weigh-in sees it) or waits.
+    pickup = get_for_update(session, PickupRequest, pickup_id, principal.tenant_id)
     if pickup is None or pickup.tenant_id != principal.tenant_id:
         raise InvalidInput.field("pickup_id", "no such pickup request")
     if pickup.household_id != household.id:
@@ -191,10 +194,13 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
     return ticket, True
 
 
-def get_ticket(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
-    """The ticket if the principal may see it (pickup/visibility.py: the same rule as the list), else 404."""
-    ticket = session.scalar(select(CollectionTicket).where(CollectionTicket.id == ticket_id,
-                                                           visibility.tickets(principal)))
+def get_ticket(session: Session, principal: Principal, ticket_id: int, lock: bool = False) -> CollectionTicket:
+    """The ticket if the principal may see it (pickup/visibility.py: the same rule as the list), else 404.
+
+    `lock`: for a status change, the row is locked and re-read, so the decision is made on the status
+    as it is now (another staff member may have approved or voided it a moment ago)."""
+    stmt = select(CollectionTicket).where(CollectionTicket.id == ticket_id, visibility.tickets(principal))
+    ticket = session.scalar(for_update(stmt, CollectionTicket) if lock else stmt)
     if ticket is None:
         raise NotFound("no such ticket")
     return ticket
@@ -202,9 +208,13 @@ def get_ticket(session: Session, principal: Principal, ticket_id: int) -> Collec
 
 def approve(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:
     principal.require("staff", "admin")
-    ticket = get_ticket(session, principal, ticket_id)
+    ticket = get_ticket(session, principal, ticket_id, lock=True)
+    if ticket.status == "voided":
+        raise Conflict("this ticket was voided; it can no longer be approved", {"status": ["is voided"]},
+                       code="already_voided")
     if ticket.status != "pending_approval":
-        raise Conflict(f"ticket is {ticket.status}, not waiting for approval")
+        raise Conflict(f"ticket is {ticket.status}, not waiting for approval", {"status": [f"is {ticket.status}"]},
+                       code="not_pending")
     ticket.status, ticket.approved_by_user_id = "active", principal.user_id
     credit(session, ticket, principal.user_id)
     events.publish(session, TicketCredited(ticket))
@@ -215,9 +225,9 @@ def approve(session: Session, principal: Principal, ticket_id: int) -> Collectio
 def void(session: Session, principal: Principal, ticket_id: int, reason: str) -> CollectionTicket:
     """Reverse the money (and whatever else reacted to the ticket); the ticket stays, marked voided."""
     principal.require("staff", "admin")
-    ticket = get_ticket(session, principal, ticket_id)
+    ticket = get_ticket(session, principal, ticket_id, lock=True)
     if ticket.status == "voided":
-        raise Conflict("this ticket is already voided", code="already_voided")
+        raise Conflict("this ticket is already voided", {"status": ["is voided"]}, code="already_voided")
     if not reason or not reason.strip():
         raise InvalidInput.field("reason", "say why the ticket is voided")
     was_active = ticket.status == "active"
@@ -236,13 +246,20 @@ def void(session: Session, principal: Principal, ticket_id: int, reason: str) ->
 
 def correct(session: Session, principal: Principal, tenant: Tenant, secret: str, ticket_id: int, lines: list[LineInput],
             reason: str, client_id: str | None = None) -> CollectionTicket:
-    """Void a ticket and issue the corrected one that supersedes it, priced as the original was."""
-    original = get_ticket(session, principal, ticket_id)
+    """Void a ticket and issue the corrected one that supersedes it, priced as the original was.
+
+    The original is locked first: a correction racing a void (or another correction) of the same ticket
+    waits, then finds it voided and answers 409 instead of issuing a second credit."""
+    principal.require("staff", "admin")
+    original = get_ticket(session, principal, ticket_id, lock=True)
     successor = session.scalar(select(CollectionTicket).where(CollectionTicket.supersedes_id == original.id))
     if successor is not None:
-        raise Conflict(f"ticket #{original.id} was already corrected by #{successor.id}")
-    if original.status != "voided":
-        void(session, principal, ticket_id, reason)
+        raise Conflict(f"ticket #{original.id} was already corrected by #{successor.id}", {"status": ["is voided"]},
+                       code="already_voided")
+    if original.status == "voided":
+        raise Conflict("this ticket is already voided; weigh in a new ticket instead", {"status": ["is voided"]},
+                       code="already_voided")
+    void(session, principal, ticket_id, reason)
     cid = client_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"correction:{original.tenant_id}:{original.id}"))
     inp = TicketInput(client_id=cid, collected_at=original.collected_at, lines=lines, household_id=original.household_id,
                       pickup_id=None)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recycle.errors import InvalidInput, NotFound
+from recycle.locking import get_for_update
 
 T = TypeVar("T")
 
@@ -20,10 +20,7 @@ def get_owned(session: Session, model: type[T], row_id: Any, tenant_id: int, *, 
     """The `model` row `row_id` of `tenant_id`, or NotFound; with `field`, a field error; `lock` takes a row lock."""
     row = None
     if row_id is not None:
-        if lock:
-            row = session.scalar(select(model).where(model.id == row_id).with_for_update())  # type: ignore[attr-defined]
-        else:
-            row = session.get(model, row_id)
+        row = get_for_update(session, model, row_id, tenant_id) if lock else session.get(model, row_id)
     if row is None or row.tenant_id != tenant_id:  # type: ignore[attr-defined]
         name = what or model.__name__.lower()
         if field:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, current_app, g, render_template
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from api.auth import FIELD, STAFF, roles
 from api.docs import body, paginated, query, response
@@ -48,28 +47,14 @@ def ticket_out(ticket: CollectionTicket) -> CollectionTicket:
     return ticket
 
 
-def _retrying(fn):  # noqa: ANN001, ANN202
-    """PostgreSQL may pick this transaction as a deadlock or serialization victim: redo it, up to 3 times."""
-    for attempt in range(3):
-        try:
-            result = fn()
-            commit()
-            return result
-        except DBAPIError as exc:
-            code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-            session().rollback()
-            if code not in ("40001", "40P01") or attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 @ns.route("/collections")
 class Collections(Resource):
     @roles(*FIELD)
     @body(TicketCreateSchema)
     @response(TicketSchema, 201, "Created (or, for a retried client_id with the same content, the first ticket)")
     def post(self, data):
-        ticket, _ = _retrying(lambda: tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data)))
+        ticket, _ = tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data))
+        commit()
         return ticket_out(ticket)
 
     @roles(*ALL)
@@ -94,7 +79,8 @@ class CollectionsSync(Resource):
     def post(self, data):
         items = [_input(it["ok"]) if "ok" in it
                  else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"])) for it in data["items"]]
-        results = _retrying(lambda: sync.sync_batch(session(), g.principal, _tenant(), _secret(), items))
+        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items)
+        commit()
         for r in results:
             if r.ticket is not None:
                 ticket_out(r.ticket)

@@ -107,7 +107,9 @@ def complete_reached(session: Session, tenant_id: int, day: dt.date, village_id:
 def mark_if_reached(session: Session, c: Challenge, now: dt.datetime | None = None) -> bool:
     if progress(session, c)[0] < c.target_g:
         return False
-    locked = session.scalar(select(Challenge).where(Challenge.id == c.id).with_for_update())
+    # populate_existing: `c` is the caller's object, so without it the lock would hand back its stale completed_at
+    locked = session.scalar(select(Challenge).where(Challenge.id == c.id).with_for_update()
+                            .execution_options(populate_existing=True))
     if locked.completed_at is not None:
         return False
     locked.completed_at = now or utcnow()

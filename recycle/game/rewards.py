@@ -11,11 +11,13 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.game import points
+from recycle.locking import get_for_update
 from recycle.game.models import PointsEntry, Reward, RewardRedemption
 from recycle.models import Tenant
 from recycle.principal import Principal
@@ -77,18 +79,45 @@ def redeem(session: Session, principal: Principal, reward_id: int, client_id: st
     principal.require("household")
     tid, hid = principal.tenant_id, principal.household_id
     client_id = _clean_client_id(client_id)
-    if client_id:
-        first = session.scalar(select(RewardRedemption).where(RewardRedemption.tenant_id == tid,
-                                                              RewardRedemption.client_id == client_id))
-        if first is not None:
-            if first.household_id != hid or first.reward_id != reward_id:
-                raise Conflict("this client_id was already used for another redemption", {"client_id": ["already used"]})
-            return first, False
+    first = _first(session, tid, hid, reward_id, client_id)
+    if first is not None:
+        return first, False
     reward = get(session, tid, reward_id)
     if not reward.active:
         raise Conflict(f"{reward.name_en} is no longer offered", {"active": ["this reward was retired"]}, code="reward_retired")
     cost = reward.points_cost
-    with session.begin_nested():  # both takes or neither
+    redemption = RewardRedemption(tenant_id=tid, reward_id=reward.id, household_id=hid, client_id=client_id, points=cost,
+                                  status="pending")
+    try:
+        _take(session, reward, redemption, tid, hid, cost)
+    except (IntegrityError, Conflict):
+        # The same client_id sent twice at once: this attempt waited for the first one and then collided with
+        # its row (or found the points or item already taken by it). The savepoint gave back this attempt's
+        # takes; answer with the first redemption.
+        first = _first(session, tid, hid, reward_id, client_id)
+        if first is None:
+            raise
+        return first, False
+    day = points.local_date(session.get(Tenant, tid).timezone, utcnow())
+    _entry(session, redemption, "redeem", -cost, day)
+    session.refresh(reward)
+    return redemption, True
+
+
+def _first(session: Session, tid: int, hid: int, reward_id: int, client_id: str | None) -> RewardRedemption | None:
+    """The redemption this client_id already made, or None; the id used for something else is a 409."""
+    if not client_id:
+        return None
+    first = session.scalar(select(RewardRedemption).where(RewardRedemption.tenant_id == tid,
+                                                          RewardRedemption.client_id == client_id))
+    if first is not None and (first.household_id != hid or first.reward_id != reward_id):
+        raise Conflict("this client_id was already used for another redemption", {"client_id": ["already used"]})
+    return first
+
+
+def _take(session: Session, reward: Reward, redemption: RewardRedemption, tid: int, hid: int, cost: int) -> None:
+    """The item, the points and the redemption row in one savepoint: all three or none."""
+    with session.begin_nested():
         took = session.execute(update(Reward).where(Reward.id == reward.id, Reward.active.is_(True), Reward.stock > 0)
                                .values(stock=Reward.stock - 1).execution_options(synchronize_session=False))
         if took.rowcount != 1:
@@ -98,14 +127,8 @@ def redeem(session: Session, principal: Principal, reward_id: int, client_id: st
             have = points.summary(session, tid, hid).balance
             raise Conflict(f"this reward costs {cost} points and you have {have}",
                            {"points": [f"needs {cost}, you have {have}"]}, code="not_enough_points")
-    redemption = RewardRedemption(tenant_id=tid, reward_id=reward.id, household_id=hid, client_id=client_id, points=cost,
-                                  status="pending")
-    session.add(redemption)
-    session.flush()
-    day = points.local_date(session.get(Tenant, tid).timezone, utcnow())
-    _entry(session, redemption, "redeem", -cost, day)
-    session.refresh(reward)
-    return redemption, True
+        session.add(redemption)
+        session.flush()
 
 
 def _entry(session: Session, r: RewardRedemption, kind: str, amount: int, day: dt.date) -> None:
@@ -125,8 +148,9 @@ def get_redemption(session: Session, principal: Principal, redemption_id: int) -
 
 
 def _lock_pending(session: Session, principal: Principal, redemption_id: int) -> RewardRedemption:
+    """Locked and re-read: the row already in the session may say pending after another clerk closed it."""
     get_redemption(session, principal, redemption_id)
-    r = session.scalar(select(RewardRedemption).where(RewardRedemption.id == redemption_id).with_for_update(of=RewardRedemption))
+    r = get_for_update(session, RewardRedemption, redemption_id, principal.tenant_id)
     if r.status != "pending":
         raise Conflict(f"this redemption is already {r.status.replace('_', ' ')}", {"status": [f"is {r.status}"]})
     return r

@@ -56,12 +56,16 @@ def test_a_void_reverses_the_points_with_an_entry_and_deletes_nothing(client, db
     mine = client.get("/api/v1/me/points", headers=auth(member)).json
     assert mine["balance"] == 0 and mine["lifetime"] == 0
     assert [(e["kind"], e["points"]) for e in mine["entries"]["items"]] == [("void", -42), ("deposit", 42)]
-    fixed = client.post(f"/api/v1/collections/{t['id']}/correct", headers=auth(staff),
-                        json={"reason": "PET was 5 kg", "lines": [{"material_code": "PET_CLEAR", "weight_g": 5000}]})
-    assert fixed.status_code == 201 and fixed.json["points"] == 60
-    assert client.get("/api/v1/me", headers=auth(member)).json["points"] == 60
     deposit_entry = db.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == f"ticket:{t['id']}"))
     assert db.scalar(select(PointsEntry.reverses_id).where(PointsEntry.kind == "void")) == deposit_entry.id
+    fix = {"reason": "PET was 5 kg", "lines": [{"material_code": "PET_CLEAR", "weight_g": 5000}]}
+    # a voided ticket is not corrected (that would be acting on a stale status): weigh in anew, or correct before voiding
+    late = client.post(f"/api/v1/collections/{t['id']}/correct", headers=auth(staff), json=fix)
+    assert late.status_code == 409 and late.json["type"].endswith("already_voided")
+    t2 = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id)).json
+    fixed = client.post(f"/api/v1/collections/{t2['id']}/correct", headers=auth(staff), json=fix)
+    assert fixed.status_code == 201 and fixed.json["points"] == 60
+    assert client.get("/api/v1/me", headers=auth(member)).json["points"] == 60
 
 
 def test_a_backdated_ticket_earns_only_once_approved(client, auth, catalog, collector, staff, member):
