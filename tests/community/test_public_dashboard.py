@@ -81,3 +81,21 @@ def test_open_data_metadata_has_data_go_th_fields(client: Any, tenant: Any, comm
 def test_bad_month_is_a_problem_naming_the_field(client: Any, tenant: Any, community: Any) -> None:
     r = client.get(f"/api/v1/public/{tenant.slug}/open-data/2026-13.csv")
     assert r.status_code in (400, 422) and "month" in r.json["errors"]
+
+
+def test_cli_exports_the_month(tmp_path: Any, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from api.cli import cli
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("SECRET_KEY", "cli-test-secret-0123456789abcdef")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(cli, ["create-tenant", "wiang", "--name-th", "เวียง", "--name-en", "Wiang"]).exit_code == 0
+    r = runner.invoke(cli, ["open-data", "export", "--tenant", "wiang", "--month", "2569-11", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "o" / "wiang-2026-11.csv").read_text(encoding="utf-8")
+    assert text.startswith("month,village_moo,")
+    assert '"last_year_of_data"' in (tmp_path / "o" / "wiang-metadata.json").read_text(encoding="utf-8")
+    bad = runner.invoke(cli, ["open-data", "export", "--tenant", "wiang", "--month", "11-2026"])
+    assert bad.exit_code != 0 and "YYYY-MM" in bad.output
