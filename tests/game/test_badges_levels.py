@@ -19,8 +19,10 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[int, str]] = []
 
-    def send(self, tenant_id, household_id, title_th, title_en, data) -> None:  # noqa: ANN001
-        self.sent.append((household_id, title_en))
+    name = "recorder"
+
+    def send(self, notice, to) -> None:  # noqa: ANN001 - the recycle.notices.Channel interface
+        self.sent.append((notice.household_id, notice.title_en))
 
 
 @pytest.fixture
