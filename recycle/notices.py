@@ -13,7 +13,7 @@ import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -191,11 +191,12 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def deliver(session: Session, notice_id: int, now: dt.datetime | None = None,
-            channels: dict[str, Channel] | None = None, after_send: Callable[[], None] | None = None) -> str:
+            channels: dict[str, Channel] | None = None) -> str:
     """Send one due notice; returns its status afterwards. Commit is the caller's (the task's) job.
 
     The row lock is held across the push, so two workers never push the same notice at once; the second
-    waits, then finds it sent. `after_send` is a test seam: a crash between push and commit."""
+    waits, then finds it sent. A crash between the push and the commit leaves it pending, to push again with
+    the same retry key."""
     now = now or utcnow()
     notice = session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update())
     if notice is None or notice.status != NoticeStatus.PENDING.value:
@@ -224,8 +225,6 @@ def deliver(session: Session, notice_id: int, now: dt.datetime | None = None,
     except PermanentSendError as exc:
         notice.status, notice.last_error = NoticeStatus.FAILED.value, str(exc)[:500]
         return notice.status
-    if after_send is not None:
-        after_send()
     notice.status, notice.sent_at, notice.last_error = NoticeStatus.SENT.value, now, None
     return notice.status
 
