@@ -14,7 +14,7 @@ from celery import shared_task
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from recycle.db import task_unit_of_work, utcnow
+from recycle.db import task_unit_of_work
 from recycle.game import notices as game_notices
 from recycle.game.challenges import award_bonus
 from recycle.game.models import BadgeAward, Challenge, LevelUp, PointsEntry

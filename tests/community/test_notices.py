@@ -10,7 +10,7 @@ from sqlalchemy import select
 from recycle import notices
 from recycle.line import LineChannel
 from recycle.notice_models import Notice, NoticePreference
-from recycle.notice_tasks import send_due_notices, send_digests
+from recycle.notice_tasks import send_digests, send_due_notices
 from tests.pickup.ticket_helpers import ticket
 
 
