@@ -1,6 +1,7 @@
 """A community with a small village (3 households: suppressed) and a big one (6), each having weighed in."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -32,6 +33,22 @@ def community(db: Any, tenant: Any, catalog: Any, client: Any, auth: Any, staff:
 
 
 CHANNEL_SECRET = "test-line-channel-secret"
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# A real worker (TEST_REDIS_URL) is started once per run with the environment of that moment: give it the
+# fake LINE server's address now, before any fixture starts it.
+WORKER_LINE_PORT = _free_port()
+if os.environ.get("TEST_REDIS_URL"):
+    os.environ.setdefault("LINE_API_BASE", f"http://127.0.0.1:{WORKER_LINE_PORT}")
+    os.environ.setdefault("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+    os.environ.setdefault("LINE_CHANNEL_SECRET", CHANNEL_SECRET)
 
 
 @pytest.fixture
