@@ -64,3 +64,44 @@ def test_a_weigh_in_reaches_line_once_through_the_worker(committed_app: Any, wor
 
         assert _wait(lambda: status() == "sent")
         assert len(pushed()) == 1 and "60.00 บาท" in pushed()[0]
+
+
+def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch: Any) -> None:
+    """A redelivered task racing the first: the row lock makes the second wait, then find it sent."""
+    import threading
+    import uuid
+
+    from recycle import notices
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine() as fake:
+        monkeypatch.setenv("LINE_API_BASE", fake.base)
+        monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        with UnitOfWork(factory) as uow:
+            factories.bind(uow.session)
+            tenant = factories.TenantFactory(settings={"notify_channel": "line"})
+            member = factories.HouseholdFactory(tenant=tenant)
+            uow.session.add(NoticePreference(tenant_id=tenant.id, household_id=member.id, line_user_id="U" + "e" * 32,
+                                             line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow()))
+            notice = Notice(tenant_id=tenant.id, household_id=member.id, kind="badge", dedupe_key="race", channel="line",
+                            title_th="ทดสอบ", title_en="test", retry_key=str(uuid.uuid4()))
+            uow.session.add(notice)
+            uow.commit()
+            notice_id = notice.id
+        barrier, results, errors = threading.Barrier(2), [], []
+
+        def worker() -> None:
+            try:
+                barrier.wait()
+                with committed_app.app_context(), UnitOfWork(factory) as uow:
+                    results.append(notices.deliver(uow.session, notice_id))
+                    uow.commit()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and results == ["sent", "sent"]
+        assert len(fake.requests) == 1 and len(fake.delivered) == 1
