@@ -58,3 +58,22 @@ def test_pickup_scheduled_and_reminded_the_day_before_once(client: Any, db: Any,
     other = factories.HouseholdUserFactory(tenant=tenant)
     assert client.get("/api/v1/me/notices", headers=auth(other)).json["total"] == 0  # only one's own
     assert db.scalar(select(PickupRequest.status).where(PickupRequest.household_id == member.household_id)) == "scheduled"
+
+
+def test_a_completed_challenge_tells_each_participant_once(client: Any, db: Any, auth: Any, tenant: Any, catalog: Any,
+                                                           collector: Any, staff: Any, member: Any) -> None:
+    from recycle.game.tasks import award_challenge_bonus
+    from tests.game.test_challenges import _challenge
+    from tests.pickup.ticket_helpers import ticket
+    elsewhere = factories.HouseholdUserFactory(tenant=tenant)
+    c = _challenge(client, auth(staff), village_id=member.household.village_id)
+    assert c.status_code == 201
+    client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=elsewhere.household_id, lines=[
+        {"material_code": "ALU_CAN", "weight_g": 9000}]))
+    client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, lines=[
+        {"material_code": "ALU_CAN", "weight_g": 6000}]))
+    told = [n for n in _mine(db, member.household_id) if n.kind == "challenge_completed"]
+    assert len(told) == 1 and told[0].title_th.endswith("อลูมิเนียม 5 กิโล") and told[0].data["bonus_points"] == 25
+    assert [n for n in _mine(db, elsewhere.household_id) if n.kind == "challenge_completed"] == []
+    award_challenge_bonus.delay(c.json["id"]).get()  # redelivered
+    assert len([n for n in _mine(db, member.household_id) if n.kind == "challenge_completed"]) == 1
