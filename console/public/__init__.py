@@ -14,6 +14,7 @@ import zoneinfo
 
 from flask import Blueprint, Flask, Response, abort, render_template, request
 
+from api.auth import PUBLIC, roles
 from api.session import session
 from console.public.charts import trend_svg
 from enterprise import community_stats
@@ -60,6 +61,7 @@ def _render(tenant, lang: str) -> str:  # noqa: ANN001
 
 
 @bp.get("/<string:tenant_slug>")
+@roles(*PUBLIC)
 def dashboard(tenant_slug: str) -> Response:
     lang = "en" if request.args.get("lang", "th").lower().startswith("en") else "th"
     try:

@@ -135,3 +135,19 @@ def test_without_opt_in_the_notice_stays_in_the_record_and_goes_to_the_log(clien
     assert fake_line.requests == []
     mine = client.get("/api/v1/me/notices", headers=auth(member)).json["items"]
     assert {(n["kind"], n["channel"], n["status"]) for n in mine} >= {("ticket_credited", "log", "sent")}
+
+
+def test_the_member_reads_it_in_their_language(client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any,
+                                               fake_line: Any, notice_wiring: Any, db: Any) -> None:
+    r = client.put("/api/v1/me/notice-preferences", headers=auth(line_member),
+                   json={"opt_in": True, "lang": "en", "daily_digest": False})
+    assert r.status_code == 200
+    _weigh(client, auth, collector, line_member)
+    text = next(t for t in _texts(fake_line) if "Weigh-in" in t)
+    assert text.startswith("Weigh-in credited: 71.86 baht") and "ALU_CAN 1.234 kg" in text
+    r = client.put("/api/v1/me/notice-preferences", headers=auth(line_member),
+                   json={"opt_in": False, "lang": "en", "daily_digest": False})
+    before = len(fake_line.requests)
+    _weigh(client, auth, collector, line_member)
+    assert len(fake_line.requests) == before  # consent withdrawn: nothing more on LINE, still in the record
+    assert client.get("/api/v1/me/notices?per_page=200", headers=auth(line_member)).json["items"][0]["channel"] == "log"

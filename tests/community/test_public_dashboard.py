@@ -51,6 +51,12 @@ def test_unknown_tenant_is_404(client: Any, community: Any) -> None:
     assert client.get("/public/no-such-bank").status_code == 404
 
 
+def test_the_page_declares_it_is_public_for_the_role_matrix(app: Any) -> None:
+    from tests.api.test_role_matrix import _routes
+    assert [r.rule for r, _, fn in _routes(app) if not hasattr(fn, "_roles")] == []
+    assert app.view_functions["public_pages.dashboard"]._roles == ()
+
+
 def test_open_data_csv_suppresses_cells_below_five(client: Any, tenant: Any, community: Any) -> None:
     r = client.get(f"/api/v1/public/{tenant.slug}/open-data/{_month()}.csv")
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
