@@ -119,7 +119,8 @@ class VillageCount:
     moo: int | None
     name_th: str
     name_en: str
-    households: int | None
+    households: int | None   # None: suppressed
+    secondary: bool = False  # hidden only so the total cannot give a small count away (it is 5 or more)
 
 
 @dataclass
@@ -163,9 +164,11 @@ def village_households(session: Session, tenant_id: int, start: dt.datetime, end
                            .outerjoin(counted, counted.c.vid == Village.id).where(Village.tenant_id == tenant_id)
                            .order_by(Village.moo, Village.name_th)).all()
     total = sum(int(r[3]) for r in rows)
-    counts = complementary([suppress(int(r[3])) if r[3] else None for r in rows])
     # A village with nobody is a "< 5" too: zero is a small count (it still says where nobody takes part).
-    return [VillageCount(r[0], r[1], r[2], c) for r, c in zip(rows, counts)], suppress(total)
+    primary = [suppress(int(r[3])) if r[3] else None for r in rows]
+    counts = complementary(primary)
+    return [VillageCount(r[0], r[1], r[2], c, secondary=p is not None and c is None)
+            for r, p, c in zip(rows, primary, counts)], suppress(total)
 
 
 def paid_to_members(session: Session, tenant_id: int, start: dt.datetime, end: dt.datetime) -> int:
