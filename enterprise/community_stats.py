@@ -166,7 +166,7 @@ def village_households(session: Session, tenant_id: int, start: dt.datetime, end
     total = sum(int(r[3]) for r in rows)
     # A village with nobody is a "< 5" too: zero is a small count (it still says where nobody takes part).
     primary = [suppress(int(r[3])) if r[3] else None for r in rows]
-    counts = complementary(primary)
+    counts = complementary(primary, total_shown=suppress(total) is not None)
     return [VillageCount(r[0], r[1], r[2], c, secondary=p is not None and c is None)
             for r, p, c in zip(rows, primary, counts)], suppress(total)
 
