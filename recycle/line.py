@@ -49,8 +49,7 @@ def verify_signature(channel_secret: str, body: bytes, signature: str | None) ->
     """X-Line-Signature is base64(HMAC-SHA256(channel secret, body)); no secret configured means nothing verifies."""
     if not channel_secret or not signature:
         return False
-    from linebot.v3 import WebhookParser  # noqa: F401 - the SDK's validator, constant-time compare
-    from linebot.v3.webhook import SignatureValidator
+    from linebot.v3.webhook import SignatureValidator  # the SDK's check, a constant-time compare
     try:
         return SignatureValidator(channel_secret).validate(body.decode("utf-8"), signature)
     except UnicodeDecodeError:

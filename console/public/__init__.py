@@ -7,7 +7,6 @@ payment changes it) with a short TTL as a backstop; the ETag is that version, so
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 import zoneinfo
@@ -27,7 +26,7 @@ from recycle.thai_dates import format_datetime, format_month
 
 bp = Blueprint("public_pages", __name__, url_prefix="/public", template_folder="templates")
 TTL_SECONDS = 300
-_cache: dict[tuple[int, str], tuple[str, float, str]] = {}  # (tenant, lang) -> (version, expires, html)
+_cache: dict[tuple[int, str, str], tuple[str, float, str]] = {}  # (tenant, slug, lang) -> (version, expires, html)
 _lock = threading.Lock()
 
 
@@ -68,14 +67,16 @@ def dashboard(tenant_slug: str) -> Response:
         tenant = tenant_by_slug(session(), tenant_slug)
     except NotFound:
         abort(404)
-    version = community_stats.data_version(session(), tenant.id)
-    etag = hashlib.sha256(f"{tenant.id}:{lang}:{version}".encode()).hexdigest()[:32]
+    # the local day too: "this month" and "as of" move on even when no one weighs anything
+    day = utcnow().astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+    version = f"{community_stats.data_version(session(), tenant.id)}:{day.isoformat()}"
+    etag = hashlib.sha256(f"{tenant.id}:{tenant.slug}:{lang}:{version}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         return _cached_response("", etag, 304, lang)
-    key = (tenant.id, lang)
+    key = (tenant.id, tenant.slug, lang)
     with _lock:
         hit = _cache.get(key)
-    if hit is None or hit[0] != version or hit[1] < time.monotonic() or os.environ.get("THANGNGOEN_NO_PAGE_CACHE"):
+    if hit is None or hit[0] != version or hit[1] < time.monotonic():
         html = _render(tenant, lang)
         with _lock:
             _cache[key] = (version, time.monotonic() + TTL_SECONDS, html)
