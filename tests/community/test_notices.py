@@ -151,3 +151,24 @@ def test_the_member_reads_it_in_their_language(client: Any, auth: Any, catalog: 
     _weigh(client, auth, collector, line_member)
     assert len(fake_line.requests) == before  # consent withdrawn: nothing more on LINE, still in the record
     assert client.get("/api/v1/me/notices?per_page=200", headers=auth(line_member)).json["items"][0]["channel"] == "log"
+
+
+def test_a_broker_outage_delays_the_notice_and_the_sweep_sends_it(client: Any, auth: Any, catalog: Any, collector: Any,
+                                                                  line_member: Any, fake_line: Any, notice_wiring: Any,
+                                                                  db: Any, monkeypatch: Any) -> None:
+    from recycle import notice_tasks
+
+    def broker_down(*a: Any, **kw: Any) -> None:
+        raise ConnectionError("redis is down")
+
+    real_delay = notice_tasks.send_notice.delay
+    monkeypatch.setattr(notice_tasks.send_notice, "delay", broker_down)
+    _weigh(client, auth, collector, line_member)  # the weigh-in itself succeeds
+    assert fake_line.requests == []
+    notice = db.scalar(select(Notice).where(Notice.kind == "ticket_credited"))
+    db.refresh(notice)
+    assert notice.status == "pending"
+    monkeypatch.setattr(notice_tasks.send_notice, "delay", real_delay)
+    send_due_notices.delay().get()  # the broker is back: beat's sweep finds it
+    db.refresh(notice)
+    assert notice.status == "sent" and len([t for t in _texts(fake_line) if "รับขยะแล้ว" in t]) == 1
