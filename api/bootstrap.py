@@ -7,18 +7,19 @@ test that calls the domain services directly calls `bootstrap()` first.
 from __future__ import annotations
 
 from enterprise import stock_hooks
-from pickup import points_hook
+from pickup import notice_hooks, points_hook
 from pickup.events import HandoverRecorded, TicketCredited, TicketVoided
 from recycle import events
 
 EVENT_HANDLERS: dict[type, list[events.Handler]] = {
-    TicketCredited: [points_hook.on_ticket, stock_hooks.on_ticket],
+    # order matters: the weigh-in notice tells the points the game just gave
+    TicketCredited: [points_hook.on_ticket, stock_hooks.on_ticket, notice_hooks.on_ticket_credited],
     TicketVoided: [points_hook.on_void, stock_hooks.on_void],
     HandoverRecorded: [stock_hooks.on_handover],
 }
 
 # Celery finds `tasks.py` in each of these packages (`autodiscover_tasks`): a new task module needs no list.
-TASK_PACKAGES = ["recycle", "recycle.game", "pickup", "pricing", "enterprise"]
+TASK_PACKAGES = ["recycle", "recycle.game", "recycle.notify", "pickup", "pricing", "enterprise"]
 
 
 def bootstrap() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from api.bootstrap import TASK_PACKAGES
@@ -12,6 +13,12 @@ from recycle.db import SESSIONS_CONF_KEY
 DEFAULT_QUEUE = "thangngoen"
 BEAT_SCHEDULE = {
     "purge-revoked-tokens": {"task": "recycle.purge_revoked_tokens", "schedule": dt.timedelta(hours=6)},
+    # the notices outbox: send what is due (retries, and anything enqueued while the broker was down)
+    "send-due-notices": {"task": "recycle.send_due_notices", "schedule": dt.timedelta(minutes=1)},
+    # 19:00 in Thailand: one digest per member who asked for it
+    "send-notice-digests": {"task": "recycle.send_notice_digests", "schedule": crontab(hour=12, minute=0)},
+    # 17:00 in Thailand: "we come tomorrow" to every household with a pickup scheduled for tomorrow
+    "pickup-reminders": {"task": "pickup.remind_tomorrows_pickups", "schedule": crontab(hour=10, minute=0)},
 }
 
 

@@ -133,5 +133,42 @@ def create_user(slug: str, role: str, phone: str, password: str, name: str) -> N
     click.echo(f"created {role} {user.name} ({user.phone}) in {slug}")
 
 
+@cli.group("open-data")
+def open_data_group() -> None:
+    """Open data in data.go.th's form."""
+
+
+@open_data_group.command("export")
+@click.option("--tenant", "slug", required=True)
+@click.option("--month", required=True, help="YYYY-MM (a B.E. year such as 2569-11 is taken too)")
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False))
+@with_appcontext
+def open_data_export(slug: str, month: str, out_dir: str) -> None:
+    """Write SLUG-YYYY-MM.csv and SLUG-metadata.json (counts below 5 suppressed) for upload to data.go.th."""
+    import json
+    import os
+
+    from enterprise import open_data
+    from recycle import accounts
+    from recycle.errors import DomainError
+    with _uow() as uow:
+        try:
+            tenant = accounts.tenant_by_slug(uow.session, slug)
+            year, mon = open_data.parse_month(month)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from None
+        body = open_data.month_csv(uow.session, tenant, year, mon)
+        meta = open_data.metadata(uow.session, tenant)
+        slug = tenant.slug
+    os.makedirs(out_dir, exist_ok=True)
+    csv_path = os.path.join(out_dir, f"{slug}-{year:04d}-{mon:02d}.csv")
+    meta_path = os.path.join(out_dir, f"{slug}-metadata.json")
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        f.write(body)
+    with open(meta_path, "w", encoding="utf-8") as f:
+        json.dump(meta, f, ensure_ascii=False, indent=2)
+    click.echo(f"wrote {csv_path} ({body.count(chr(10)) - 1} rows) and {meta_path}")
+
+
 def main() -> None:
     cli()

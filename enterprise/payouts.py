@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from enterprise import payout_notices
 from enterprise import promptpay
 from enterprise.settlement_models import Payout, SettlementRun
 from recycle import audit, ledger
@@ -61,6 +62,7 @@ def mark_paid(session: Session, principal: Principal, payout_id: int, method: st
                       ref=("payout", payout.id), user_id=principal.user_id)
     payout.status, payout.method, payout.paid_reference = "paid", method, reference.strip()[:100] or None
     payout.paid_at, payout.paid_by_user_id, payout.paid_transaction_id = utcnow(), principal.user_id, txn.id
+    payout_notices.on_payout_paid(session, payout)
     audit.record(session, "payout.paid", principal=principal, target=("payout", payout.id), method=method)
     return payout
 

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, case, cast, delete, func, insert, literal, se
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from enterprise import payout_notices
 from enterprise.settlement_models import OPEN, Payout, SettlementRun
 from recycle import audit, ledger
 from recycle.db import utcnow
@@ -182,6 +183,7 @@ def approve(session: Session, principal: Principal, tenant_id: int, run_id: int)
     session.execute(update(Payout).where(Payout.run_id == run.id, Payout.status == "computed").values(status="ready"))
     run.status, run.approved_by_user_id, run.approved_at = "approved", principal.user_id, utcnow()
     run.ledger_transaction_id = txn.id
+    payout_notices.on_settlement_approved(session, run)
     audit.record(session, "settlement.approve", principal=principal, target=("settlement", run.id),
                  net_satang=run.net_satang)
     return run

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from pickup import notice_hooks
 from pickup import pickups as pickup_requests
 from pickup import visibility
 from pickup.models import PickupRequest, Round, RoundStop
@@ -86,6 +87,7 @@ def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int]) 
             pickup_requests.leave_round(session, p)
         pickup_requests.transition(p, "scheduled")
         p.round_id = rnd.id
+        notice_hooks.on_pickup_scheduled(session, p, rnd)  # no "pickup scheduled" event exists yet
     return pickups
 
 

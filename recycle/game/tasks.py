@@ -1,6 +1,6 @@
-"""Game tasks: tell a household about a badge or a level (through a pluggable channel) and pay a reached
-challenge's bonus. Task names are constants; tasks take ids and are idempotent (a redelivered task
-finds `notified_at` set, or the bonus entries already there).
+"""Game tasks: tell a household about a badge or a level (a notice in the outbox, recycle/notices.py) and pay a
+reached challenge's bonus (its participants told in the same transaction). Task names are constants; tasks
+take ids and are idempotent (a redelivered task finds `notified_at` set, or the bonus entries already there).
 
 They are enqueued only after the transaction that made the award commits (`enqueue_after_commit`), so
 a worker never looks for a row that is not there yet, and a rolled-back award tells nobody.
@@ -8,17 +8,17 @@ a worker never looks for a row that is not there yet, and a rolled-back award te
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Sequence
 
 from celery import shared_task
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from recycle.db import task_unit_of_work, utcnow
-from recycle.game.badges import LEVELS, badge_definitions
+from recycle.db import task_unit_of_work
+from recycle.game import notices as game_notices
 from recycle.game.challenges import award_bonus
-from recycle.game.models import BadgeAward, LevelUp
-from recycle.models import Tenant
+from recycle.game.models import BadgeAward, Challenge, LevelUp, PointsEntry
+from recycle.notify.notices import CHANNELS, Channel, LogChannel  # noqa: F401 - the interface moved to recycle.notify.notices
 
 NOTIFY_BADGE = "recycle.game.notify_badge"
 NOTIFY_LEVEL_UP = "recycle.game.notify_level_up"
@@ -26,69 +26,43 @@ AWARD_CHALLENGE_BONUS = "recycle.game.award_challenge_bonus"
 log = logging.getLogger("thangngoen.notify")
 
 
-class Channel(Protocol):
-    def send(self, tenant_id: int, household_id: int, title_th: str, title_en: str, data: dict[str, Any]) -> None: ...
-
-
-class LogChannel:
-    """The default: a log line. LINE Messaging or push is another Channel registered under its name."""
-
-    def send(self, tenant_id: int, household_id: int, title_th: str, title_en: str, data: dict[str, Any]) -> None:
-        log.info("notify tenant=%s household=%s: %s / %s %s", tenant_id, household_id, title_th, title_en, data)
-
-
-CHANNELS: dict[str, Channel] = {"log": LogChannel()}
-
-
-def channel_for(settings: dict | None) -> Channel:
-    """`Tenant.settings["notify_channel"]` names a registered channel; unknown names fall back to the log."""
-    return CHANNELS.get(str((settings or {}).get("notify_channel", "log")), CHANNELS["log"])
-
-
-def _notify_once(task: Any, model: type, row_id: int, message: Callable[[Any, Tenant], tuple[str, str, dict]]) -> bool:
+def _notify_once(task: Any, model: type, row_id: int) -> bool:
+    """Record the award's notice in the outbox (sent by recycle.notify.tasks) unless it was already told."""
     with task_unit_of_work(task) as uow:
         db = uow.session
         row = db.scalar(select(model).where(model.id == row_id).with_for_update())
         if row is None or row.notified_at is not None:
             return False
-        tenant = db.get(Tenant, row.tenant_id)
-        title_th, title_en, data = message(row, tenant)
-        channel_for(tenant.settings).send(row.tenant_id, row.household_id, title_th, title_en, data)
-        row.notified_at = utcnow()
+        game_notices.record_one(db, row)
         uow.commit()
     return True
-
-
-def _badge_message(award: BadgeAward, tenant: Tenant) -> tuple[str, str, dict]:
-    defn = next((b for b in badge_definitions(tenant.settings) if b["code"] == award.badge_code),
-                {"name_th": award.badge_code, "name_en": award.badge_code})
-    return (f"ได้รับเหรียญ {defn['name_th']}", f"Badge earned: {defn['name_en']}",
-            {"kind": "badge", "badge_code": award.badge_code, "awarded_at": award.awarded_at.isoformat()})
-
-
-def _level_message(up: LevelUp, tenant: Tenant) -> tuple[str, str, dict]:
-    level = next((lv for lv in LEVELS if lv["code"] == up.level_code), {"name_th": up.level_code, "name_en": up.level_code})
-    return (f"เลื่อนระดับเป็น {level['name_th']}", f"Level up: {level['name_en']}",
-            {"kind": "level_up", "level_code": up.level_code})
 
 
 @shared_task(name=NOTIFY_BADGE, bind=True, acks_late=True)
 def notify_badge(self, award_id: int) -> bool:  # noqa: ANN001
     """True if this run sent the notice; False if it had been sent (or the award is gone)."""
-    return _notify_once(self, BadgeAward, award_id, _badge_message)
+    return _notify_once(self, BadgeAward, award_id)
 
 
 @shared_task(name=NOTIFY_LEVEL_UP, bind=True, acks_late=True)
 def notify_level_up(self, level_up_id: int) -> bool:  # noqa: ANN001
-    return _notify_once(self, LevelUp, level_up_id, _level_message)
+    return _notify_once(self, LevelUp, level_up_id)
 
 
 @shared_task(name=AWARD_CHALLENGE_BONUS, bind=True, acks_late=True)
 def award_challenge_bonus(self, challenge_id: int) -> int:  # noqa: ANN001
     """Pays each participant not yet paid; returns how many level-ups it caused (each then notified)."""
     with task_unit_of_work(self) as uow:
-        level_ups = award_bonus(uow.session, challenge_id)
-        enqueue_after_commit(uow.session, level_up_ids=level_ups)
+        db = uow.session
+        level_ups = award_bonus(db, challenge_id)
+        challenge = db.get(Challenge, challenge_id)
+        if challenge is not None and challenge.completed_at is not None:
+            paid = sorted(set(db.scalars(select(PointsEntry.household_id).where(
+                PointsEntry.tenant_id == challenge.tenant_id, PointsEntry.ref_type == "challenge",
+                PointsEntry.ref_id == challenge.id))))
+            game_notices.record_challenge(db, challenge, paid)
+            for hid in paid:  # a bonus may lift a level: told in the same transaction
+                game_notices.record_awards(db, challenge.tenant_id, hid)
         uow.commit()
     return len(level_ups)
 

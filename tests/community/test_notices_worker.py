@@ -1,0 +1,107 @@
+"""The same promise with a real Celery worker on Redis (TEST_REDIS_URL; inline otherwise): a weigh-in reaches
+the member's LINE once, sent by the worker from the outbox after the request committed."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from recycle.db import UnitOfWork, utcnow
+from recycle.notify.models import Notice, NoticePreference
+from tests import factories
+from tests.community.conftest import WORKER_LINE_PORT
+from tests.community.fake_line import FakeLine
+from tests.conftest import TEST_REDIS_URL
+from tests.pickup.ticket_helpers import ticket
+
+
+def _wait(check: Any, seconds: float = 60) -> bool:
+    """Poll until the worker has done it (a deadline for a broken run, not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+def test_a_weigh_in_reaches_line_once_through_the_worker(committed_app: Any, worker: Any, notice_wiring: Any,
+                                                        monkeypatch: Any) -> None:
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine(WORKER_LINE_PORT if TEST_REDIS_URL else 0) as fake:
+        if not TEST_REDIS_URL:
+            monkeypatch.setenv("LINE_API_BASE", fake.base)
+            monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        with UnitOfWork(factory) as uow:
+            factories.bind(uow.session)
+            tenant = factories.TenantFactory(settings={"notify_channel": "line"})
+            factories.add_material(uow.session, tenant, "ALU_CAN", buy=4000, sale=4600, co2e=10064,
+                                   since=utcnow() - dt.timedelta(days=10))
+            collector = factories.UserFactory(tenant=tenant, role="collector")
+            member = factories.HouseholdUserFactory(tenant=tenant)
+            uow.session.add(NoticePreference(tenant_id=tenant.id, household_id=member.household_id, line_user_id="U" + "d" * 32,
+                                             line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow()))
+            uow.commit()
+            collector_id, hid = collector.id, member.household_id
+        from api.auth import issue_tokens
+        with committed_app.app_context(), UnitOfWork(factory) as uow:
+            from recycle.models import User
+            headers = {"Authorization": "Bearer " + issue_tokens(uow.session.get(User, collector_id))["access_token"]}
+        r = committed_app.test_client().post("/api/v1/collections", headers=headers, json=ticket(
+            household_id=hid, lines=[{"material_code": "ALU_CAN", "weight_g": 1500}]))
+        assert r.status_code == 201, r.json
+
+        def pushed() -> list[str]:
+            return [x["body"]["messages"][0]["text"] for x in fake.delivered if "รับขยะแล้ว" in x["body"]["messages"][0]["text"]]
+
+        assert _wait(lambda: len(pushed()) >= 1)
+        def status() -> str | None:
+            with UnitOfWork(factory) as uow:
+                return uow.session.scalar(select(Notice.status).where(Notice.household_id == hid,
+                                                                      Notice.kind == "ticket_credited"))
+
+        assert _wait(lambda: status() == "sent")
+        assert len(pushed()) == 1 and "60.00 บาท" in pushed()[0]
+
+
+def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch: Any) -> None:
+    """A redelivered task racing the first: the row lock makes the second wait, then find it sent."""
+    import threading
+    import uuid
+
+    from recycle.notify import notices
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine() as fake:
+        monkeypatch.setenv("LINE_API_BASE", fake.base)
+        monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        with UnitOfWork(factory) as uow:
+            factories.bind(uow.session)
+            tenant = factories.TenantFactory(settings={"notify_channel": "line"})
+            member = factories.HouseholdFactory(tenant=tenant)
+            uow.session.add(NoticePreference(tenant_id=tenant.id, household_id=member.id, line_user_id="U" + "e" * 32,
+                                             line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow()))
+            notice = Notice(tenant_id=tenant.id, household_id=member.id, kind="badge", dedupe_key="race", channel="line",
+                            title_th="ทดสอบ", title_en="test", retry_key=str(uuid.uuid4()))
+            uow.session.add(notice)
+            uow.commit()
+            notice_id = notice.id
+        barrier, results, errors = threading.Barrier(2), [], []
+
+        def worker() -> None:
+            try:
+                barrier.wait()
+                with committed_app.app_context(), UnitOfWork(factory) as uow:
+                    results.append(notices.deliver(uow.session, notice_id))
+                    uow.commit()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and results == ["sent", "sent"]
+        assert len(fake.requests) == 1 and len(fake.delivered) == 1
