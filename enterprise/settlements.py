@@ -79,15 +79,22 @@ def _capped(expr, cap):  # noqa: ANN001, ANN202 - SQL expressions
     return case((expr > cap, cap), else_=expr)
 
 
-def payout_select(run: SettlementRun):  # noqa: ANN201 - the SELECT feeding the INSERT (also used by the bench)
-    """household, gross, welfare, savings, net, status, method for every household with a non-zero balance."""
+def gross_select(run: SettlementRun, until_cutoff: bool = True):  # noqa: ANN201 - a Select
+    """(household_id, gross): each household's non-zero payable balance at the cutoff (or now), from the ledger."""
     # SUM(bigint) is NUMERIC on PostgreSQL: cast back, or the deduction arithmetic stops being integer.
     total = cast(-func.sum(Posting.amount_satang), BigInteger)
-    gross = (select(Posting.household_id.label("household_id"), total.label("gross"))
-             .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-             .where(Posting.tenant_id == run.tenant_id, Posting.household_id.is_not(None),
-                    LedgerTransaction.occurred_at <= run.cutoff_at)
-             .group_by(Posting.household_id).having(func.sum(Posting.amount_satang) != 0)).subquery("g")
+    stmt = (select(Posting.household_id.label("household_id"), total.label("gross"))
+            .where(Posting.tenant_id == run.tenant_id, Posting.household_id.is_not(None))
+            .group_by(Posting.household_id).having(func.sum(Posting.amount_satang) != 0))
+    if until_cutoff:
+        stmt = stmt.join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id).where(
+            LedgerTransaction.occurred_at <= run.cutoff_at)
+    return stmt
+
+
+def payout_select(run: SettlementRun):  # noqa: ANN201 - the SELECT feeding the INSERT (also used by the bench)
+    """household, gross, welfare, savings, net, status, method for every household with a non-zero balance."""
+    gross = gross_select(run).subquery("g")
     welfare = case((gross.c.gross <= 0, 0), else_=_capped((gross.c.gross * run.welfare_bp + 5000) // 10000
                                                           + run.welfare_fixed_satang, gross.c.gross))
     d1 = select(gross.c.household_id, gross.c.gross, welfare.label("welfare")).subquery("d1")
@@ -150,6 +157,23 @@ def cancel(session: Session, principal: Principal, tenant_id: int, run_id: int) 
     return run
 
 
+def stale_households(session: Session, run: SettlementRun, limit: int = 5) -> list[int]:
+    """Households whose payout no longer matches the ledger: a ticket voided or corrected, a late ticket synced,
+    or a payout above what the member is owed now. Empty means the checker approves exactly what was computed."""
+    ledger_rows = gross_select(run)
+    payout_rows = select(Payout.household_id, Payout.gross_satang).where(Payout.run_id == run.id, Payout.reissue_no == 0)
+    found: list[int] = []
+    for diff in (ledger_rows.except_(payout_rows), payout_rows.except_(ledger_rows)):
+        sub = diff.subquery()
+        found += session.scalars(select(sub.c[0]).limit(limit)).all()
+    now = gross_select(run, until_cutoff=False).subquery("now")
+    found += session.scalars(
+        select(Payout.household_id).outerjoin(now, now.c.household_id == Payout.household_id)
+        .where(Payout.run_id == run.id, Payout.status == "computed",
+               Payout.gross_satang > func.coalesce(now.c.gross, 0)).limit(limit)).all()
+    return sorted(set(found))[:limit]
+
+
 def approve(session: Session, principal: Principal, tenant_id: int, run_id: int) -> SettlementRun:
     """The checker posts the run: Dr each household payable, Cr payouts pending, welfare fund, savings."""
     principal.require("staff", "admin")
@@ -159,6 +183,12 @@ def approve(session: Session, principal: Principal, tenant_id: int, run_id: int)
                         code="maker_checker")
     if run.status != "computed":
         raise Conflict(f"this run is {run.status}; only a computed run can be approved", code="settlement_not_computed")
+    stale = stale_households(session, run)
+    if stale:
+        raise Conflict("the ledger changed since this run was computed (a ticket voided, corrected or synced late); "
+                       "recompute the run and review it again before approving / ยอดเปลี่ยนหลังคำนวณ กรุณาคำนวณใหม่และตรวจอีกครั้ง",
+                       {"household_id": [f"payout differs from the ledger for households {', '.join(map(str, stale))}"]},
+                       code="settlement_stale")
     txn = LedgerTransaction(tenant_id=tenant_id, idempotency_key=f"settlement:{run.id}", kind="settlement",
                             memo=f"settlement #{run.id} to {run.period_end.isoformat()}", ref_type="settlement",
                             ref_id=run.id, occurred_at=run.cutoff_at, created_by_user_id=principal.user_id)
