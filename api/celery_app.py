@@ -10,10 +10,15 @@ from flask import Flask
 from recycle.db import SESSIONS_CONF_KEY
 
 DEFAULT_QUEUE = "thangngoen"
-TASK_MODULES = ["recycle.tasks", "enterprise.tasks", "recycle.game.tasks"]
+TASK_MODULES = ["recycle.tasks", "recycle.outbox", "enterprise.tasks", "recycle.game.tasks"]
 BEAT_SCHEDULE = {
     "purge-revoked-tokens": {"task": "recycle.purge_revoked_tokens", "schedule": dt.timedelta(hours=6)},
+    "outbox-relay": {"task": "recycle.outbox.relay", "schedule": dt.timedelta(seconds=30)},
+    "settlements-sweep": {"task": "enterprise.settlements.sweep", "schedule": dt.timedelta(minutes=1)},
 }
+# A task a killed worker never acknowledged comes back after this long (Redis' default is an hour). Longer
+# than the longest task (a 10,000-household settlement computes in about a second), shorter than a coffee.
+VISIBILITY_TIMEOUT_S = 300
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -35,6 +40,9 @@ def celery_init_app(app: Flask) -> Celery:
         "worker_prefetch_multiplier": 1,
         "task_default_queue": DEFAULT_QUEUE,
         "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,      # a request enqueueing into a dead broker gives up fast; the outbox retries
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S, "socket_connect_timeout": 3,
+                                     "socket_timeout": 5},
         "timezone": "UTC",
         "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
     })

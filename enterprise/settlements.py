@@ -9,6 +9,7 @@ crash, or twice, produces the same payouts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 
 from sqlalchemy import BigInteger, case, cast, delete, func, insert, literal, select, update
@@ -16,12 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from enterprise.settlement_models import OPEN, Payout, SettlementRun
-from recycle import audit, ledger
+from recycle import audit, ledger, outbox
 from recycle.db import utcnow
 from recycle.errors import Conflict, Forbidden, InvalidInput, NotFound
 from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
+from recycle.thai_dates import format_datetime
+
+COMPUTE_TASK = "enterprise.compute_settlement"
+STUCK_AFTER = dt.timedelta(minutes=5)  # longer than any computation, and than the broker's visibility timeout
+log = logging.getLogger("thangngoen.settlements")
 
 SETTINGS_DEFAULTS = {"welfare_bp": 200, "welfare_fixed_satang": 0, "savings_bp": 0, "savings_fixed_satang": 0,
                      "minimum_payout_satang": 2000}
@@ -72,7 +78,45 @@ def start(session: Session, principal: Principal, tenant: Tenant, period_end: dt
                        {"period_end": ["another run is open"]}, code="settlement_open") from None
     audit.record(session, "settlement.start", principal=principal, target=("settlement", run.id),
                  period_end=period_end.isoformat())
+    queue_compute(session, run)
     return run
+
+
+def queue_compute(session: Session, run: SettlementRun, now: dt.datetime | None = None) -> None:
+    """Hand the computation to a worker through the outbox: it goes when this transaction commits, and a
+    broker outage only delays it (the relay sends it later; the sweeper re-sends one a worker lost)."""
+    run.queued_at = now or utcnow()
+    outbox.enqueue(session, COMPUTE_TASK, tenant_id=run.tenant_id, run_id=run.id)
+
+
+def sweep(session: Session, now: dt.datetime | None = None, stuck_after: dt.timedelta = STUCK_AFTER) -> list[int]:
+    """Re-queue runs left `computing` too long (a worker killed, a message lost); the caller commits."""
+    now = now or utcnow()
+    stuck = session.scalars(select(SettlementRun).where(
+        SettlementRun.status == "computing",
+        func.coalesce(SettlementRun.queued_at, SettlementRun.created_at) < now - stuck_after)
+        .with_for_update(of=SettlementRun, skip_locked=True)).all()  # a run being computed holds its lock
+    for run in stuck:
+        log.warning("settlement run %s computing since %s: queued again", run.id, run.queued_at)
+        queue_compute(session, run, now)
+    session.flush()
+    return [r.id for r in stuck]
+
+
+def status_detail(run: SettlementRun) -> str:
+    """What is happening, for the treasurer: Thai first, English alongside."""
+    tz = zoneinfo.ZoneInfo(run.tenant.timezone)
+    if run.status == "computing":
+        since = run.queued_at or run.created_at
+        return (f"กำลังรอเครื่องประมวลผลตั้งแต่ {format_datetime(since, tz)} (ไม่ต้องกดซ้ำ ระบบจะส่งงานใหม่เองถ้าค้าง) / "
+                f"waiting for a worker since {format_datetime(since, tz, 'en')} (no need to press again: a stuck run is re-sent)")
+    if run.status == "computed":
+        return "คำนวณแล้ว รอเจ้าหน้าที่คนที่สองตรวจและอนุมัติ / computed: waiting for a second staff member to review and approve"
+    if run.status == "approved":
+        return f"อนุมัติแล้วเมื่อ {format_datetime(run.approved_at, tz)} / approved {format_datetime(run.approved_at, tz, 'en')}"
+    if run.status == "failed":
+        return f"คำนวณไม่สำเร็จ กรุณาคำนวณใหม่ / the computation failed, recompute: {run.error or ''}".strip()
+    return "ยกเลิกแล้ว ไม่มีการลงบัญชี / cancelled: nothing was posted"
 
 
 def _capped(expr, cap):  # noqa: ANN001, ANN202 - SQL expressions
@@ -143,6 +187,7 @@ def recompute(session: Session, principal: Principal, tenant_id: int, run_id: in
         raise Conflict(f"a {run.status} run cannot be recomputed")
     run.status = "computing"
     session.flush()
+    queue_compute(session, run)
     return run
 
 
