@@ -41,8 +41,11 @@ def celery_init_app(app: Flask) -> Celery:
         "task_default_queue": DEFAULT_QUEUE,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,      # a request enqueueing into a dead broker gives up fast; the outbox retries
+        # Publishing into a dead broker gives up within a second (kombu's default retries for ~6 s inside the
+        # request); the outbox relay is the retry. The worker's own consumer keeps retrying for ever.
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S, "socket_connect_timeout": 3,
-                                     "socket_timeout": 5},
+                                     "socket_timeout": 5, "max_retries": 2, "interval_start": 0,
+                                     "interval_step": 0.2, "interval_max": 0.5},
         "timezone": "UTC",
         "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
     })

@@ -61,13 +61,16 @@ def enqueue(session: Session, task_name: str, **kwargs: Any) -> OutboxMessage:
 
 def send(task_name: str, kwargs: dict[str, Any], celery_app: Any = None) -> None:
     """Hand one task to Celery without retrying the broker (the relay is the retry): a registered task through
-    `apply_async`, so the embedded default still runs it inline; an unknown name through `send_task`."""
+    `apply_async`, so the embedded default still runs it inline; an unknown name through `send_task`.
+
+    Fire and forget (`ignore_result`): what a task did is in the database, and subscribing to a Redis result
+    would retry a dead Redis for 20 s inside the request (the 19 s 500 of issue 10)."""
     app = celery_app or current_celery
     task = app.tasks.get(task_name)
     if task is not None:
-        task.apply_async(kwargs=kwargs, retry=False)
+        task.apply_async(kwargs=kwargs, retry=False, ignore_result=True)
     else:
-        app.send_task(task_name, kwargs=kwargs, retry=False)
+        app.send_task(task_name, kwargs=kwargs, retry=False, ignore_result=True)
 
 
 def _after_commit(session: Session) -> None:
