@@ -3,8 +3,10 @@
 A household's unsettled credit at a cutoff is simply its payable balance at that cutoff: approving a
 run posts the settlement *at the cutoff*, so every later run sees what was already taken, late-synced
 tickets of an old period are paid in the next run, and a void after payment shows as a negative
-balance that carries. The computation is one INSERT ... SELECT, repeatable: rerunning it after a
-crash, or twice, produces the same payouts.
+balance that carries. A void is effective on its ticket's date (see `ledger.reverse`), so a run never
+pays a ticket voided after its period ended, and approval re-checks the ledger under the run's lock.
+The computation is one INSERT ... SELECT, repeatable: rerunning it after a crash, or twice, produces
+the same payouts. It is queued through the outbox, so a broker outage cannot leave a run stuck.
 """
 from __future__ import annotations
 

@@ -17,13 +17,14 @@ from typing import Any
 
 from celery import current_app as current_celery
 from celery import shared_task
-from sqlalchemy import JSON, ForeignKey, Index, String, event, select, text, update
+from sqlalchemy import JSON, ForeignKey, Index, String, delete, event, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from recycle.db import Base, task_unit_of_work, utcnow
 
 RELAY = "recycle.outbox.relay"
 GRACE = dt.timedelta(seconds=30)  # the after-commit send normally lands well within this
+KEEP_SENT = dt.timedelta(days=7)   # sent rows are kept a week for whoever investigates, then purged
 log = logging.getLogger("thangngoen.outbox")
 _PENDING = "thangngoen.outbox"
 
@@ -133,9 +134,17 @@ def relay(session: Session, now: dt.datetime | None = None, grace: dt.timedelta 
     return sent
 
 
+def purge(session: Session, now: dt.datetime | None = None, keep: dt.timedelta = KEEP_SENT) -> int:
+    """Forget messages sent more than `keep` ago; undispatched ones are never purged."""
+    cutoff = (now or utcnow()) - keep
+    return session.execute(delete(OutboxMessage).where(OutboxMessage.dispatched_at < cutoff)).rowcount
+
+
 @shared_task(name=RELAY, bind=True, acks_late=True)
 def relay_task(self) -> int:  # noqa: ANN001
+    """Beat, every 30 s: send what is due, forget what was sent long ago. Idempotent."""
     with task_unit_of_work(self) as uow:
         sent = relay(uow.session, celery_app=self.app)
+        purge(uow.session)
         uow.commit()
     return sent

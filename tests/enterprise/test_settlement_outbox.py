@@ -101,3 +101,6 @@ def test_the_outbox_sends_after_commit_and_forgets_a_rollback(app, db):
         assert ECHOED == [{"n": 2}]
         [msg] = _messages(db, "tests.outbox_echo")
         assert msg.dispatched_at is not None and msg.attempts == 1 and msg.tenant_id is None
+        outbox.enqueue(db, "tests.outbox_echo", n=3)  # not sent yet: never purged
+        assert outbox.purge(db, now=utcnow() + dt.timedelta(days=8)) == 1
+        assert [m.args for m in _messages(db, "tests.outbox_echo")] == [{"n": 3}]
