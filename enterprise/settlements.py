@@ -230,6 +230,13 @@ def approve(session: Session, principal: Principal, tenant_id: int, run_id: int)
                         code="maker_checker")
     if run.status != "computed":
         raise Conflict(f"this run is {run.status}; only a computed run can be approved", code="settlement_not_computed")
+    # Lock the payables this run pays, in id order: a void or a late ticket posting to one of them (which takes
+    # a key-share lock on the account) either committed before this and the check below sees it, or waits
+    # until the settlement is posted and then shows as a balance carried to the next run.
+    session.execute(select(LedgerAccount.id).where(
+        LedgerAccount.tenant_id == tenant_id,
+        LedgerAccount.household_id.in_(select(Payout.household_id).where(Payout.run_id == run.id)))
+        .order_by(LedgerAccount.id).with_for_update())
     stale = stale_households(session, run)
     if stale:
         raise Conflict("the ledger changed since this run was computed (a ticket voided, corrected or synced late); "

@@ -120,3 +120,61 @@ def test_a_run_whose_worker_was_killed_is_computed_after_the_sweeper_runs(commit
     assert got["status"] == "computed" and got["gross_satang"] == 8000
     with UnitOfWork(factory) as uow:
         assert_ledger_sound(uow.session)
+
+
+def test_approve_racing_a_void_never_pays_a_ticket_voided_first(committed_app, worker):
+    """One checker approves while another staff member voids a ticket of the run: either the void lands first
+    and approval is refused as stale, or approval lands first and the void carries as a negative balance."""
+    import threading
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with UnitOfWork(factory) as uow:
+        factories.bind(uow.session)
+        tenant = factories.TenantFactory()
+        factories.add_material(uow.session, tenant, "ALU_CAN", buy=4000, sale=4600, since=utcnow() - dt.timedelta(days=9))
+        maker, checker, voider = (factories.UserFactory(tenant=tenant, role="staff") for _ in range(3))
+        homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(4)]
+        uow.commit()
+    client = committed_app.test_client()
+
+    def login(user):
+        r = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": user.phone, "password": factories.PASSWORD})
+        return {"Authorization": "Bearer " + r.json["access_token"]}
+
+    hm, hc, hv = login(maker), login(checker), login(voider)
+    tickets = {}
+    for hid in homes:
+        r = client.post("/api/v1/collections", headers=hm, json={
+            "client_id": str(uuid.uuid4()), "household_id": hid, "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
+            "lines": [{"material_code": "ALU_CAN", "weight_g": 5000}]})
+        tickets[hid] = r.json["id"]
+    run = client.post("/api/v1/settlements", headers=hm, json={"period_end": (utcnow() - dt.timedelta(days=1)).date().isoformat()}).json
+    deadline = time.time() + 60
+    while run["status"] == "computing" and time.time() < deadline:
+        time.sleep(0.2)
+        run = client.get(f"/api/v1/settlements/{run['id']}", headers=hm).json
+    assert run["status"] == "computed" and run["households"] == 4
+    barrier, out = threading.Barrier(2), {}
+
+    def approve() -> None:
+        c = committed_app.test_client()
+        barrier.wait()
+        out["approve"] = c.post(f"/api/v1/settlements/{run['id']}/approve", headers=hc)
+
+    def void() -> None:
+        c = committed_app.test_client()
+        barrier.wait()
+        out["void"] = c.post(f"/api/v1/collections/{tickets[homes[0]]}/void", headers=hv, json={"reason": "wrong household"})
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=void)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert out["void"].status_code == 200, out["void"].json
+    assert out["approve"].status_code in (200, 409), out["approve"].json
+    from recycle import ledger as money
+    with UnitOfWork(factory) as uow:
+        balance = money.household_balance(uow.session, tenant.id, homes[0])
+        if out["approve"].status_code == 200:  # approval first: paid, and the later void carries
+            assert balance == -20_000 and out["approve"].json["households"] == 4
+        else:                                  # void first: refused as stale, nothing posted
+            assert out["approve"].json["type"].endswith("settlement_stale") and balance == 0
+        assert_ledger_sound(uow.session)
