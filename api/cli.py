@@ -65,6 +65,76 @@ def db_upgrade() -> None:
     click.echo("database is at the current schema")
 
 
+@db_group.command("downgrade")
+@click.argument("revision")
+@click.option("--i-know-this-drops-data", "drop_data", is_flag=True,
+              help="drop tables even if they hold rows (back up first)")
+@with_appcontext
+def db_downgrade(revision: str, drop_data: bool) -> None:
+    """Go back to an older schema; refused when it would drop tables that hold data."""
+    from migrations import DataLossRefused, downgrade
+    try:
+        dropped = downgrade(current_app.config["DATABASE_URL"], revision, allow_data_loss=drop_data)
+    except DataLossRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"database is at {revision}" + (f"; dropped {', '.join(dropped)}" if dropped else ""))
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_cmd(target: str) -> None:
+    """Back up the database to TARGET (PostgreSQL: pg_dump custom format; SQLite: a consistent copy)."""
+    from recycle.backup import BackupError, backup
+    try:
+        path = backup(current_app.config["DATABASE_URL"], target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {path}")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask: replace everything in the database")
+@with_appcontext
+def restore_cmd(source: str, yes: bool) -> None:
+    """Replace the database with the backup in SOURCE, then check the ledger."""
+    from recycle.backup import BackupError, restore
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(f"Replace everything in {url.split('@')[-1]} with {source}?", abort=True)
+    try:
+        restore(source, url)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {source}")
+
+
+@cli.command("check-ledger")
+@click.option("--tenant", "slug", default=None, help="one tenant (its slug); all tenants when omitted")
+@with_appcontext
+def check_ledger(slug: str | None) -> None:
+    """Check the books: balanced transactions, tickets vs credits, payouts once, stock vs movements. Exit 1 if wrong."""
+    from enterprise.ledger_check import check
+    from recycle import accounts
+    from recycle.errors import DomainError
+    with _uow() as uow:
+        try:
+            tenant_id = accounts.tenant_by_slug(uow.session, slug).id if slug else None
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from None
+        findings = check(uow.session, tenant_id)
+    click.echo("ตรวจสมุดบัญชี / ledger check" + (f" ({slug})" if slug else " (ทุกหน่วยงาน / all tenants)"))
+    if not findings:
+        click.echo("ไม่พบข้อผิดพลาด / no problems found")
+        return
+    click.echo(f"พบ {len(findings)} รายการที่ผิด / {len(findings)} problems found:")
+    click.echo(f"{'kind':<24} {'tenant':>6}  {'ref':<24} detail")
+    for f in findings:
+        click.echo(f"{f.kind:<24} {f.tenant_id:>6}  {f.ref:<24} {f.detail}")
+    raise SystemExit(1)
+
+
 @cli.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:

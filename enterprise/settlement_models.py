@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
-from recycle.models import Household
+from recycle.models import Household, Tenant
 
 
 class RunStatus(StrEnum):
@@ -48,6 +48,7 @@ class SettlementRun(Base):
               postgresql_where=text("status in ('computing','computed')"),
               sqlite_where=text("status in ('computing','computed')")),
         Index("ix_settlement_runs_tenant_period", "tenant_id", "period_end"),
+        Index("ix_settlement_runs_computing", "status", "queued_at"),  # the sweeper's scan
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
@@ -70,11 +71,13 @@ class SettlementRun(Base):
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime | None]
     computed_at: Mapped[dt.datetime | None]
+    queued_at: Mapped[dt.datetime | None]  # last handed to the outbox: "waiting for a worker since ..."
     ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     payouts: Mapped[list["Payout"]] = relationship(back_populates="run", lazy="raise", order_by="Payout.id")
+    tenant: Mapped[Tenant] = relationship(lazy="select")  # its time zone, for what staff read
 
 
 class Payout(Base):
@@ -85,6 +88,9 @@ class Payout(Base):
         UniqueConstraint("run_id", "household_id", "reissue_no"),
         Index("ix_payouts_tenant_household", "tenant_id", "household_id"),
         Index("ix_payouts_tenant_status", "tenant_id", "status"),
+        # Self-referencing: without it, deleting a run's draft payouts scans payouts once per row (finding 4).
+        Index("ix_payouts_reissued_from_id", "reissued_from_id"),
+        Index("ix_payouts_paid_transaction_id", "paid_transaction_id"),
         check_in("status", PayoutStatus),
         check_in("method", PayoutMethod),
     )
@@ -115,6 +121,7 @@ class WelfareDisbursement(Base):
 
     __tablename__ = "welfare_disbursements"
     __table_args__ = (Index("ix_welfare_disbursements_tenant", "tenant_id", "created_at"),
+                      Index("ix_welfare_disbursements_tenant_household", "tenant_id", "household_id"),
                       CheckConstraint("amount_satang > 0", name="amount_positive"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))

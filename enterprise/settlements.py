@@ -3,12 +3,15 @@
 A household's unsettled credit at a cutoff is simply its payable balance at that cutoff: approving a
 run posts the settlement *at the cutoff*, so every later run sees what was already taken, late-synced
 tickets of an old period are paid in the next run, and a void after payment shows as a negative
-balance that carries. The computation is one INSERT ... SELECT, repeatable: rerunning it after a
-crash, or twice, produces the same payouts.
+balance that carries. A void is effective on its ticket's date (see `ledger.reverse`), so a run never
+pays a ticket voided after its period ended, and approval re-checks the ledger under the run's lock.
+The computation is one INSERT ... SELECT, repeatable: rerunning it after a crash, or twice, produces
+the same payouts. It is queued through the outbox, so a broker outage cannot leave a run stuck.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 
 from sqlalchemy import BigInteger, case, cast, delete, func, insert, literal, select, update
@@ -17,12 +20,17 @@ from sqlalchemy.orm import Session
 
 from enterprise import payout_notices
 from enterprise.settlement_models import OPEN, Payout, SettlementRun
-from recycle import audit, ledger
+from recycle import audit, ledger, outbox
 from recycle.db import utcnow
 from recycle.errors import Conflict, Forbidden, InvalidInput, NotFound
 from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
+from recycle.thai_dates import format_datetime
+
+COMPUTE_TASK = "enterprise.compute_settlement"
+STUCK_AFTER = dt.timedelta(minutes=5)  # longer than any computation, and than the broker's visibility timeout
+log = logging.getLogger("thangngoen.settlements")
 
 SETTINGS_DEFAULTS = {"welfare_bp": 200, "welfare_fixed_satang": 0, "savings_bp": 0, "savings_fixed_satang": 0,
                      "minimum_payout_satang": 2000}
@@ -74,22 +82,67 @@ def start(session: Session, principal: Principal, tenant: Tenant, period_end: dt
                        {"period_end": ["another run is open"]}, code="settlement_open") from None
     audit.record(session, "settlement.start", principal=principal, target=("settlement", run.id),
                  period_end=period_end.isoformat())
+    queue_compute(session, run)
     return run
+
+
+def queue_compute(session: Session, run: SettlementRun, now: dt.datetime | None = None) -> None:
+    """Hand the computation to a worker through the outbox: it goes when this transaction commits, and a
+    broker outage only delays it (the relay sends it later; the sweeper re-sends one a worker lost)."""
+    run.queued_at = now or utcnow()
+    outbox.enqueue(session, COMPUTE_TASK, tenant_id=run.tenant_id, run_id=run.id)
+
+
+def sweep(session: Session, now: dt.datetime | None = None, stuck_after: dt.timedelta = STUCK_AFTER) -> list[int]:
+    """Re-queue runs left `computing` too long (a worker killed, a message lost); the caller commits."""
+    now = now or utcnow()
+    stuck = session.scalars(select(SettlementRun).where(
+        SettlementRun.status == "computing",
+        func.coalesce(SettlementRun.queued_at, SettlementRun.created_at) < now - stuck_after)
+        .with_for_update(of=SettlementRun, skip_locked=True)).all()  # a run being computed holds its lock
+    for run in stuck:
+        log.warning("settlement run %s computing since %s: queued again", run.id, run.queued_at)
+        queue_compute(session, run, now)
+    session.flush()
+    return [r.id for r in stuck]
+
+
+def status_detail(run: SettlementRun) -> str:
+    """What is happening, for the treasurer: Thai first, English alongside."""
+    tz = zoneinfo.ZoneInfo(run.tenant.timezone)
+    if run.status == "computing":
+        since = run.queued_at or run.created_at
+        return (f"กำลังรอเครื่องประมวลผลตั้งแต่ {format_datetime(since, tz)} (ไม่ต้องกดซ้ำ ระบบจะส่งงานใหม่เองถ้าค้าง) / "
+                f"waiting for a worker since {format_datetime(since, tz, 'en')} (no need to press again: a stuck run is re-sent)")
+    if run.status == "computed":
+        return "คำนวณแล้ว รอเจ้าหน้าที่คนที่สองตรวจและอนุมัติ / computed: waiting for a second staff member to review and approve"
+    if run.status == "approved":
+        return f"อนุมัติแล้วเมื่อ {format_datetime(run.approved_at, tz)} / approved {format_datetime(run.approved_at, tz, 'en')}"
+    if run.status == "failed":
+        return f"คำนวณไม่สำเร็จ กรุณาคำนวณใหม่ / the computation failed, recompute: {run.error or ''}".strip()
+    return "ยกเลิกแล้ว ไม่มีการลงบัญชี / cancelled: nothing was posted"
 
 
 def _capped(expr, cap):  # noqa: ANN001, ANN202 - SQL expressions
     return case((expr > cap, cap), else_=expr)
 
 
-def payout_select(run: SettlementRun):  # noqa: ANN201 - the SELECT feeding the INSERT (also used by the bench)
-    """household, gross, welfare, savings, net, status, method for every household with a non-zero balance."""
+def gross_select(run: SettlementRun, until_cutoff: bool = True):  # noqa: ANN201 - a Select
+    """(household_id, gross): each household's non-zero payable balance at the cutoff (or now), from the ledger."""
     # SUM(bigint) is NUMERIC on PostgreSQL: cast back, or the deduction arithmetic stops being integer.
     total = cast(-func.sum(Posting.amount_satang), BigInteger)
-    gross = (select(Posting.household_id.label("household_id"), total.label("gross"))
-             .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-             .where(Posting.tenant_id == run.tenant_id, Posting.household_id.is_not(None),
-                    LedgerTransaction.occurred_at <= run.cutoff_at)
-             .group_by(Posting.household_id).having(func.sum(Posting.amount_satang) != 0)).subquery("g")
+    stmt = (select(Posting.household_id.label("household_id"), total.label("gross"))
+            .where(Posting.tenant_id == run.tenant_id, Posting.household_id.is_not(None))
+            .group_by(Posting.household_id).having(func.sum(Posting.amount_satang) != 0))
+    if until_cutoff:
+        stmt = stmt.join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id).where(
+            LedgerTransaction.occurred_at <= run.cutoff_at)
+    return stmt
+
+
+def payout_select(run: SettlementRun):  # noqa: ANN201 - the SELECT feeding the INSERT (also used by the bench)
+    """household, gross, welfare, savings, net, status, method for every household with a non-zero balance."""
+    gross = gross_select(run).subquery("g")
     welfare = case((gross.c.gross <= 0, 0), else_=_capped((gross.c.gross * run.welfare_bp + 5000) // 10000
                                                           + run.welfare_fixed_satang, gross.c.gross))
     d1 = select(gross.c.household_id, gross.c.gross, welfare.label("welfare")).subquery("d1")
@@ -138,6 +191,7 @@ def recompute(session: Session, principal: Principal, tenant_id: int, run_id: in
         raise Conflict(f"a {run.status} run cannot be recomputed")
     run.status = "computing"
     session.flush()
+    queue_compute(session, run)
     return run
 
 
@@ -152,6 +206,23 @@ def cancel(session: Session, principal: Principal, tenant_id: int, run_id: int) 
     return run
 
 
+def stale_households(session: Session, run: SettlementRun, limit: int = 5) -> list[int]:
+    """Households whose payout no longer matches the ledger: a ticket voided or corrected, a late ticket synced,
+    or a payout above what the member is owed now. Empty means the checker approves exactly what was computed."""
+    ledger_rows = gross_select(run)
+    payout_rows = select(Payout.household_id, Payout.gross_satang).where(Payout.run_id == run.id, Payout.reissue_no == 0)
+    found: list[int] = []
+    for diff in (ledger_rows.except_(payout_rows), payout_rows.except_(ledger_rows)):
+        sub = diff.subquery()
+        found += session.scalars(select(sub.c[0]).limit(limit)).all()
+    now = gross_select(run, until_cutoff=False).subquery("now")
+    found += session.scalars(
+        select(Payout.household_id).outerjoin(now, now.c.household_id == Payout.household_id)
+        .where(Payout.run_id == run.id, Payout.status == "computed",
+               Payout.gross_satang > func.coalesce(now.c.gross, 0)).limit(limit)).all()
+    return sorted(set(found))[:limit]
+
+
 def approve(session: Session, principal: Principal, tenant_id: int, run_id: int) -> SettlementRun:
     """The checker posts the run: Dr each household payable, Cr payouts pending, welfare fund, savings."""
     principal.require("staff", "admin")
@@ -161,6 +232,19 @@ def approve(session: Session, principal: Principal, tenant_id: int, run_id: int)
                         code="maker_checker")
     if run.status != "computed":
         raise Conflict(f"this run is {run.status}; only a computed run can be approved", code="settlement_not_computed")
+    # Lock the payables this run pays, in id order: a void or a late ticket posting to one of them (which takes
+    # a key-share lock on the account) either committed before this and the check below sees it, or waits
+    # until the settlement is posted and then shows as a balance carried to the next run.
+    session.execute(select(LedgerAccount.id).where(
+        LedgerAccount.tenant_id == tenant_id,
+        LedgerAccount.household_id.in_(select(Payout.household_id).where(Payout.run_id == run.id)))
+        .order_by(LedgerAccount.id).with_for_update())
+    stale = stale_households(session, run)
+    if stale:
+        raise Conflict("the ledger changed since this run was computed (a ticket voided, corrected or synced late); "
+                       "recompute the run and review it again before approving / ยอดเปลี่ยนหลังคำนวณ กรุณาคำนวณใหม่และตรวจอีกครั้ง",
+                       {"household_id": [f"payout differs from the ledger for households {', '.join(map(str, stale))}"]},
+                       code="settlement_stale")
     txn = LedgerTransaction(tenant_id=tenant_id, idempotency_key=f"settlement:{run.id}", kind="settlement",
                             memo=f"settlement #{run.id} to {run.period_end.isoformat()}", ref_type="settlement",
                             ref_id=run.id, occurred_at=run.cutoff_at, created_by_user_id=principal.user_id)

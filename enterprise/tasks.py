@@ -6,7 +6,8 @@ from celery import shared_task
 from enterprise import settlements
 from recycle.db import task_unit_of_work
 
-COMPUTE_SETTLEMENT = "enterprise.compute_settlement"
+COMPUTE_SETTLEMENT = settlements.COMPUTE_TASK
+SWEEP_SETTLEMENTS = "enterprise.settlements.sweep"
 
 
 @shared_task(name=COMPUTE_SETTLEMENT, bind=True, acks_late=True, max_retries=3, default_retry_delay=5)
@@ -18,3 +19,12 @@ def compute_settlement(self, tenant_id: int, run_id: int) -> dict:  # noqa: ANN0
         if run is None:
             return {"run_id": run_id, "skipped": True}
         return {"run_id": run.id, "households": run.households, "net_satang": run.net_satang}
+
+
+@shared_task(name=SWEEP_SETTLEMENTS, bind=True, acks_late=True)
+def sweep_settlements(self) -> list[int]:  # noqa: ANN001
+    """Beat: a run left computing (its worker killed, its message lost) is queued again; idempotent."""
+    with task_unit_of_work(self) as uow:
+        ids = settlements.sweep(uow.session)
+        uow.commit()
+    return ids

@@ -151,7 +151,12 @@ def _same_or_conflict(existing: LedgerTransaction, legs: list[Leg]) -> LedgerTra
 
 def reverse(session: Session, tenant_id: int, txn: LedgerTransaction, key: str, memo: str,
             user_id: int | None = None) -> LedgerTransaction:
-    """The correction: the same postings negated, linked to the original; a transaction is reversed once."""
+    """The correction: the same postings negated, linked to the original; a transaction is reversed once.
+
+    The reversal is *effective* when the original was (`occurred_at`) and recorded now (`created_at`): a
+    settlement up to a cutoff nets a void of a ticket of its period whenever the void happened, so a
+    period is never paid for a ticket that is no longer valid. The passbook shows both dates.
+    """
     if txn.tenant_id != tenant_id:
         raise ValueError("reversing another tenant's transaction")
     already = session.scalar(select(LedgerTransaction).where(LedgerTransaction.reverses_id == txn.id))
@@ -161,7 +166,7 @@ def reverse(session: Session, tenant_id: int, txn: LedgerTransaction, key: str, 
         raise Conflict("this transaction was already reversed")
     legs = [Leg(p.account, -p.amount_satang) for p in txn.postings]
     return post(session, tenant_id, key, "reversal", legs, memo=memo, ref=(txn.ref_type, txn.ref_id) if txn.ref_type else None,
-                user_id=user_id, reverses_id=txn.id)
+                occurred_at=txn.occurred_at, user_id=user_id, reverses_id=txn.id)
 
 
 def balance(session: Session, tenant_id: int, account_id: int, until: dt.datetime | None = None) -> int:

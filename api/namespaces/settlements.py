@@ -18,7 +18,6 @@ from api.schemas.settlements import (ContributionSchema, DisbursementCreateSchem
 from api.session import commit, session
 from enterprise import payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
-from enterprise.tasks import compute_settlement
 from recycle.models import Tenant
 from recycle.money import format_baht
 
@@ -29,14 +28,10 @@ def _tenant() -> Tenant:
     return session().get(Tenant, g.principal.tenant_id)
 
 
-def _enqueue(run: SettlementRun) -> None:
-    """After commit, so the task (inline or on a worker) sees the run."""
-    compute_settlement.delay(run.tenant_id, run.id)
-
-
 def _accepted(run: SettlementRun):  # noqa: ANN202
+    """The computation was put in the outbox by the service: it is sent when this commit lands (inline in the
+    embedded default), and a broker outage only delays it, never fails the request."""
     commit()
-    _enqueue(run)
     session().expire_all()
     fresh = settlements.get_run(session(), g.principal.tenant_id, run.id)
     return fresh, {"Location": f"/api/v1/settlements/{run.id}"}

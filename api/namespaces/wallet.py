@@ -17,6 +17,7 @@ from api.session import session
 from recycle import households, ledger, passbook
 from recycle.models import Tenant
 from recycle.money import format_baht
+from recycle.thai_dates import format_date
 
 ns = Namespace("wallet", path="/", description="Balance and passbook")
 
@@ -62,6 +63,17 @@ LABELS = {"weigh_in": "ขายขยะ / deposit", "reversal": "ยกเล�
           "payout": "จ่ายเงิน / payout"}
 
 
+def _entry(row: dict, tz: zoneinfo.ZoneInfo) -> dict:
+    """A line of the printed book: B.E. dates; a void says when it happened and which day's entry it corrects."""
+    when = format_date(row["occurred_at"].astimezone(tz), style="numeric")
+    recorded = format_date(row["recorded_at"].astimezone(tz), style="numeric")
+    label = LABELS.get(row["kind"], row["kind"]) + (f" #{row['ref_id']}" if row["ref_id"] else "")
+    if row["corrects_transaction_id"]:
+        label += (f" · ยกเลิกเมื่อ {format_date(row['recorded_at'].astimezone(tz))} แก้รายการวันที่ {format_date(row['occurred_at'].astimezone(tz))}"
+                  f" / voided {format_date(row['recorded_at'].astimezone(tz), 'en')} (corrects {format_date(row['occurred_at'].astimezone(tz), 'en')})")
+    return {**row, "when": when, "recorded": recorded, "label": label}
+
+
 @ns.route("/households/<int:household_id>/passbook")
 class Passbook(Resource):
     @roles("household", *STAFF)
@@ -75,15 +87,14 @@ class Passbook(Resource):
         tz = zoneinfo.ZoneInfo(tenant.timezone)
         stmt = passbook.statement(db, tenant.id, household_id, args.get("from_"), args.get("to"))
         rows = list(reversed(db.execute(stmt.limit(5000)).mappings().all()))
-        entries = [{**r, "when": r["occurred_at"].astimezone(tz).strftime("%d/%m/%Y"),
-                    "label": LABELS.get(r["kind"], r["kind"]) + (f" #{r['ref_id']}" if r["ref_id"] else "")} for r in rows]
+        entries = [_entry(r, tz) for r in rows]
         if args["format"] == "csv":
             out = io.StringIO()
             w = csv.writer(out)
-            w.writerow(["date", "entry", "amount_thb", "balance_thb", "transaction_id"])
+            w.writerow(["date", "entry", "amount_thb", "balance_thb", "transaction_id", "recorded"])
             for e in entries:
                 w.writerow([e["when"], e["label"], format_baht(e["amount_satang"]).replace(",", ""),
-                            format_baht(e["balance_satang"]).replace(",", ""), e["transaction_id"]])
+                            format_baht(e["balance_satang"]).replace(",", ""), e["transaction_id"], e["recorded"]])
             return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                             headers={"Content-Disposition": f"attachment; filename=passbook-{household.member_no:05d}.csv"})
         html = render_template("passbook.html", h=household, tenant=tenant, entries=entries, size=args["format"],

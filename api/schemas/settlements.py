@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Id, PlausibleDate, QId
 from api.schemas.pricing import AwareDateTime
+from enterprise import settlements
 
 
 class SettlementCreateSchema(Schema):
@@ -33,6 +34,12 @@ class SettlementSchema(Schema):
     approved_at = fields.DateTime(allow_none=True)
     computed_at = fields.DateTime(allow_none=True)
     error = fields.String(allow_none=True)
+    queued_at = fields.DateTime(allow_none=True, metadata={"description": "when the computation was last handed to a worker"})
+    waiting_since = fields.Function(lambda run: run.queued_at.isoformat() if run.status == "computing" and run.queued_at else None,
+                                    allow_none=True, metadata={"type": "string", "format": "date-time",
+                                                                       "description": "set while computing: waiting for a worker since"})
+    status_detail = fields.Function(lambda run: settlements.status_detail(run), required=True,
+                                    metadata={"type": "string", "description": "what is happening, Thai / English"})
 
 
 class PayoutSchema(Schema):

@@ -8,7 +8,9 @@ from api.schemas.pricing import AwareDateTime
 
 class PassbookEntrySchema(Schema):
     transaction_id = fields.Integer(required=True)
-    occurred_at = fields.DateTime(required=True)
+    occurred_at = fields.DateTime(required=True, metadata={"description": "effective: a void takes the date of the entry it cancels"})
+    recorded_at = fields.DateTime(required=True, metadata={"description": "when the entry was written (a void: when it was voided)"})
+    corrects_transaction_id = fields.Integer(allow_none=True, metadata={"description": "the entry a reversal cancels"})
     kind = fields.String(required=True)
     memo = fields.String(required=True)
     ref_type = fields.String(allow_none=True)

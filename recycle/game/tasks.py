@@ -11,14 +11,14 @@ import logging
 from typing import Any, Sequence
 
 from celery import shared_task
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recycle import outbox
 from recycle.db import task_unit_of_work
 from recycle.game import notices as game_notices
 from recycle.game.challenges import award_bonus
 from recycle.game.models import BadgeAward, Challenge, LevelUp, PointsEntry
-from recycle.notify.notices import CHANNELS, Channel, LogChannel  # noqa: F401 - the interface moved to recycle.notify.notices
 
 NOTIFY_BADGE = "recycle.game.notify_badge"
 NOTIFY_LEVEL_UP = "recycle.game.notify_level_up"
@@ -67,37 +67,16 @@ def award_challenge_bonus(self, challenge_id: int) -> int:  # noqa: ANN001
     return len(level_ups)
 
 
-_PENDING = "thangngoen.game_tasks"
 
 
 def enqueue_after_commit(session: Session, *, badge_award_ids: Sequence[int] = (), level_up_ids: Sequence[int] = (),
                          completed_challenge_ids: Sequence[int] = ()) -> None:
-    """Queue the tasks for when this session commits; a rollback drops them.
+    """Queue the notices and bonus for when this session commits (recycle.outbox.after_commit); a rollback drops them.
 
-    SQLAlchemy also says "after_commit" when a savepoint is released, so the listeners act only when
-    no nested transaction is open (a task for a row rolled back with a savepoint finds nothing and stops)."""
-    calls: list[tuple[Any, int]] = [(notify_badge, i) for i in badge_award_ids]
-    calls += [(notify_level_up, i) for i in level_up_ids] + [(award_challenge_bonus, i) for i in completed_challenge_ids]
-    if not calls:
-        return
-    if _PENDING not in session.info:
-        session.info[_PENDING] = []
-        event.listen(session, "after_commit", _send)
-        event.listen(session, "after_rollback", _drop)
-    session.info[_PENDING].extend(calls)
-
-
-def _send(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint was released: the transaction is still open
-    calls, session.info[_PENDING] = session.info.get(_PENDING, []), []
-    for task, arg in calls:
-        try:
-            task.delay(arg)
-        except Exception:  # noqa: BLE001 - the award is committed; a lost notice must not fail the request
-            log.exception("could not enqueue %s(%s)", task.name, arg)
-
-
-def _drop(session: Session) -> None:
-    if session.get_nested_transaction() is None:  # the whole transaction, not a savepoint inside it
-        session.info[_PENDING] = []
+    The award rows are the durable record: a notice whose task was lost is still owed (`notified_at` unset)."""
+    for award_id in badge_award_ids:
+        outbox.after_commit(session, NOTIFY_BADGE, award_id=award_id)
+    for level_up_id in level_up_ids:
+        outbox.after_commit(session, NOTIFY_LEVEL_UP, level_up_id=level_up_id)
+    for challenge_id in completed_challenge_ids:
+        outbox.after_commit(session, AWARD_CHALLENGE_BONUS, challenge_id=challenge_id)

@@ -15,10 +15,11 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from recycle import outbox
 from recycle.db import utcnow
 from recycle.models import Tenant
 from recycle.notify.models import Notice, NoticePreference, NoticeStatus
@@ -85,7 +86,6 @@ def _channel_for(tenant: Tenant, pref: NoticePreference | None) -> str:
     return wanted if wanted in CHANNELS else "log"
 
 
-_PENDING = "thangngoen.notices_to_send"
 
 
 def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str, msg: Message) -> Notice | None:
@@ -151,30 +151,12 @@ def sweep_after_commit(session: Session) -> None:
 
 
 def send_after_commit(session: Session, notice_id: int) -> None:
-    if _PENDING not in session.info:
-        session.info[_PENDING] = []
-        event.listen(session, "after_commit", _enqueue)
-        event.listen(session, "after_rollback", _drop)
-    session.info[_PENDING].append(notice_id)
-
-
-def _enqueue(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return
-    ids, session.info[_PENDING] = session.info.get(_PENDING, []), []
-    if not ids:
-        return
-    from recycle.notify.tasks import send_due_notices, send_notice
-    for notice_id in dict.fromkeys(ids):
-        try:
-            send_notice.delay(notice_id) if notice_id else send_due_notices.delay()
-        except Exception:  # noqa: BLE001 - the notice is in the outbox; the sweep sends it when the broker is back
-            log.exception("could not enqueue notice %s; the sweep will send it", notice_id)
-
-
-def _drop(session: Session) -> None:
-    if session.get_nested_transaction() is None:
-        session.info[_PENDING] = []
+    """Send the notice (0: everything due) once this transaction commits; the notices table is its outbox."""
+    from recycle.notify.tasks import SEND_DUE_NOTICES, SEND_NOTICE
+    if notice_id:
+        outbox.after_commit(session, SEND_NOTICE, notice_id=notice_id)
+    else:
+        outbox.after_commit(session, SEND_DUE_NOTICES)
 
 
 def monthly_pushes(session: Session, tenant: Tenant, now: dt.datetime) -> int:

@@ -161,14 +161,14 @@ def test_a_broker_outage_delays_the_notice_and_the_sweep_sends_it(client: Any, a
     def broker_down(*a: Any, **kw: Any) -> None:
         raise ConnectionError("redis is down")
 
-    real_delay = notice_tasks.send_notice.delay
-    monkeypatch.setattr(notice_tasks.send_notice, "delay", broker_down)
+    real_send = notice_tasks.send_notice.apply_async
+    monkeypatch.setattr(notice_tasks.send_notice, "apply_async", broker_down)
     _weigh(client, auth, collector, line_member)  # the weigh-in itself succeeds
     assert fake_line.requests == []
     notice = db.scalar(select(Notice).where(Notice.kind == "ticket_credited"))
     db.refresh(notice)
     assert notice.status == "pending"
-    monkeypatch.setattr(notice_tasks.send_notice, "delay", real_delay)
+    monkeypatch.setattr(notice_tasks.send_notice, "apply_async", real_send)
     send_due_notices.delay().get()  # the broker is back: beat's sweep finds it
     db.refresh(notice)
     assert notice.status == "sent" and len([t for t in _texts(fake_line) if "รับขยะแล้ว" in t]) == 1

@@ -12,6 +12,7 @@ from recycle.db import utcnow
 from recycle.principal import Principal
 from tests import factories
 from tests.enterprise.settle_helpers import credit, today, yesterday
+from tests.ledger_assert import assert_ledger_sound
 
 
 def run_and_payouts(client, headers, period_end):
@@ -56,6 +57,7 @@ def test_maker_checker_with_a_fresh_login(client, db, auth, tenant, catalog, col
     pending = ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING)
     assert -ledger.balance(db, tenant.id, pending.id) == ok.json["net_satang"] == 19600
     assert ledger.trial_balance(db, tenant.id) == 0
+    assert_ledger_sound(db)
 
 
 def approve(db, tenant, run_id):
@@ -73,6 +75,7 @@ def test_nothing_is_settled_twice_and_late_tickets_come_next_time(client, db, au
     late = credit(client, auth(collector), hid, 500, at=utcnow() - dt.timedelta(days=2))  # synced after the run
     run2, pays2 = run_and_payouts(client, auth(staff), yesterday())
     assert pays2[hid]["gross_satang"] == late["total_satang"] == 2000  # only what run 1 did not take
+    assert_ledger_sound(db)
 
 
 def test_refusals(client, db, auth, tenant, catalog, collector, staff):
@@ -109,6 +112,7 @@ def test_interrupted_or_repeated_computation_gives_identical_payouts(db, tenant,
     assert snap == again and len(snap) == 5 and first.computations == 2
     approve(db, tenant, run.id)
     assert settlements.compute(db, tenant.id, run.id) is None  # an approved run is never recomputed
+    assert_ledger_sound(db)
 
 
 def test_void_after_payment_carries_a_negative_balance(client, db, auth, tenant, catalog, collector, staff):
@@ -120,6 +124,7 @@ def test_void_after_payment_carries_a_negative_balance(client, db, auth, tenant,
     run2, pays = run_and_payouts(client, auth(staff), today())
     assert (pays[hid]["gross_satang"], pays[hid]["status"]) == (-4000, "carried")
     assert run2["net_satang"] == 0
+    assert_ledger_sound(db)
 
 
 def test_paying_by_promptpay_cash_and_a_failed_transfer(client, db, auth, tenant, catalog, collector, staff):
@@ -158,6 +163,7 @@ def test_paying_by_promptpay_cash_and_a_failed_transfer(client, db, auth, tenant
         "from": (utcnow() - dt.timedelta(days=3)).isoformat(), "to": (utcnow() + dt.timedelta(minutes=1)).isoformat()}).json
     assert summary["paid_out_satang"] == 7840 + 3920 and summary["owed_to_members_satang"] == 0
     assert summary["bought_satang"] == 12000 and summary["welfare_deducted_satang"] == 160 + 80
+    assert_ledger_sound(db)
 
 
 def test_welfare_fund_pays_only_eligible_members_within_its_balance(client, db, auth, tenant, catalog, collector, staff):
@@ -181,6 +187,7 @@ def test_welfare_fund_pays_only_eligible_members_within_its_balance(client, db, 
                     json={"household_id": regular.id, "amount_satang": 500, "reason": "funeral assistance"})
     assert r.status_code == 201
     assert client.get("/api/v1/welfare/fund", headers=auth(staff)).json["balance_satang"] == 60
+    assert_ledger_sound(db)
 
 
 def test_passbook_prints_and_exports_with_running_balance(client, db, auth, tenant, catalog, collector, staff, member):

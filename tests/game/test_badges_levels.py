@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from recycle.game import deposits, badges, tasks
 from recycle.db import UnitOfWork
+from recycle.notify import notices
 from recycle.game.models import BadgeAward, LevelUp
 from tests import factories
 from tests.game.helpers import deposit, kg, local, pieces
@@ -28,11 +29,11 @@ class Recorder:
 @pytest.fixture
 def recorder(db, tenant):  # noqa: ANN001, ANN201
     rec = Recorder()
-    tasks.CHANNELS["recorder"] = rec
+    notices.CHANNELS["recorder"] = rec
     tenant.settings = {**(tenant.settings or {}), "notify_channel": "recorder"}
     db.flush()
     yield rec
-    tasks.CHANNELS.pop("recorder", None)
+    notices.CHANNELS.pop("recorder", None)
 
 
 def _codes(db, hid) -> list[str]:  # noqa: ANN001
