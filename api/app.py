@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import uuid
 from typing import Any
 
@@ -29,6 +30,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_log_text(text: str) -> str:
+    """One log record, one line: a control character (a `%0A` in a URL path) is written as `\\xNN`."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)
+
+
+class EscapingFormatter(logging.Formatter):
+    """Escapes the message (what callers and URLs put in), not the traceback the formatter appends."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = escape_log_text(record.message)
+        return super().formatMessage(record)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     instance = config.get("INSTANCE_PATH") or os.environ.get("THANGNGOEN_INSTANCE") or os.path.join(os.getcwd(), "instance")
@@ -40,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_auth(app)
     register_limiter(app)
     register_request_id(app)
+    register_security_headers(app)
     register_namespaces(app)
     register_errors(app)
     celery_init_app(app)
@@ -55,6 +73,7 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
         CELERY_BROKER_URL=settings.broker_url,
         CELERY_RESULT_BACKEND=settings.result_backend,
         JWT_SECRET_KEY=settings.secret_key,
+        RETENTION=settings.retention,
         JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(minutes=15),
         JWT_REFRESH_TOKEN_EXPIRES=dt.timedelta(days=30),
         JWT_TOKEN_LOCATION=["headers"],
@@ -74,7 +93,7 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
 def register_logging(app: Flask) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     root = logging.getLogger("thangngoen")
     root.handlers[:] = [handler]
     root.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
@@ -107,7 +126,30 @@ def register_request_id(app: Flask) -> None:
     @app.after_request
     def _stamp(resp):  # noqa: ANN001
         resp.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("%s %s %s", request.method, request.path, resp.status_code)
+        log.info("%s %s %s", request.method, escape_log_text(request.path), resp.status_code)
+        return resp
+
+
+def register_security_headers(app: Flask) -> None:
+    """Every response: no MIME sniffing, no framing, no referrer. Personal data and files: never cached.
+
+    A response to an authenticated request is someone's data (a wallet, a passbook, a card, a bank file),
+    so it gets `Cache-Control: no-store` unless the view chose a policy itself (the public price board
+    sets its own)."""
+
+    @app.after_request
+    def _headers(resp):  # noqa: ANN001, ANN202
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if resp.mimetype in ("application/json", "application/problem+json"):
+            resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        else:
+            resp.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        personal = "Authorization" in request.headers or resp.headers.get("Content-Disposition", "").startswith("attachment")
+        if personal and "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers["Pragma"] = "no-cache"
         return resp
 
 

@@ -7,12 +7,14 @@ import importlib
 from celery import Celery, Task
 from flask import Flask
 
+from enterprise.tasks import RETENTION_CONF_KEY
 from recycle.db import SESSIONS_CONF_KEY
 
 DEFAULT_QUEUE = "thangngoen"
 TASK_MODULES = ["recycle.tasks", "enterprise.tasks", "recycle.game.tasks"]
 BEAT_SCHEDULE = {
     "purge-revoked-tokens": {"task": "recycle.purge_revoked_tokens", "schedule": dt.timedelta(hours=6)},
+    "apply-retention": {"task": "enterprise.apply_retention", "schedule": dt.timedelta(days=1)},
 }
 
 
@@ -39,6 +41,7 @@ def celery_init_app(app: Flask) -> Celery:
         "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
     })
     celery_app.conf[SESSIONS_CONF_KEY] = app.extensions["thangngoen.sessions"]
+    celery_app.conf[RETENTION_CONF_KEY] = app.config.get("RETENTION")
     celery_app.set_default()
     for module in TASK_MODULES:  # register every @shared_task with this Celery app (and its worker)
         importlib.import_module(module)
