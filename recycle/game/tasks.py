@@ -18,7 +18,7 @@ from recycle.db import task_unit_of_work, utcnow
 from recycle.game.badges import LEVELS, badge_definitions
 from recycle.game.challenges import award_bonus
 from recycle.game.models import BadgeAward, LevelUp
-from recycle.models import Tenant
+from recycle.models import Household, Tenant
 
 NOTIFY_BADGE = "recycle.game.notify_badge"
 NOTIFY_LEVEL_UP = "recycle.game.notify_level_up"
@@ -52,9 +52,11 @@ def _notify_once(task: Any, model: type, row_id: int, message: Callable[[Any, Te
         if row is None or row.notified_at is not None:
             return False
         tenant = db.get(Tenant, row.tenant_id)
-        title_th, title_en, data = message(row, tenant)
-        channel_for(tenant.settings).send(row.tenant_id, row.household_id, title_th, title_en, data)
-        row.notified_at = utcnow()
+        household = db.get(Household, row.household_id)
+        if household is not None and household.notifications_opt_in:  # consent withdrawn (PUT /me/consents): silent
+            title_th, title_en, data = message(row, tenant)
+            channel_for(tenant.settings).send(row.tenant_id, row.household_id, title_th, title_en, data)
+        row.notified_at = utcnow()  # settled either way: a later re-consent does not replay old notices
         uow.commit()
     return True
 

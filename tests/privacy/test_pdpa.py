@@ -8,11 +8,13 @@ from sqlalchemy import func, select
 from enterprise import privacy
 from enterprise.settlement_models import Payout
 from recycle import ledger
+from recycle.game.models import BadgeAward
 from recycle.db import utcnow
 from recycle.models import AuditEntry, Household, RevokedToken, User
 from tests import factories
 from tests.enterprise.settle_helpers import credit
 from tests.game.helpers import deposit, kg
+from tests.game.test_badges_levels import recorder  # noqa: F401 - the fixture
 from tests.pickup.ticket_helpers import card_text
 
 PERSONAL = ("phone", "address", "lat", "lng", "promptpay_id_masked", "balance_satang")
@@ -225,3 +227,12 @@ def test_admins_read_the_audit_log_filtered(client, db, auth, tenant, staff, adm
     assert client.get("/api/v1/audit", headers=auth(staff)).status_code == 403
     outsider = factories.UserFactory(role="admin")
     assert client.get("/api/v1/audit", headers=auth(outsider)).json["total"] == 0
+
+
+def test_withdrawn_notification_consent_means_no_notice(client, db, auth, catalog, staff, member, recorder):
+    assert client.put("/api/v1/me/consents", headers=auth(member), json={"notifications": False}).status_code == 200
+    credit(client, auth(staff), member.household_id, 1000)          # earns the first-deposit badge
+    award = db.scalar(select(BadgeAward).where(BadgeAward.household_id == member.household_id))
+    assert award is not None and recorder.sent == []
+    db.refresh(award)
+    assert award.notified_at is not None                             # settled: not sent later either
