@@ -1,10 +1,9 @@
 """Field types shared by every area."""
 from __future__ import annotations
 
-import re
-
 from marshmallow import ValidationError, fields, validate
 
+from recycle.plain_text import has_control
 from recycle.thai_ids import InvalidId, normalize_phone
 
 
@@ -25,18 +24,13 @@ class Phone(fields.String):
         return super().make_error(key, **kw)
 
 
-# C0 controls (NUL..US, including ESC that starts ESC/POS printer commands, CR and LF that forge lines),
-# DEL, C1 controls, and the bidi overrides that make a name read backwards on a receipt or a screen.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 class NoControlChars(validate.Validator):
     """Refuse text holding control characters: it ends up on 58 mm receipts, cards, CSVs and logs."""
 
     error = "must not contain control characters (such as ESC, tab or line breaks)"
 
     def __call__(self, value: str) -> str:
-        if isinstance(value, str) and _CONTROL.search(value):
+        if isinstance(value, str) and has_control(value):
             raise ValidationError(self.error)
         return value
 

@@ -108,3 +108,10 @@ def test_security_headers_on_every_response(client, auth, member, tenant):
     assert client.get(f"/api/v1/households/{member.household_id}/qr", headers=auth(member)).headers["Cache-Control"] == "no-store"
     public = client.get(f"/api/v1/public/{tenant.slug}/prices")
     assert public.headers["Cache-Control"] == "public, max-age=60"  # the price board may be cached
+
+
+def test_a_name_stored_before_the_check_cannot_drive_the_receipt_printer(client, db, auth, tenant, catalog, staff):
+    household = factories.HouseholdFactory(tenant=tenant, name="ยาย\x1b@\x1dV1จันทร์")   # written straight to the table
+    ticket_id = credit(client, auth(staff), household.id, 1000)["id"]
+    text = client.get(f"/api/v1/collections/{ticket_id}/receipt", headers=auth(staff)).get_data(as_text=True)
+    assert "ยาย@V1จันทร์" in text and "\x1b" not in text and "\x1d" not in text and text.count("\n") > 5
