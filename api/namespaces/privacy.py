@@ -83,6 +83,7 @@ class MyExport(Resource):
     @ns.response(200, "Everything held about me (PDPA s.30): JSON as ExportSchema, or a printable Thai summary",
                  model(ExportSchema))
     def get(self, args):
+        """Download everything held about me (PDPA s.30): JSON, or a printable summary in Thai (html, pdf)."""
         return _export_response(_my_household(), args["format"], by_staff=False)
 
 
@@ -93,6 +94,7 @@ class HouseholdExport(Resource):
     @ns.produces(["application/json", "text/html", "application/pdf"])
     @ns.response(200, "Everything held about a member, for the member who asked at the centre (audited)")
     def get(self, household_id, args):
+        """Staff download a member's data on the member's behalf (a member without a phone); audited."""
         household = households.get(session(), g.principal, household_id)
         return _export_response(household, args["format"], by_staff=True)
 
@@ -102,12 +104,14 @@ class MyConsents(Resource):
     @roles("household")
     @response(ConsentsSchema, 200, "My consents")
     def get(self):
+        """My consents: the privacy notice I accepted, and the optional uses (leaderboard, notifications)."""
         return privacy.consents(_my_household())
 
     @roles("household")
     @body(ConsentsInSchema)
     @response(ConsentsSchema, 200, "Changed at once: a withdrawn member is shown on leaderboards without a name")
     def put(self, data):
+        """Withdraw (or give again) consent to optional uses (PDPA s.19): leaderboard name, notifications."""
         household = privacy.set_consents(session(), g.principal, _my_household(), **data)
         commit()
         return privacy.consents(household)
@@ -125,6 +129,7 @@ class MyErasure(Resource):
     @body(ErasureRequestSchema)
     @response(ErasureSchema, 200, "Erased: my logins stop working. 409 with the reasons while money is owed")
     def post(self, data):
+        """Erase my personal data (PDPA s.33). Refused with the reasons while money is owed either way."""
         household = privacy.erase(session(), _my_household(), principal=g.principal, why="member's own request")
         commit()
         return _erased(household)
@@ -136,6 +141,7 @@ class HouseholdErasure(Resource):
     @body(StaffErasureRequestSchema)
     @response(ErasureSchema, 200, "Erased on the member's behalf (audited). 409 with the reasons while money is owed")
     def post(self, household_id, data):
+        """Erase a member's personal data on their written request (PDPA s.33); audited with the reason."""
         household = households.get(session(), g.principal, household_id)
         privacy.erase(session(), household, principal=g.principal, why=data["reason"])
         commit()

@@ -40,6 +40,7 @@ class Me(Resource):
     @body(CorrectionSchema)
     @response(HouseholdSchema, 200, "My corrected record (PDPA s.35); a new phone is also my login phone")
     def patch(self, data):
+        """Correct my own record (PDPA s.35): name, address, phone (also my login), PromptPay id."""
         from enterprise import privacy
         from recycle import households
         db = session()
