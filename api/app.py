@@ -133,9 +133,9 @@ def register_request_id(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     """Every response: no MIME sniffing, no framing, no referrer. Personal data and files: never cached.
 
-    A response to an authenticated request is someone's data (a wallet, a passbook, a card, a bank file),
-    so it gets `Cache-Control: no-store` unless the view chose a policy itself (the public price board
-    sets its own)."""
+    Almost every answer is someone's data (a wallet, a passbook, a card, a bank file, a login's tokens),
+    so `Cache-Control: no-store` is the default; a view that may be cached says so itself (the public
+    price board, static files of the Swagger UI)."""
 
     @app.after_request
     def _headers(resp):  # noqa: ANN001, ANN202
@@ -146,8 +146,7 @@ def register_security_headers(app: Flask) -> None:
             resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         else:
             resp.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        personal = "Authorization" in request.headers or resp.headers.get("Content-Disposition", "").startswith("attachment")
-        if personal and "Cache-Control" not in resp.headers:
+        if "Cache-Control" not in resp.headers:  # tokens from /auth/login are as private as a passbook
             resp.headers["Cache-Control"] = "no-store"
             resp.headers["Pragma"] = "no-cache"
         return resp

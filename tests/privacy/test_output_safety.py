@@ -106,6 +106,9 @@ def test_security_headers_on_every_response(client, auth, member, tenant):
         assert r.headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/api/v1/me", headers=auth(member)).headers["Cache-Control"] == "no-store"
     assert client.get(f"/api/v1/households/{member.household_id}/qr", headers=auth(member)).headers["Cache-Control"] == "no-store"
+    login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": member.phone,
+                                                    "password": factories.PASSWORD})
+    assert login.status_code == 200 and login.headers["Cache-Control"] == "no-store"
     public = client.get(f"/api/v1/public/{tenant.slug}/prices")
     assert public.headers["Cache-Control"] == "public, max-age=60"  # the price board may be cached
 
