@@ -19,6 +19,7 @@ from api.schemas.privacy import (AuditEntrySchema, AuditFilterSchema, ConsentsIn
 from api.session import commit, session
 from enterprise import privacy
 from recycle import audit, households
+from recycle.errors import InvalidInput
 from recycle.models import AuditEntry, Household, Tenant
 from recycle.money import format_baht
 from recycle.thai_dates import format_datetime
@@ -54,7 +55,11 @@ def _export_response(household: Household, fmt: str, *, by_staff: bool):
     html = _summary_html(household, data, pdf=fmt == "pdf")
     if fmt == "html":
         return Response(html, mimetype="text/html")
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except ImportError:  # the optional `pdf` extra (WeasyPrint needs Pango on the server)
+        raise InvalidInput.field("format", "PDF is not installed on this server (pip install 'thangngoen[pdf]'); "
+                                           "ask for format=html and print it") from None
     return Response(HTML(string=html).write_pdf(), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={name}.pdf"})
 
@@ -64,8 +69,11 @@ def _summary_html(household: Household, data: dict, pdf: bool) -> str:
     tz = zoneinfo.ZoneInfo(tenant.timezone)
     font_dir = None
     if pdf:
-        import fontpkg_sarabun
-        font_dir = fontpkg_sarabun.ROOT / "files"
+        try:  # Sarabun, the Thai government's standard font, embedded so the PDF reads the same everywhere
+            import fontpkg_sarabun
+            font_dir = fontpkg_sarabun.ROOT / "files"
+        except ImportError:
+            font_dir = None  # the server's own Thai fonts
     method = {"paper_signed": "ลงนามในแบบฟอร์มกระดาษ / signed paper form", "app": "ในแอป / in the app"}
     return render_template(
         "privacy_export.html", h=household, tenant=tenant, font_dir=font_dir,

@@ -101,6 +101,7 @@ def test_staff_export_on_a_members_behalf_is_audited_and_tenant_bound(client, db
 def test_the_printable_summary_is_a_pdf(client, auth, member):
     r = client.get("/api/v1/me/export?format=pdf", headers=auth(member))
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+    assert b"Sarabun" in r.data                                     # the Thai font is embedded
 
 
 def test_a_member_corrects_their_record_and_logs_in_with_the_new_phone(client, db, auth, tenant, member):
