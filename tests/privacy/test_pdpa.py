@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 
 from sqlalchemy import func, select
 
@@ -98,10 +100,14 @@ def test_staff_export_on_a_members_behalf_is_audited_and_tenant_bound(client, db
     assert client.get(f"/api/v1/households/{member.household_id}/export", headers=auth(member)).status_code == 403
 
 
-def test_the_printable_summary_is_a_pdf(client, auth, member):
+def test_the_printable_summary_is_a_pdf(client, auth, member, tmp_path):
     r = client.get("/api/v1/me/export?format=pdf", headers=auth(member))
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
-    assert b"Sarabun" in r.data                                     # the Thai font is embedded
+    if shutil.which("pdftotext"):  # poppler-utils: read the PDF back as a person would
+        (tmp_path / "me.pdf").write_bytes(r.data)
+        fonts = subprocess.run(["pdffonts", str(tmp_path / "me.pdf")], capture_output=True, text=True).stdout
+        text = subprocess.run(["pdftotext", str(tmp_path / "me.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "Sarabun" in fonts and member.household.name in text and "Personal data" in text
 
 
 def test_a_member_corrects_their_record_and_logs_in_with_the_new_phone(client, db, auth, tenant, member):
