@@ -43,7 +43,9 @@ class HouseholdSchema(Schema):
     promptpay_id_masked = fields.Method("mask_promptpay", allow_none=True)
     consent_at = fields.DateTime(allow_none=True)
     consent_version = fields.String(allow_none=True)
-    consent_method = fields.String(allow_none=True)
+    consent_method = fields.String(allow_none=True, metadata={"description": "app, or paper_signed"})
+    consent_recorded_by_user_id = fields.Integer(allow_none=True, metadata={
+        "description": "the staff account that recorded a paper consent"})
     leaderboard_opt_in = fields.Boolean(required=True)
     notifications_opt_in = fields.Boolean(required=True)
     qr_version = fields.Integer(required=True)
