@@ -16,6 +16,16 @@ class ProblemApi(Api):
     def handle_error(self, e):  # noqa: ANN001 - restx signature
         return to_problem(e)
 
+    @property
+    def __schema__(self) -> dict:
+        """restx lists only the models an operation names; the schemas those nest (`$ref`) are added too."""
+        schema = super().__schema__
+        if "paths" in schema:
+            defs = schema.setdefault("definitions", {})
+            for name, found in self.models.items():
+                defs.setdefault(name, found.__schema__)
+        return schema
+
 
 def _limit_key() -> str:
     body = request.get_json(silent=True) if request.is_json else None

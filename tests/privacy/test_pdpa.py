@@ -243,3 +243,39 @@ def test_withdrawn_notification_consent_means_no_notice(client, db, auth, catalo
     assert award is not None and recorder.sent == []
     db.refresh(award)
     assert award.notified_at is not None                             # settled: not sent later either
+
+
+def test_pdpa_endpoints_are_in_the_swagger_spec(client):
+    spec = client.get("/api/v1/swagger.json").json
+    for path, method in (("/me/export", "get"), ("/me", "patch"), ("/me/consents", "put"), ("/me/erasure", "post"),
+                         ("/households/{household_id}/export", "get"), ("/households/{household_id}/erasure", "post"),
+                         ("/audit", "get")):
+        op = spec["paths"][path][method]
+        assert op.get("summary") or op.get("description"), path
+        assert "200" in op["responses"], path
+    assert "paper_signed" in str(spec["definitions"]["ConsentIn"])  # nested schemas are in the spec too
+    assert spec["definitions"]["Doorstep"]["properties"].keys() >= {"name", "member_no", "village_name_th"}
+
+
+def test_retention_settings_are_read_and_checked():
+    import pytest
+
+    from recycle.settings import Retention, SettingsError
+    assert Retention.from_env({}) == Retention(30, 5, 365)
+    assert Retention.from_env({"RETENTION_CLOSED_DAYS": "90"}).closed_days == 90
+    with pytest.raises(SettingsError, match="RETENTION_AUDIT_YEARS"):
+        Retention.from_env({"RETENTION_AUDIT_YEARS": "0"})
+
+
+def test_erasure_cancels_open_pickups_and_the_card(client, db, auth, tenant, staff, collector, member):
+    from pickup.models import PickupRequest
+    text = card_text(client, auth(staff), member.household_id)
+    pickup = PickupRequest(tenant_id=tenant.id, household_id=member.household_id, requested_date=utcnow().date(),
+                           status="requested", lat=20.1, lng=100.3, estimated=[], note="ประตูสีเขียว")
+    db.add(pickup)
+    db.flush()
+    assert client.post("/api/v1/me/erasure", headers=auth(member), json={"confirm": True}).status_code == 200
+    db.refresh(pickup)
+    assert (pickup.status, pickup.note, pickup.lat) == ("cancelled", "", None)
+    scan = client.post("/api/v1/scans", headers=auth(collector), json={"qr": text})
+    assert scan.status_code == 422 and scan.json["type"].endswith("qr_revoked")
