@@ -14,8 +14,17 @@ from sqlalchemy import select
 
 from api.auth import ADMIN, STAFF, roles
 from api.docs import body, model, paginated, query, response
-from api.schemas.privacy import (AuditEntrySchema, AuditFilterSchema, ConsentsInSchema, ConsentsSchema, ErasureRequestSchema,
-                                 ErasureSchema, ExportArgsSchema, ExportSchema, StaffErasureRequestSchema)
+from api.schemas.privacy import (
+    AuditEntrySchema,
+    AuditFilterSchema,
+    ConsentsInSchema,
+    ConsentsSchema,
+    ErasureRequestSchema,
+    ErasureSchema,
+    ExportArgsSchema,
+    ExportSchema,
+    StaffErasureRequestSchema,
+)
 from api.session import commit, session
 from enterprise import privacy
 from recycle import audit, households

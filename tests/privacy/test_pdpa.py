@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from enterprise import privacy
 from enterprise.settlement_models import Payout
 from recycle import ledger
-from recycle.game.models import BadgeAward
 from recycle.db import utcnow
+from recycle.game.models import BadgeAward
 from recycle.models import AuditEntry, Household, RevokedToken, User
 from tests import factories
 from tests.enterprise.settle_helpers import credit
 from tests.game.helpers import deposit, kg
-from tests.game.test_badges_levels import recorder  # noqa: F401 - the fixture
+from tests.game.test_badges_levels import recorder  # noqa: F401, F811 - the fixture
 from tests.pickup.ticket_helpers import card_text
 
 PERSONAL = ("phone", "address", "lat", "lng", "promptpay_id_masked", "balance_satang")
@@ -105,8 +105,8 @@ def test_the_printable_summary_is_a_pdf(client, auth, member, tmp_path):
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     if shutil.which("pdftotext"):  # poppler-utils: read the PDF back as a person would
         (tmp_path / "me.pdf").write_bytes(r.data)
-        fonts = subprocess.run(["pdffonts", str(tmp_path / "me.pdf")], capture_output=True, text=True).stdout
-        text = subprocess.run(["pdftotext", str(tmp_path / "me.pdf"), "-"], capture_output=True, text=True).stdout
+        fonts = subprocess.run(["pdffonts", str(tmp_path / "me.pdf")], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(["pdftotext", str(tmp_path / "me.pdf"), "-"], capture_output=True, text=True, check=True).stdout
         assert "Sarabun" in fonts and member.household.name in text and "Personal data" in text
 
 
