@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from api.extensions import api, blueprint, limiter
 from api.problems import to_problem
 from api.session import register_session
 from recycle.db import make_engine, make_session_factory
+from recycle.plain_text import for_log
 from recycle.settings import Settings
 
 
@@ -30,19 +30,11 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def escape_log_text(text: str) -> str:
-    """One log record, one line: a control character (a `%0A` in a URL path) is written as `\\xNN`."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)
-
-
 class EscapingFormatter(logging.Formatter):
     """Escapes the message (what callers and URLs put in), not the traceback the formatter appends."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
-        record.message = escape_log_text(record.message)
+        record.message = for_log(record.message)
         return super().formatMessage(record)
 
 
@@ -126,7 +118,7 @@ def register_request_id(app: Flask) -> None:
     @app.after_request
     def _stamp(resp):  # noqa: ANN001
         resp.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("%s %s %s", request.method, escape_log_text(request.path), resp.status_code)
+        log.info("%s %s %s", request.method, for_log(request.path), resp.status_code)
         return resp
 
 
