@@ -169,6 +169,27 @@ def money_owed(session: Session, household: Household) -> list[str]:
     return reasons
 
 
+def close(session: Session, principal: Principal, household: Household, why: str) -> Household:
+    """End a membership: card and logins stop working; the retention rule anonymises it later.
+
+    Refused, like erasure, while money is owed: settle and pay first, so nothing is left in limbo."""
+    if not household.active:
+        return household
+    reasons = money_owed(session, household)
+    if reasons:
+        raise Conflict("this membership cannot be closed while money is owed: " + "; ".join(reasons),
+                       {"household": reasons}, code="close_refused")
+    household.active, household.closed_at = False, utcnow()
+    household.qr_version += 1
+    for user in session.scalars(select(User).where(User.tenant_id == household.tenant_id,
+                                                   User.household_id == household.id)):
+        user.active = False
+        user.token_generation += 1
+    session.flush()
+    audit.record(session, "household.close", principal=principal, target=("household", household.id), why=why)
+    return household
+
+
 def erase(session: Session, household: Household, *, principal: Principal | None, why: str) -> Household:
     """Anonymise the person: name, phone, address, map pins, PromptPay/citizen id, logins and their tokens.
 

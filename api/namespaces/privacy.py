@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from api.auth import ADMIN, STAFF, roles
 from api.docs import body, model, paginated, query, response
+from api.schemas.households import HouseholdSchema
 from api.schemas.privacy import (
     AuditEntrySchema,
     AuditFilterSchema,
+    CloseSchema,
     ConsentsInSchema,
     ConsentsSchema,
     ErasureRequestSchema,
@@ -163,6 +165,20 @@ class HouseholdErasure(Resource):
         privacy.erase(session(), household, principal=g.principal, why=data["reason"])
         commit()
         return _erased(household)
+
+
+@ns.route("/households/<int:household_id>/close")
+class HouseholdClose(Resource):
+    @roles(*STAFF)
+    @body(CloseSchema)
+    @response(HouseholdSchema, 200, "Closed: card and logins stop working; personal data is anonymised after "
+                                    "RETENTION_CLOSED_DAYS. 409 with the reasons while money is owed")
+    def post(self, household_id, data):
+        """End a membership (the member moved away or died); audited."""
+        household = households.get(session(), g.principal, household_id)
+        privacy.close(session(), g.principal, household, data["reason"])
+        commit()
+        return household
 
 
 @ns.route("/audit")

@@ -74,6 +74,10 @@ class StaffErasureRequestSchema(ErasureRequestSchema):
     reason = plain_text(300, 1, required=True, metadata={"description": "e.g. written request no. 12/2569"})
 
 
+class CloseSchema(Schema):
+    reason = plain_text(300, 1, required=True, metadata={"description": "why the membership ends (moved away, died, ...)"})
+
+
 class ErasureSchema(Schema):
     household_id = fields.Integer(required=True)
     erased_at = fields.DateTime(required=True)

@@ -279,3 +279,24 @@ def test_erasure_cancels_open_pickups_and_the_card(client, db, auth, tenant, sta
     assert (pickup.status, pickup.note, pickup.lat) == ("cancelled", "", None)
     scan = client.post("/api/v1/scans", headers=auth(collector), json={"qr": text})
     assert scan.status_code == 422 and scan.json["type"].endswith("qr_revoked")
+
+
+def test_closing_a_membership_then_retention_anonymises_it(client, db, auth, tenant, catalog, staff, member):
+    credit(client, auth(staff), member.household_id, 1000)
+    hid, headers = member.household_id, auth(member)
+    r = client.post(f"/api/v1/households/{hid}/close", headers=auth(staff), json={"reason": "ย้ายไปต่างจังหวัด"})
+    assert r.status_code == 409 and r.json["type"].endswith("close_refused")
+    txn_legs = [ledger.Leg(ledger.household_account(db, tenant.id, hid), 4000),
+                ledger.Leg(ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING), -4000)]
+    ledger.post(db, tenant.id, "test-payout-close", "payout", txn_legs)
+    db.flush()
+    r = client.post(f"/api/v1/households/{hid}/close", headers=auth(staff), json={"reason": "ย้ายไปต่างจังหวัด"})
+    assert r.status_code == 200 and r.json["active"] is False
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    household = db.get(Household, hid)
+    assert privacy.apply_retention(db, token_days=30, audit_years=5, closed_days=365).erased == 0  # not yet
+    household.closed_at = utcnow() - dt.timedelta(days=366)
+    db.flush()
+    assert privacy.apply_retention(db, token_days=30, audit_years=5, closed_days=365).erased == 1
+    db.refresh(household)
+    assert household.name == privacy.ERASED_NAME and household.erased_at
