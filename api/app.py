@@ -18,6 +18,7 @@ from api.extensions import api, blueprint, limiter
 from api.problems import to_problem
 from api.session import register_session
 from recycle.db import make_engine, make_session_factory
+from recycle.plain_text import for_log
 from recycle.settings import Settings
 
 
@@ -28,6 +29,14 @@ class RequestIdFilter(logging.Filter):
         except RuntimeError:
             record.request_id = "-"
         return True
+
+
+class EscapingFormatter(logging.Formatter):
+    """Escapes the message (what callers and URLs put in), not the traceback the formatter appends."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = for_log(record.message)
+        return super().formatMessage(record)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -42,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_auth(app)
     register_limiter(app)
     register_request_id(app)
+    register_security_headers(app)
     register_namespaces(app)
     register_errors(app)
     celery_init_app(app)
@@ -57,6 +67,7 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
         CELERY_BROKER_URL=settings.broker_url,
         CELERY_RESULT_BACKEND=settings.result_backend,
         JWT_SECRET_KEY=settings.secret_key,
+        RETENTION=settings.retention,
         JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(minutes=15),
         JWT_REFRESH_TOKEN_EXPIRES=dt.timedelta(days=30),
         JWT_TOKEN_LOCATION=["headers"],
@@ -76,7 +87,7 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
 def register_logging(app: Flask) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     root = logging.getLogger("thangngoen")
     root.handlers[:] = [handler]
     root.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
@@ -115,7 +126,29 @@ def register_request_id(app: Flask) -> None:
     @app.after_request
     def _stamp(resp):  # noqa: ANN001
         resp.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("%s %s %s", request.method, request.path, resp.status_code)
+        log.info("%s %s %s", request.method, for_log(request.path), resp.status_code)
+        return resp
+
+
+def register_security_headers(app: Flask) -> None:
+    """Every response: no MIME sniffing, no framing, no referrer. Personal data and files: never cached.
+
+    Almost every answer is someone's data (a wallet, a passbook, a card, a bank file, a login's tokens),
+    so `Cache-Control: no-store` is the default; a view that may be cached says so itself (the public
+    price board, static files of the Swagger UI)."""
+
+    @app.after_request
+    def _headers(resp):  # noqa: ANN001, ANN202
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if resp.mimetype in ("application/json", "application/problem+json"):
+            resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        else:
+            resp.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        if "Cache-Control" not in resp.headers:  # tokens from /auth/login are as private as a passbook
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers["Pragma"] = "no-cache"
         return resp
 
 

@@ -8,6 +8,7 @@ from celery.schedules import crontab
 from flask import Flask
 
 from api.bootstrap import TASK_PACKAGES
+from enterprise.tasks import RETENTION_CONF_KEY
 from recycle.db import SESSIONS_CONF_KEY
 
 DEFAULT_QUEUE = "thangngoen"
@@ -23,6 +24,7 @@ BEAT_SCHEDULE = {
     "send-notice-digests": {"task": "recycle.send_notice_digests", "schedule": crontab(hour=12, minute=0)},
     # 17:00 in Thailand: "we come tomorrow" to every household with a pickup scheduled for tomorrow
     "pickup-reminders": {"task": "pickup.remind_tomorrows_pickups", "schedule": crontab(hour=10, minute=0)},
+    "apply-retention": {"task": "enterprise.apply_retention", "schedule": dt.timedelta(days=1)},
 }
 # A task a killed worker never acknowledged comes back after this long (Redis' default is an hour). Longer
 # than the longest task (a 10,000-household settlement computes in about a second), shorter than a coffee.
@@ -58,6 +60,7 @@ def celery_init_app(app: Flask) -> Celery:
         "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
     })
     celery_app.conf[SESSIONS_CONF_KEY] = app.extensions["thangngoen.sessions"]
+    celery_app.conf[RETENTION_CONF_KEY] = app.config.get("RETENTION")
     celery_app.set_default()
     # every package's tasks.py registers its @shared_task with this Celery app (and its worker)
     celery_app.autodiscover_tasks(TASK_PACKAGES, force=True)

@@ -67,6 +67,6 @@ def seed(db: Session) -> list[DemoLogin]:
         _, _, _, lat, lng = VILLAGES[v]
         households.register(db, tenant, households.HouseholdInput(
             name=name, village_id=villages[v].id, address=f"{10 + i} หมู่ {v + 1} ต.ครึ่ง อ.เชียงของ จ.เชียงราย",
-            lat=lat + 0.0013 * (i % 3), lng=lng - 0.0011 * (i % 2), promptpay_id=pp, consent=True))
+            lat=lat + 0.0013 * (i % 3), lng=lng - 0.0011 * (i % 2), promptpay_id=pp, consent=True, consent_method="paper_signed"))
     seed_catalog(db, tenant)
     return LOGINS

@@ -26,6 +26,15 @@ class ProblemApi(Api):
             return super()._should_use_fr_error_handler()
         except HTTPException:
             return True
+    @property
+    def __schema__(self) -> dict:
+        """restx lists only the models an operation names; the schemas those nest (`$ref`) are added too."""
+        schema = super().__schema__
+        if "paths" in schema:
+            defs = schema.setdefault("definitions", {})
+            for name, found in self.models.items():
+                defs.setdefault(name, found.__schema__)
+        return schema
 
 
 def _limit_key() -> str:

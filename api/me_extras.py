@@ -17,7 +17,6 @@ def profile_extras(db: Session, household: Household) -> dict:
 
 
 def scan_extras(db: Session, household: Household) -> dict:
+    """The doorstep needs the pickup to close, not the member's money (PDPA data minimisation)."""
     pickup = open_pickup_for(db, household.tenant_id, household.id)
-    extras: dict = {"open_pickup_id": pickup.id if pickup else None,
-                    "balance_satang": profile_extras(db, household)["balance_satang"]}
-    return extras
+    return {"open_pickup_id": pickup.id if pickup else None}

@@ -26,6 +26,8 @@ class HouseholdInput:
     phone: str | None = None
     promptpay_id: str | None = None
     consent: bool = False
+    consent_method: str | None = None       # "app" or "paper_signed"
+    consent_version: str | None = None      # the notice signed; default: the tenant's current one
     leaderboard_opt_in: bool = False
 
 
@@ -51,13 +53,16 @@ def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: 
         phone=clean_phone(data.phone) if data.phone else None, village_id=village.id, address=data.address.strip(),
         lat=data.lat, lng=data.lng, promptpay_kind=kind, promptpay_id=pp,
         consent_at=utcnow() if data.consent else None,
-        consent_version=tenant.setting("consent_notice_version") if data.consent else None,
+        consent_version=(data.consent_version or tenant.setting("consent_notice_version")) if data.consent else None,
+        consent_method=(data.consent_method or "app") if data.consent else None,
+        consent_recorded_by_user_id=principal.user_id if data.consent and principal is not None else None,
         leaderboard_opt_in=data.leaderboard_opt_in, qr_version=1,
     )
     session.add(household)
     session.flush()
     if principal is not None:
-        audit.record(session, "household.register", principal=principal, target=("household", household.id))
+        audit.record(session, "household.register", principal=principal, target=("household", household.id),
+                     consent_method=household.consent_method, consent_version=household.consent_version)
     return household
 
 
@@ -66,6 +71,7 @@ def register_self(session: Session, tenant_slug: str, password: str, data: House
     tenant = tenant_by_slug(session, tenant_slug)
     if not data.consent:
         raise InvalidInput.field("consent", "consent to the privacy notice is required to register")
+    data.consent_method = "app"
     if not data.phone:
         raise InvalidInput.field("phone", "required")
     household = register(session, tenant, data)

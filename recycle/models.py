@@ -6,7 +6,7 @@ import zoneinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, true, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
@@ -115,10 +115,20 @@ class Household(Base):
     promptpay_id: Mapped[str | None] = mapped_column(String(13))
     consent_at: Mapped[dt.datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
+    # How consent was given (PDPA s.19): "app" (self sign-up) or "paper_signed" (a form kept at the centre),
+    # and which staff account recorded a paper form.
+    consent_method: Mapped[str | None] = mapped_column(String(20))
+    consent_recorded_by_user_id: Mapped[int | None]  # no FK: households and users already point at each other
     leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optional use the member can withdraw (PUT /me/consents): game notices (badges, level-ups).
+    notifications_opt_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     qr_version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Membership ended (active false); the retention rule anonymises the person some days after.
+    closed_at: Mapped[dt.datetime | None]
+    # Personal data replaced by placeholders (PDPA s.33); the ledger keeps its amounts.
+    erased_at: Mapped[dt.datetime | None]
 
     village: Mapped[Village] = relationship(lazy="joined")
 

@@ -22,6 +22,7 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     embedded: bool = True
     instance_path: Path = field(default_factory=lambda: DEFAULT_INSTANCE)
+    retention: "Retention" = field(default_factory=lambda: Retention())
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, instance_path: Path | None = None) -> "Settings":
@@ -51,7 +52,35 @@ class Settings:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or ("memory://" if embedded else (broker if broker and broker.startswith("redis") else "memory://")),
             embedded=embedded,
             instance_path=inst,
+            retention=Retention.from_env(env),
         )
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (PDPA s.37(3)); the beat task `recycle.apply_retention` applies it.
+
+    - `token_days`: a revoked token's blocklist row, this many days after the token expired;
+    - `audit_years`: audit entries (Thai accounting law keeps documents 5 years: the default);
+    - `closed_days`: a closed membership's personal data is anonymised this many days after closing,
+      once no money is owed (the ledger keeps its amounts)."""
+
+    token_days: int = 30
+    audit_years: int = 5
+    closed_days: int = 365
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> "Retention":
+        def num(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            if not raw.isdigit() or int(raw) < 1:
+                raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
+            return int(raw)
+
+        return cls(num("RETENTION_TOKEN_DAYS", cls.token_days), num("RETENTION_AUDIT_YEARS", cls.audit_years),
+                   num("RETENTION_CLOSED_DAYS", cls.closed_days))
 
 
 def _instance_secret(inst: Path) -> str:

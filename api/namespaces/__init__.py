@@ -11,9 +11,9 @@ def register_all(api: Api) -> None:
     global _registered
     if _registered:
         return
-    from api.namespaces import (auth, collections, game, households, notices, open_data, pickups, pricing, public, settlements, stock,
-                                system, users, wallet)
+    from api.namespaces import (auth, collections, game, households, notices, open_data, pickups, pricing, privacy, public,
+                                settlements, stock, system, users, wallet)
     for module in (system, auth, users, public, households, pricing, pickups, collections, wallet, settlements, stock, game, open_data,
-                   notices):
+                   notices, privacy):
         api.add_namespace(module.ns)
     _registered = True

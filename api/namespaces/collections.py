@@ -20,6 +20,7 @@ from pricing.quotes import LineInput
 from recycle.errors import NotFound
 from recycle.models import Tenant
 from recycle.money import format_baht
+from recycle.plain_text import for_printer
 
 ns = Namespace("collections", path="/", description="Weigh-in tickets from the round or the centre, and what follows them")
 ALL = ("household", "collector", "staff", "admin")
@@ -107,7 +108,7 @@ class CollectionReceipt(Resource):
         local = tenant.local_time(ticket.collected_at)
         text = render_template("receipt_58mm.txt", t=ticket, tenant=tenant, when=local.strftime("%d/%m/%Y %H:%M"),
                                baht=format_baht, width=32)
-        return Response(text, mimetype="text/plain")
+        return Response(for_printer(text), mimetype="text/plain")
 
 
 @ns.route("/collections/<int:ticket_id>/approve")

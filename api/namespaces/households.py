@@ -7,18 +7,13 @@ from sqlalchemy import String, cast, or_, select
 
 from api import qr_images
 from api.auth import FIELD, STAFF, roles
-from api.docs import body, paginated, query, response
-from api.schemas.households import (
-    CardSheetArgsSchema,
-    HouseholdCreateSchema,
-    HouseholdFilterSchema,
-    HouseholdSchema,
-    QrArgsSchema,
-    ScanResultSchema,
-    ScanSchema,
-)
+from api.docs import Dumped, body, paginated, query, response
+from api.schemas.households import (CardSheetArgsSchema, DoorstepSchema, HouseholdCreateSchema, HouseholdFilterSchema,
+                                    HouseholdListItemSchema, HouseholdSchema, QrArgsSchema, ScanResultSchema,
+                                    ScanSchema)
 from api.session import commit, session
-from recycle import households
+from recycle import audit, households
+from recycle.errors import InvalidInput
 from recycle.models import Household, Tenant, Village
 from recycle.tenancy import get_owned
 
@@ -34,12 +29,15 @@ class Households(Resource):
     def post(self, data):
         db = session()
         tenant = db.get(Tenant, g.principal.tenant_id)
-        household = households.register(db, tenant, households.HouseholdInput(**data), principal=g.principal)
+        consent = data.pop("consent")
+        household = households.register(db, tenant, households.HouseholdInput(
+            **data, consent=True, consent_method=consent["method"], consent_version=consent.get("notice_version")),
+            principal=g.principal)
         commit()
         return household
 
     @roles(*STAFF)
-    @paginated(HouseholdSchema, HouseholdFilterSchema)
+    @paginated(HouseholdListItemSchema, HouseholdFilterSchema)
     def get(self, args):
         stmt = select(Household).where(Household.tenant_id == g.principal.tenant_id)
         if args.get("village_id"):
@@ -52,10 +50,14 @@ class Households(Resource):
 
 @ns.route("/households/<int:household_id>")
 class HouseholdOne(Resource):
-    @roles(*H_OR_STAFF)
-    @response(HouseholdSchema)
+    @roles("collector", *H_OR_STAFF)
+    @response(HouseholdSchema, 200, "The member page (staff, or the member): full identifiers. A collector gets "
+                                    "only the doorstep summary (id, member number, name, village)")
     def get(self, household_id):
-        return households.get(session(), g.principal, household_id)
+        household = households.get(session(), g.principal, household_id)
+        if g.principal.role == "collector":
+            return Dumped(DoorstepSchema().dump(household))
+        return household
 
 
 @ns.route("/households/<int:household_id>/qr")
@@ -97,6 +99,9 @@ class CardSheet(Resource):
         if village_id:
             get_owned(db, Village, village_id, g.principal.tenant_id, what="village", field="village_id")  # 422 unless ours
         members = households.list_for_village(db, g.principal, village_id)[:500]
+        audit.record(db, "household.cards_download", principal=g.principal, village_id=village_id,
+                     household_ids=[h.id for h in members])
+        commit()
         secret = current_app.config["SECRET_KEY"]
         cards = [{"household": h, "svg": qr_images.svg(households.card_token(secret, h))} for h in members]
         html = render_template("cards.html", cards=cards, tenant=db.get(Tenant, g.principal.tenant_id))
@@ -107,7 +112,7 @@ class CardSheet(Resource):
 class Scans(Resource):
     @roles(*FIELD)
     @body(ScanSchema)
-    @response(ScanResultSchema, 200, "The card's household, its open pickup and balance")
+    @response(ScanResultSchema, 200, "The card's household (doorstep summary only) and its open pickup")
     def post(self, data):
         from api.me_extras import scan_extras
         db = session()

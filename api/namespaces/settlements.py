@@ -1,7 +1,6 @@
 """Month end: settlement runs (202 + a task), maker-checker approval, payouts, the welfare fund, the period summary."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response, g, render_template
@@ -19,6 +18,7 @@ from api.session import commit, session
 from enterprise import payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
 from recycle.models import Tenant
+from recycle import audit, csv_safe
 from recycle.money import format_baht
 
 ns = Namespace("settlements", path="/", description="Closing the period and paying every member exactly once")
@@ -119,12 +119,18 @@ class SettlementBankFile(Resource):
     def get(self, run_id):
         run = settlements.get_run(session(), g.principal.tenant_id, run_id)
         out = io.StringIO()
-        w = csv.writer(out)
+        w = csv_safe.writer(out)
         w.writerow(["member_no", "name", "promptpay_id", "amount_thb", "reference"])
+        listed = []
         for p in session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready")):
             if p.method in ("promptpay", "bank") and p.household.promptpay_id:
                 w.writerow([f"{p.household.member_no:05d}", p.household.name, p.household.promptpay_id,
                             format_baht(p.net_satang).replace(",", ""), f"TN{run.id}-{p.id}"])
+                listed.append(p.household_id)
+        # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
+        audit.record(session(), "settlement.bank_file_download", principal=g.principal, target=("settlement", run.id),
+                     household_ids=listed)
+        commit()
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})
 

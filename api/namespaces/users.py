@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from api.auth import ADMIN, ANY, STAFF, roles
 from api.docs import body, paginated, response
+from api.schemas.households import HouseholdSchema
+from api.schemas.privacy import CorrectionSchema
 from api.schemas.accounts import MeSchema, RoleChangeSchema, UserCreateSchema, UserFilterSchema, UserSchema
 from api.session import commit, session
 from recycle import accounts
@@ -33,6 +35,19 @@ class Me(Resource):
             out["member_no"] = household.member_no
             out.update(profile_extras(db, household))
         return out
+
+    @roles("household")
+    @body(CorrectionSchema)
+    @response(HouseholdSchema, 200, "My corrected record (PDPA s.35); a new phone is also my login phone")
+    def patch(self, data):
+        """Correct my own record (PDPA s.35): name, address, phone (also my login), PromptPay id."""
+        from enterprise import privacy
+        from recycle import households
+        db = session()
+        household = households.get(db, g.principal, g.principal.household_id)
+        privacy.correct(db, g.principal, household, privacy.Correction(**data))
+        commit()
+        return household
 
 
 @ns.route("/users")

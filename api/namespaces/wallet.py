@@ -1,7 +1,6 @@
 """The wallet: what the bank owes the member, and the passbook of how it got there."""
 from __future__ import annotations
 
-import csv
 import io
 import zoneinfo
 
@@ -14,7 +13,7 @@ from api.auth import STAFF, roles
 from api.docs import PageArgs, query, response
 from api.schemas.wallet import WalletArgs, WalletSchema
 from api.session import session
-from recycle import households, ledger, passbook
+from recycle import csv_safe, households, ledger, passbook
 from recycle.models import Tenant
 from recycle.money import format_baht
 from recycle.thai_dates import format_date
@@ -90,7 +89,7 @@ class Passbook(Resource):
         entries = [_entry(r, tz) for r in rows]
         if args["format"] == "csv":
             out = io.StringIO()
-            w = csv.writer(out)
+            w = csv_safe.writer(out)
             w.writerow(["date", "entry", "amount_thb", "balance_thb", "transaction_id", "recorded"])
             for e in entries:
                 w.writerow([e["when"], e["label"], format_baht(e["amount_satang"]).replace(",", ""),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import Id, Lat, Lng, Phone, name_field
+from api.schemas.common import Id, Lat, Lng, Phone, name_field, plain_text
 from recycle.models import ROLES
 
 Tenant = lambda: fields.String(required=True, validate=validate.Length(min=1, max=40))  # noqa: E731
@@ -16,10 +16,10 @@ class RegisterSchema(Schema):
     password = Password()
     name = name_field(required=True)
     village_id = Id(required=True)
-    address = fields.String(load_default="", validate=validate.Length(max=500))
+    address = plain_text(500, load_default="")
     lat = Lat(allow_none=True, load_default=None)
     lng = Lng(allow_none=True, load_default=None)
-    promptpay_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20))
+    promptpay_id = plain_text(20, allow_none=True, load_default=None)
     consent = fields.Boolean(required=True, metadata={"description": "PDPA consent to the privacy notice"})
     leaderboard_opt_in = fields.Boolean(load_default=False)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from api.schemas.common import Id, PlausibleDate, QId
+from api.schemas.common import Id, PlausibleDate, QId, plain_text
 from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
 
 Grams = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-10**12, max=10**12), **kw)  # noqa: E731
@@ -109,21 +109,21 @@ class TicketFilterSchema(Schema):
 
 
 class VoidSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = plain_text(500, 1, required=True)
 
 
 class CorrectionSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = plain_text(500, 1, required=True)
     lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
 
 
 class DisputeCreateSchema(Schema):
-    claim = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    claim = plain_text(2000, 1, required=True)
 
 
 class DisputeResolveSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "rejected"]))
-    resolution = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    resolution = plain_text(2000, 1, required=True)
     corrected_lines = fields.List(fields.Nested(TicketLineInSchema), load_default=None, allow_none=True,
                                   validate=validate.Length(min=1, max=50))
 
@@ -141,7 +141,7 @@ class HandoverLineInSchema(Schema):
 
 class HandoverCreateSchema(Schema):
     lines = fields.List(fields.Nested(HandoverLineInSchema), required=True, validate=validate.Length(min=1, max=100))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = plain_text(1000, load_default="")
 
 
 class HandoverLineSchema(Schema):

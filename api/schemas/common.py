@@ -1,8 +1,9 @@
 """Field types shared by every area."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
+from recycle.plain_text import has_control
 from recycle.thai_ids import InvalidId, normalize_phone
 
 
@@ -23,8 +24,24 @@ class Phone(fields.String):
         return super().make_error(key, **kw)
 
 
+class NoControlChars(validate.Validator):
+    """Refuse text holding control characters: it ends up on 58 mm receipts, cards, CSVs and logs."""
+
+    error = "must not contain control characters (such as ESC, tab or line breaks)"
+
+    def __call__(self, value: str) -> str:
+        if isinstance(value, str) and has_control(value):
+            raise ValidationError(self.error)
+        return value
+
+
+def plain_text(max_len: int, min_len: int = 0, **kw) -> fields.String:  # noqa: ANN003
+    """A person's text (a name, an address, a note, a reason): bounded, and free of control characters."""
+    return fields.String(validate=[validate.Length(min=min_len, max=max_len), NoControlChars()], **kw)
+
+
 def name_field(**kw) -> fields.String:  # noqa: ANN003
-    return fields.String(validate=validate.Length(min=1, max=200), **kw)
+    return plain_text(200, 1, **kw)
 
 
 Lat = lambda **kw: fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kw)  # noqa: E731

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from api.docs import PageArgs, page_schema
 from api.i18n import pick
-from api.schemas.common import Id, QId
+from api.schemas.common import Id, QId, plain_text
 from api.schemas.pricing import Code
 from recycle.game.boards import METRICS, PERIODS
 from recycle.game.models import ENTRY_KINDS, REDEMPTION_STATUSES
@@ -20,7 +20,7 @@ def _plausible(day: dt.date) -> None:
 
 
 LocalDate = lambda **kw: fields.Date(validate=_plausible, **kw)  # noqa: E731
-Title = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+Title = lambda **kw: plain_text(200, 1, **kw)  # noqa: E731
 
 
 class Localized(fields.String):
@@ -162,7 +162,7 @@ class ChallengeFilterSchema(Schema):
 class RewardCreateSchema(Schema):
     name_th = Title(required=True)
     name_en = Title(required=True)
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    description = plain_text(2000, load_default="")
     points_cost = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**7))
     stock = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=10**6))
     active = fields.Boolean(load_default=True)
@@ -171,7 +171,7 @@ class RewardCreateSchema(Schema):
 class RewardChangeSchema(Schema):
     name_th = Title()
     name_en = Title()
-    description = fields.String(validate=validate.Length(max=2000))
+    description = plain_text(2000)
     points_cost = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**7))
     stock_add = fields.Integer(strict=True, validate=validate.Range(min=-10**6, max=10**6),
                                metadata={"description": "restock (+) or write off (-)"})
@@ -217,7 +217,7 @@ class RedemptionFilterSchema(Schema):
 
 
 class RedemptionCancelSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=300))
+    reason = plain_text(300, load_default="")
 
 
 class ImpactArgs(Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.schemas.common import QId
 from recycle.notify.models import NOTICE_KINDS, NOTICE_STATUSES
 
 
@@ -32,7 +33,7 @@ class StaffNoticeSchema(NoticeSchema):
 class NoticeFilterSchema(Schema):
     status = fields.String(validate=validate.OneOf(NOTICE_STATUSES))
     kind = fields.String(validate=validate.OneOf(NOTICE_KINDS))
-    household_id = fields.Integer(validate=validate.Range(min=1))
+    household_id = QId()
 
 
 class NoticePreferenceSchema(Schema):

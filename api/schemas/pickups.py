@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.schemas.common import Id, Lat, Lng, QId
+from api.schemas.common import Id, Lat, Lng, NoControlChars, QId
 from pickup.models import PICKUP_STATUSES
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -44,7 +44,7 @@ class HHMM(fields.Field):
 
 
 def text(max_len: int, **kw) -> fields.String:  # noqa: ANN003
-    return fields.String(validate=[validate.Length(max=max_len), _no_nul], **kw)
+    return fields.String(validate=[validate.Length(max=max_len), NoControlChars()], **kw)
 
 
 Ids = lambda **kw: fields.List(Id(), validate=validate.Length(min=1, max=500), **kw)  # noqa: E731
@@ -80,7 +80,7 @@ class CancelSchema(Schema):
 
 
 class MissedSchema(Schema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=300), _no_nul],
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=300), NoControlChars()],
                            metadata={"description": "e.g. nobody home, gate locked"})
 
 

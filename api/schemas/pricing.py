@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.schemas.common import plain_text
 from pricing.models import CATEGORIES, UNITS
 
 MAX_PRICE = 10_000_000  # 100,000 THB per kg or piece: anything above is a typo
@@ -34,8 +35,8 @@ class GradeSchema(Schema):
 
 class MaterialCreateSchema(Schema):
     code = Code(required=True)
-    name_th = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_th = plain_text(200, 1, required=True)
+    name_en = plain_text(200, 1, required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     unit = fields.String(load_default="kg", validate=validate.OneOf(UNITS))
     co2e_g_per_unit = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=100_000))

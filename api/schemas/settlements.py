@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import Id, PlausibleDate, QId
+from api.schemas.common import Id, PlausibleDate, QId, plain_text
 from api.schemas.pricing import AwareDateTime
 from enterprise import settlements
 
@@ -68,12 +68,12 @@ class PayoutFilterSchema(Schema):
 
 class MarkPaidSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
-    reference = fields.String(load_default="", validate=validate.Length(max=100),
+    reference = plain_text(100, load_default="",
                               metadata={"description": "the bank's transaction reference (not needed for cash)"})
 
 
 class FailSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    reason = plain_text(300, 1, required=True)
 
 
 class ReissueSchema(Schema):
@@ -102,7 +102,7 @@ class ContributionSchema(Schema):
 class DisbursementCreateSchema(Schema):
     household_id = Id(required=True)
     amount_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**10))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = plain_text(500, 1, required=True)
     method = fields.String(load_default="cash", validate=validate.OneOf(["cash", "bank"]))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from recycle import outbox
 from recycle.db import utcnow
-from recycle.models import Tenant
+from recycle.models import Household, Tenant
 from recycle.notify.models import Notice, NoticePreference, NoticeStatus
 
 log = logging.getLogger("thangngoen.notify")
@@ -95,7 +95,10 @@ def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str,
         return existing
     tenant = session.get(Tenant, tenant_id)
     pref = preference(session, tenant_id, household_id)
-    channel = _channel_for(tenant, pref)
+    household = session.get(Household, household_id)
+    # PDPA: with notifications consent withdrawn (PUT /me/consents) the notice stays in the member's record
+    # but is pushed nowhere beyond the log.
+    channel = _channel_for(tenant, pref) if household is None or household.notifications_opt_in else "log"
     status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
     notice = Notice(tenant_id=tenant_id, household_id=household_id, kind=msg.kind, dedupe_key=dedupe_key[:120],
                     channel=channel, lang=pref.lang if pref else "th", title_th=msg.title_th[:300],

@@ -18,7 +18,8 @@ else:
 
 
 def new_household(client, headers, village, **over):
-    body = {"name": "ยายจันทร์ แสงคำ", "village_id": village.id, "address": "3 หมู่ 3", "promptpay_id": "1101700230708"}
+    body = {"name": "ยายจันทร์ แสงคำ", "village_id": village.id, "address": "3 หมู่ 3", "promptpay_id": "1101700230708",
+            "consent": {"method": "paper_signed"}}
     body.update(over)
     return client.post("/api/v1/households", headers=headers, json=body)
 
