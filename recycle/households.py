@@ -35,10 +35,15 @@ def _next_member_no(session: Session, tenant_id: int) -> int:
     return session.execute(stmt).scalar_one() - 1
 
 
-def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: Principal | None = None) -> Household:
-    village = session.get(Village, data.village_id)
-    if village is None or village.tenant_id != tenant.id:
+def village_of(session: Session, tenant_id: int, village_id: int) -> Village:
+    village = session.get(Village, village_id)
+    if village is None or village.tenant_id != tenant_id:
         raise InvalidInput.field("village_id", "no such village in this waste bank")
+    return village
+
+
+def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: Principal | None = None) -> Household:
+    village = village_of(session, tenant.id, data.village_id)
     if (data.lat is None) != (data.lng is None):
         raise InvalidInput("give both lat and lng, or neither", {"lat": ["lat and lng go together"]})
     kind = pp = None
