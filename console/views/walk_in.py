@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import decimal
+import uuid
 import zoneinfo
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -54,6 +55,15 @@ def _lines_from_form(rows: list, errors: dict[str, list[str]]) -> list[LineInput
     return lines
 
 
+def _earlier_ticket(token: str, household_id: int):  # noqa: ANN202
+    try:
+        client_id = str(uuid.UUID(token))
+    except ValueError:
+        return None
+    found = tickets.find_by_client_id(db_session(), principal().tenant_id, client_id)
+    return found if found is not None and found.household_id == household_id else None
+
+
 @bp.route("/members/<int:household_id>/weigh-in", methods=["GET", "POST"])
 def walk_in(household_id: int):  # noqa: ANN201
     db = db_session()
@@ -64,6 +74,9 @@ def walk_in(household_id: int):  # noqa: ANN201
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
+        done = _earlier_ticket(form.get("form_token", ""), household.id)
+        if done is not None:  # the same form again (double click, resend): its ticket is the answer
+            return redirect(url_for("console.ticket", ticket_id=done.id))
         lines = _lines_from_form(rows, errors)
         if not lines and not errors:
             errors["_"] = [i18n.gettext("no_lines")]

@@ -50,14 +50,14 @@ class WebClient:
 
     def get(self, url: str, **kw: Any) -> Any:
         resp = self.client.get(url, **kw)
-        if resp.mimetype == "text/html":
+        if resp.mimetype == "text/html" and not 300 <= resp.status_code < 400:
             self.page = resp.get_data(as_text=True)
         return resp
 
     def post(self, url: str, data: dict[str, Any], **kw: Any) -> Any:
         data = {"csrf_token": csrf_of(self.page), **data}
         resp = self.client.post(url, data=data, **kw)
-        if resp.mimetype == "text/html":
+        if resp.mimetype == "text/html" and not 300 <= resp.status_code < 400:
             self.page = resp.get_data(as_text=True)
         return resp
 
