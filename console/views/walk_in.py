@@ -145,6 +145,8 @@ def rewards_page(household_id: int):  # noqa: ANN201
         except DomainError as exc:
             db.rollback()
             message = exc.detail
+            if exc.code in ("not_enough_points", "out_of_stock", "reward_retired"):
+                message = f"{i18n.gettext(exc.code)} ({exc.detail})"
         else:
             commit()
             if created:
