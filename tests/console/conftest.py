@@ -77,3 +77,22 @@ def clerk(web: WebClient, staff: Any) -> WebClient:
     resp = web.login(staff)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     return web
+
+
+# Browser tests (pytest-playwright): Debian's chromium, 1366x768, against a live server per module.
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    from tests.console.live import CHROMIUM, LAUNCH_ARGS, need_chromium
+    need_chromium()
+    return {"executable_path": CHROMIUM, "args": LAUNCH_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict:
+    return {"viewport": {"width": 1366, "height": 768}, "locale": "th-TH", "timezone_id": "Asia/Bangkok"}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from tests.console.live import serve
+    yield from serve(tmp_path_factory.mktemp("live"))
