@@ -19,7 +19,8 @@ def price_history_svg(history: list[tuple[str, Any]], tz: dt.tzinfo, title: str,
     import pygal
     now = now or dt.datetime.now(dt.timezone.utc)
     chart = pygal.DateTimeLine(style=_style(), width=900, height=360, title=f"{title} (บาท/กก. · THB/kg)",
-                               x_label_rotation=0, show_dots=True, dots_size=3, truncate_label=-1,
+                               x_label_rotation=0, show_dots=True, js=[],  # no CDN script: the centre may be offline
+                               dots_size=3, truncate_label=-1,
                                x_value_formatter=lambda d: thai_dates.format_date(d, "th"))
     series: dict[str, list[tuple[dt.datetime, float]]] = {}
     for grade, price in history:

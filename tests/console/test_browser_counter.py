@@ -112,3 +112,32 @@ def test_search_and_bad_card_message_in_thai(page, live) -> None:  # noqa: ANN00
     shot(page, "09-search")
     with UnitOfWork(live.sessions) as uow:
         assert uow.session.scalar(select(func.count(Household.id))) >= 6
+
+
+def test_clerk_imports_a_windows_874_price_sheet_bad_line_first(page, live, tmp_path) -> None:  # noqa: ANN001
+    head = "material_code,grade,name_th,buy_price_thb,ref_sale_price_thb,effective_from\n"
+    bad = tmp_path / "ราคา-ผิด.csv"
+    bad.write_bytes((head + "PET_CLEAR,A,ขวดพลาสติกใส,9.50,12,01/12/2569\nALU_CAN,A,กระป๋อง,สี่สิบ,,01/12/2569\n").encode("cp874"))
+    good = tmp_path / "ราคา.csv"
+    good.write_bytes((head + "PET_CLEAR,A,ขวดพลาสติกใส,9.50,12,01/12/2569\nALU_CAN,A,กระป๋อง,41.00,,01/12/2569\n").encode("cp874"))
+    login(page, live)
+    page.get_by_role("link", name="ราคารับซื้อ").click()
+    shot(page, "10-prices")
+    page.get_by_label("ไฟล์ราคา (CSV จาก Excel)").set_input_files(str(bad))
+    page.get_by_role("button", name="ตรวจสอบก่อน (ยังไม่บันทึก)").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "บรรทัด 3" in alert.inner_text() and "สี่สิบ" in alert.inner_text()
+    shot(page, "11-import-errors")
+    page.get_by_label("ไฟล์ราคา (CSV จาก Excel)").set_input_files(str(good))
+    page.get_by_role("button", name="ตรวจสอบก่อน (ยังไม่บันทึก)").click()
+    page.get_by_text("ไฟล์ถูกต้อง").wait_for()
+    shot(page, "12-import-preview")
+    page.get_by_label("ไฟล์ราคา (CSV จาก Excel)").set_input_files(str(good))
+    page.get_by_role("button", name="บันทึกราคาจากไฟล์").click()
+    page.get_by_text("บันทึกแล้ว: 2").wait_for()
+    page.get_by_role("link", name="กระป๋องอลูมิเนียม").click()
+    page.wait_for_function("document.querySelector('img.chart').complete && document.querySelector('img.chart').naturalWidth > 0")
+    shot(page, "13-price-history")
+    pdf = page.request.get(live.url + "/console/prices/board.pdf")
+    pdf_to_pngs(pdf.body(), "price-board-a4", dpi=80)
