@@ -11,8 +11,9 @@ def register_all(api: Api) -> None:
     global _registered
     if _registered:
         return
-    from api.namespaces import (auth, collections, game, households, pickups, pricing, public, settlements, stock, system,
-                                users, wallet)
-    for module in (system, auth, users, public, households, pricing, pickups, collections, wallet, settlements, stock, game):
+    from api.namespaces import (auth, collections, game, households, pickups, pricing, public, settings, settlements, stock,
+                                system, users, wallet)
+    for module in (system, auth, users, public, households, pricing, pickups, collections, wallet, settlements, stock, game,
+                   settings):
         api.add_namespace(module.ns)
     _registered = True
