@@ -10,3 +10,4 @@ import enterprise.settlement_models  # noqa: F401,E402
 import enterprise.stock_models  # noqa: F401,E402
 import recycle.game.models  # noqa: F401,E402
 import recycle.submissions  # noqa: F401,E402
+import recycle.linking  # noqa: F401,E402

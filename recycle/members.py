@@ -42,6 +42,11 @@ def search(session: Session, principal: Principal, term: str, limit: int = SEARC
     return list(session.scalars(stmt))
 
 
+def by_member_no(session: Session, principal: Principal, member_no: int) -> Household | None:
+    return session.scalar(select(Household).where(Household.tenant_id == principal.tenant_id,
+                                                  Household.member_no == member_no))
+
+
 def possible_duplicates(session: Session, tenant_id: int, name: str, village_id: int, phone: str | None,
                         exclude_id: int | None = None) -> list[Household]:
     """Same name (ignoring spaces and case) in the same village, or the same phone anywhere in the bank."""
