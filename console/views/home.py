@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import time
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from api.extensions import limiter
 from api.session import commit, session as db_session
 from console import i18n
 from console.web import STASH_KEY, StaffLogin, bp, tenant
@@ -28,7 +29,12 @@ def _default_tenant() -> str:
     return slugs[0] if len(slugs) == 1 else ""
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():  # noqa: ANN201
     form = {"tenant": request.form.get("tenant") or _default_tenant(), "phone": request.form.get("phone", "")}
     errors: dict[str, list[str]] = {}

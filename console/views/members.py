@@ -91,20 +91,22 @@ def register_member():  # noqa: ANN201
 
 
 def _register(data: dict, errors: dict, duplicates: list):  # noqa: ANN202
+    """Claim the form's token first: a second submission waits on it, then answers with the first's page."""
     db, who = db_session(), principal()
     token = str(data["form_token"])
     done = submissions.earlier(db, who.tenant_id, token)
     if done is not None and done.result:
         return redirect(done.result)
-    found = members_mod.possible_duplicates(db, who.tenant_id, data["name"], data["village_id"], data["phone"])
-    if found and not data["confirm_duplicate"]:
-        duplicates.extend(found)
-        return None
     claim = submissions.claim(db, who.tenant_id, token, who.user_id)
     if claim is None:  # the other click won; its page is the answer
         db.rollback()
         done = submissions.earlier(db, who.tenant_id, token)
         return redirect(done.result if done and done.result else url_for("console.members"))
+    found = members_mod.possible_duplicates(db, who.tenant_id, data["name"], data["village_id"], data["phone"])
+    if found and not data["confirm_duplicate"]:
+        duplicates.extend(found)
+        db.rollback()  # nothing written, the token is free for the confirmed submission
+        return None
     try:
         household = households.register(db, tenant(), households.HouseholdInput(
             name=data["name"], village_id=data["village_id"], address=data["address"], phone=data["phone"],
