@@ -17,7 +17,7 @@ def _style() -> Any:
 def price_history_svg(history: list[tuple[str, Any]], tz: dt.tzinfo, title: str, now: dt.datetime | None = None) -> bytes:
     """Buying price per grade over time, as steps (a price holds until the next one), B.E. dates on the axis."""
     import pygal
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     chart = pygal.DateTimeLine(style=_style(), width=900, height=360, title=f"{title} (บาท/กก. · THB/kg)",
                                x_label_rotation=0, show_dots=True, js=[],  # no CDN script: the centre may be offline
                                dots_size=3, truncate_label=-1,

@@ -69,4 +69,4 @@ def new_token() -> str:
     return str(uuid.uuid4())
 
 
-__all__ = ["MemberForm", "form_data", "domain_errors", "new_token", "clean_text", "name_field"]
+__all__ = ["MemberForm", "clean_text", "domain_errors", "form_data", "name_field", "new_token"]

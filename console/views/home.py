@@ -3,12 +3,22 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from api.extensions import limiter
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.web import STASH_KEY, StaffLogin, bp, tenant
 from enterprise.today import today_numbers

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.views.members import fresh_password_ok
 from console.web import admin_only, bp, principal, tenant

@@ -7,15 +7,16 @@ import io
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.forms import MemberForm, domain_errors, form_data, new_token
 from console.pdf import pdf_response
 from console.web import bp, principal, stashed_form, tenant, tz
 from enterprise.member_overview import overview
 from recycle import audit, households, passbook, submissions, thai_dates
-from recycle.db import utcnow
 from recycle import members as members_mod
+from recycle.db import utcnow
 from recycle.errors import DomainError, InvalidInput
 from recycle.ledger import household_balance
 from recycle.models import Household, User, Village

@@ -10,13 +10,19 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.pdf import pdf_response
 from console.web import bp, principal, tenant, tz
 from pricing import prices
 from pricing.models import Grade, Price
-from pricing.price_sheet import PriceSheetError, baht_to_satang, parse_price_sheet, parse_when
+from pricing.price_sheet import (
+    PriceSheetError,
+    baht_to_satang,
+    parse_price_sheet,
+    parse_when,
+)
 from recycle import thai_dates
 from recycle.db import utcnow
 from recycle.errors import DomainError

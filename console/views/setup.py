@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.schemas.common import Phone
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.forms import Text, domain_errors, form_data
 from console.views.members import fresh_password_ok

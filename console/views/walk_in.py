@@ -5,9 +5,19 @@ import decimal
 import uuid
 import zoneinfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
 
-from api.session import commit, session as db_session
+from api.session import commit
+from api.session import session as db_session
 from console import i18n
 from console.forms import new_token
 from console.pdf import pdf_response
@@ -21,9 +31,8 @@ from recycle.errors import DomainError
 from recycle.game import points, rewards
 from recycle.game.models import Reward
 from recycle.money import format_baht
-from sqlalchemy import select
 
-MAX_KG = decimal.Decimal("100000")
+MAX_KG = decimal.Decimal(100000)
 
 
 def kg_to_grams(text: str) -> int:

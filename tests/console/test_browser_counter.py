@@ -2,7 +2,6 @@
 the API), weigh her waste at the counter and print the receipt, redeem a reward for her."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest

@@ -1,7 +1,6 @@
 """The counter through the test client: find, register (duplicates, consent, double submit), edit, cards, weigh-in."""
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import tempfile
@@ -18,7 +17,7 @@ from tests import factories
 from tests.console.conftest import WebClient, token_of
 
 if os.environ.get("REQUIRE_ZBAR"):
-    import pyzbar.pyzbar as pyzbar
+    from pyzbar import pyzbar
 else:
     pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="needs the zbar library (apt-get install libzbar0)")
 
