@@ -137,6 +137,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "materials_count": ("วัสดุในระบบ", "Materials in the catalog"),
     "link_code": ("รหัสเชื่อมแอปสำหรับสมาชิก", "App sign-up code for the member"),
     "link_code_help": ("ให้สมาชิกกรอกรหัสนี้ (หรือสแกนบัตรสมาชิก) ตอนสมัครในแอป เพื่อใช้บัญชีเดิม ใช้ได้ครั้งเดียว", "The member types this code (or scans the card) when signing up in the app, to use this same household. One use only"),
+    "already_linked": ("สมาชิกนี้มีบัญชีในแอปแล้ว ให้เข้าสู่ระบบด้วยเบอร์โทรเดิม", "This member already has an app login; log in with it"),
     "days": ("วัน", "days"),
     "merge": ("รวมสมาชิกซ้ำเข้ากับสมาชิกนี้", "Merge a duplicate into this member"),
     "duplicate_member_no": ("เลขสมาชิกที่ซ้ำ (จะถูกปิด)", "Duplicate's member no. (it will be closed)"),

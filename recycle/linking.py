@@ -48,7 +48,8 @@ def issue_code(session: Session, principal: Principal, household_id: int) -> str
     principal.require("staff", "admin")
     household = households.get(session, principal, household_id)
     if session.scalar(select(User.id).where(User.household_id == household.id)):
-        raise Conflict("this member already has an app login", {"household_id": ["already linked to a login"]})
+        raise Conflict("this member already has an app login", {"household_id": ["already linked to a login"]},
+                       code="already_linked")
     now = utcnow()
     session.execute(update(LinkCode).where(LinkCode.household_id == household.id, LinkCode.used_at.is_(None))
                     .values(expires_at=now).execution_options(synchronize_session=False))

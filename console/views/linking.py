@@ -21,7 +21,7 @@ def link_code(household_id: int):  # noqa: ANN201
         code = linking.issue_code(db_session(), principal(), household.id)
     except DomainError as exc:
         db_session().rollback()
-        flash(exc.detail, "warning")
+        flash(i18n.gettext("already_linked") if exc.code == "already_linked" else exc.detail, "warning")
         return redirect(url_for("console.member", household_id=household.id))
     commit()
     return render_template("console/link_code.html", h=household, code=code, tenant=tenant(), days=linking.CODE_DAYS)

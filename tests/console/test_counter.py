@@ -203,6 +203,9 @@ def test_walk_in_weigh_in_credits_the_member_and_prints_a_58mm_receipt(clerk: We
     assert "PET_CLEAR ไทย" in text and "นายชั่ง" in text and str(tickets[0].collected_at.year + 543) in text
     txt = clerk.get(f"/console/tickets/{tickets[0].id}/receipt.txt").get_data(as_text=True)
     assert "ALU_CAN ไทย" in txt and all(len(line) <= 32 for line in txt.splitlines())
+    home = clerk.get("/console/").get_data(as_text=True)  # today's numbers on the home page
+    assert 'id="t-weigh-ins">1<' in home and 'id="t-kg">4.050<' in home
+    assert f'id="t-owed">{total // 100}.{total % 100:02d}<' in home
 
 
 def test_walk_in_bad_weight_is_shown_next_to_the_field(clerk: WebClient, db, tenant, village, catalog) -> None:

@@ -19,7 +19,7 @@ def test_counter_code_links_the_app_sign_up_to_the_same_household(clerk: WebClie
     assert r.status_code == 201
     clerk.get(f"/console/members/{h.id}")
     page = clerk.post(f"/console/members/{h.id}/link-code", {}, follow_redirects=True).get_data(as_text=True)
-    assert "already has an app login" in page
+    assert "สมาชิกนี้มีบัญชีในแอปแล้ว" in page
 
 
 def test_admin_merges_a_duplicate_from_the_member_page(web: WebClient, admin, db, tenant) -> None:
