@@ -34,7 +34,7 @@ class MemberForm(Schema):
     village_id = QId(required=True)
     address = Text(load_default="", validate=validate.Length(max=500))
     phone = Phone(allow_none=True, load_default=None)
-    promptpay_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20))
+    promptpay_id = Text(allow_none=True, load_default=None, validate=validate.Length(max=20))
     consent = fields.Boolean(load_default=False)
     paper_consent = fields.Boolean(load_default=False)
     leaderboard_opt_in = fields.Boolean(load_default=False)

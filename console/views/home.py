@@ -20,6 +20,7 @@ from api.extensions import limiter
 from api.session import commit
 from api.session import session as db_session
 from console import i18n
+from console.forms import clean_text
 from console.web import STASH_KEY, StaffLogin, bp, tenant
 from enterprise.today import today_numbers
 from recycle import accounts
@@ -46,7 +47,8 @@ def _login_limit() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():  # noqa: ANN201
-    form = {"tenant": request.form.get("tenant") or _default_tenant(), "phone": request.form.get("phone", "")}
+    form = {"tenant": clean_text(request.form.get("tenant", ""))[:40] or _default_tenant(),
+            "phone": clean_text(request.form.get("phone", ""))[:20]}
     errors: dict[str, list[str]] = {}
     nxt = request.values.get("next")
     if request.method == "POST":

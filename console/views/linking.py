@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from api.session import commit
 from api.session import session as db_session
 from console import i18n
+from console.forms import clean_text
 from console.views.members import fresh_password_ok
 from console.web import admin_only, bp, principal, tenant
 from recycle import households, linking
@@ -40,7 +41,7 @@ def merge_member(household_id: int):  # noqa: ANN201
         flash(i18n.gettext("no_results"), "warning")
         return redirect(url_for("console.member", household_id=household_id))
     try:
-        linking.merge(db_session(), principal(), household_id, dup.id, request.form.get("reason", ""))
+        linking.merge(db_session(), principal(), household_id, dup.id, clean_text(request.form.get("reason", "")))
     except DomainError as exc:
         db_session().rollback()
         flash(exc.detail, "warning")

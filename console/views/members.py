@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.session import commit
 from api.session import session as db_session
 from console import i18n
-from console.forms import MemberForm, domain_errors, form_data, new_token
+from console.forms import MemberForm, clean_text, domain_errors, form_data, new_token
 from console.pdf import pdf_response
 from console.web import bp, principal, stashed_form, tenant, tz
 from enterprise.member_overview import overview
@@ -53,7 +53,7 @@ def fresh_password_ok(errors: dict[str, list[str]]) -> bool:
 
 @bp.get("/members")
 def members():  # noqa: ANN201
-    q = request.args.get("q", "")[:200]
+    q = clean_text(request.args.get("q", ""))[:200]  # a NUL or a control character is no search term
     db = db_session()
     message = None
     if members_mod.looks_like_card(q):
@@ -166,7 +166,7 @@ def deactivate_member(household_id: int):  # noqa: ANN201
     if not fresh_password_ok(errors):
         flash(errors["password"][0], "warning")
         return redirect(url_for("console.member", household_id=household_id))
-    members_mod.deactivate(db_session(), principal(), household_id, request.form.get("reason", "")[:200])
+    members_mod.deactivate(db_session(), principal(), household_id, clean_text(request.form.get("reason", ""))[:200])
     commit()
     flash(i18n.gettext("deactivated"), "ok")
     return redirect(url_for("console.member", household_id=household_id))

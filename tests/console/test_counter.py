@@ -222,3 +222,19 @@ def test_passbook_prints_on_a5(clerk: WebClient, db, tenant, village) -> None:
     pdf = clerk.get(f"/console/members/{h.id}/passbook.pdf")
     assert pdf.mimetype == "application/pdf" and pdf_page_size_mm(pdf.data) == (148.0, 210.0)
     assert "นายสมุด" in pdf_text(pdf.data)
+
+
+def test_nul_and_control_characters_anywhere_are_no_server_error(web: WebClient, clerk: WebClient, db, tenant, village, staff) -> None:
+    h = households.register(db, tenant, households.HouseholdInput(name="นายทน", village_id=village.id))
+    assert clerk.get("/console/members?q=%00%07ทน").status_code == 200
+    clerk.get(f"/console/members/{h.id}/edit")
+    resp = clerk.post(f"/console/members/{h.id}/edit", {"name": "นายทน", "village_id": str(village.id),
+                                                        "promptpay_id": "08\x001234567", "form_token": token_of(clerk.page)})
+    assert resp.status_code in (302, 422)
+    clerk.get(f"/console/members/{h.id}")
+    clerk.post(f"/console/members/{h.id}/deactivate", {"password": factories.PASSWORD, "reason": "ย้าย\x00ออก"})
+    db.refresh(h)
+    assert not h.active
+    web2 = WebClient(clerk.client.application.test_client())
+    web2.get("/console/login")
+    assert web2.post("/console/login", {"tenant": "x\x00y", "phone": "08\x00", "password": "p"}).status_code in (401, 404)
