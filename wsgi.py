@@ -1,4 +1,4 @@
-"""Entry point for gunicorn (API and staff console together) (`gunicorn wsgi:app`) and Celery (`celery -A wsgi worker`).
+"""Entry point for gunicorn (`gunicorn wsgi:app`: the API and the staff console) and Celery (`celery -A wsgi worker`).
 
 Celery's `-A wsgi` takes the module's `app` attribute whatever its type, so when the celery command
 loads this module `app` is the Celery app; everyone else gets the Flask app. `wsgi:celery_app` is
