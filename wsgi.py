@@ -1,4 +1,4 @@
-"""Entry point for gunicorn (`gunicorn wsgi:app`) and Celery (`celery -A wsgi worker`).
+"""Entry point for gunicorn (`gunicorn wsgi:app`: the API and the staff console) and Celery (`celery -A wsgi worker`).
 
 Celery's `-A wsgi` takes the module's `app` attribute whatever its type, so when the celery command
 loads this module `app` is the Celery app; everyone else gets the Flask app. `wsgi:celery_app` is
@@ -7,10 +7,10 @@ the explicit spelling for both.
 import sys
 from pathlib import Path
 
-from api import create_app
+from console.wsgi import app as flask_app
+from console.wsgi import celery_app
 
-flask_app = create_app()
-celery = celery_app = flask_app.extensions["celery"]
+celery = celery_app
 
 
 def _loaded_by_celery_cli() -> bool:

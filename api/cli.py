@@ -30,6 +30,12 @@ def _seed_demo(echo: bool = True) -> None:
             click.echo(f"  {login.role:<10} phone {login.phone}  password {login.password}  ({login.name})")
 
 
+def make_cli(app_factory=create_app) -> click.Group:  # noqa: ANN001
+    """The command group over an app factory: the API alone, or the API with the console (console.cli)."""
+    return FlaskGroup(name="thangngoen", help=cli.help, create_app=app_factory, add_default_commands=True,
+                      commands=cli.commands)
+
+
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
 def cli() -> None:
     """Thang Ngoen Thang Thong: the backend of a community waste bank."""
@@ -48,6 +54,11 @@ def serve(host: str, port: int, no_seed: bool) -> None:
     where = "inline (no broker)" if not current_app.config.get("CELERY_BROKER_URL") else current_app.config["CELERY_BROKER_URL"]
     click.echo(f"Database: {current_app.config['DATABASE_URL']}\nTasks: {where}")
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs   API: http://{host}:{port}/api/v1")
+    if "console" in current_app.blueprints:
+        from api import demo
+        staff = next(x for x in demo.LOGINS if x.role == "staff")
+        click.echo(f"Staff console: http://{host}:{port}/console   (demo staff: tenant {demo.SLUG}, "
+                   f"phone {staff.phone}, password {staff.password})")
     from werkzeug.serving import run_simple
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
@@ -240,5 +251,6 @@ def open_data_export(slug: str, month: str, out_dir: str) -> None:
     click.echo(f"wrote {csv_path} ({body.count(chr(10)) - 1} rows) and {meta_path}")
 
 
-def main() -> None:
-    cli()
+def main(app_factory=None) -> None:  # noqa: ANN001
+    """`app_factory`: what to serve (default the API alone; console.cli passes the API with the console)."""
+    (make_cli(app_factory) if app_factory else cli)()

@@ -11,3 +11,5 @@ import enterprise.stock_models  # noqa: F401,E402
 import recycle.game.models  # noqa: F401,E402
 import recycle.notify.models  # noqa: F401,E402
 import recycle.outbox  # noqa: F401,E402
+import recycle.submissions  # noqa: F401,E402
+import recycle.linking  # noqa: F401,E402

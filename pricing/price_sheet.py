@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from recycle.thai_dates import ce_year
+
 BANGKOK = ZoneInfo("Asia/Bangkok")
 MAX_ROWS = 5_000
 MAX_BAHT = Decimal("100000")  # per kg; anything above is a unit or typing mistake
@@ -93,13 +95,32 @@ def baht_to_satang(text: str) -> int:
     return int(baht * 100)
 
 
-def _parse_when(s: str) -> datetime:
-    """ISO 8601 date/datetime; naive values are Bangkok local time."""
+_THAI_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:\s+([0-9]{1,2})[:.]([0-9]{2}))?")
+
+
+def _parse_thai_date(s: str) -> datetime | None:
+    """dd/mm/yyyy[ HH:MM] as Thai Excel shows it: a year from 2400 is Buddhist era (2569 = 2026)."""
+    m = _THAI_DATE.fullmatch(s)
+    if not m:
+        return None
+    day, month, year = int(m.group(1)), int(m.group(2)), ce_year(int(m.group(3)))
+    hour, minute = int(m.group(4) or 0), int(m.group(5) or 0)
+    try:
+        return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
+    except ValueError:
+        raise ValueError(f"{s!r} is not a real date (day/month/year)") from None
+
+
+def parse_when(s: str) -> datetime:
+    """dd/mm/yyyy (B.E. or C.E.) or ISO 8601; naive values are Bangkok local time."""
+    thai = _parse_thai_date(s.strip())
+    if thai is not None:
+        return thai
     try:
         dt = datetime.fromisoformat(s)
     except ValueError:
-        raise ValueError(f"{s!r} is not an ISO 8601 date such as 2024-06-01 "
-                         "or 2024-06-01T08:00") from None
+        raise ValueError(f"{s!r} is not a date such as 01/06/2569 (day/month/year, B.E. or C.E.) "
+                         "or 2026-06-01") from None
     if dt.year > 2400:  # Thai Excel may show Buddhist-era years (2567 = 2024)
         raise ValueError(f"{s!r} looks like a Buddhist-era year; use {dt.year - 543}")
     return dt if dt.tzinfo else dt.replace(tzinfo=BANGKOK)
@@ -166,7 +187,7 @@ def _read_row(line: int, cells: list[str], cols: dict[str, int], header: list[st
     when = default_from
     if raw_when := get("effective_from", ""):
         try:
-            when = _parse_when(raw_when)
+            when = parse_when(raw_when)
         except ValueError as exc:
             msgs.append(f"effective_from: {exc}")
     return None if msgs else PriceSheetRow(

@@ -93,6 +93,13 @@ def set_prices(session: Session, principal: Principal, changes: list[PriceChange
     return rows
 
 
+def effective_instant(day: dt.date, tz: dt.tzinfo, now: dt.datetime | None = None) -> dt.datetime:
+    """A price "from" a calendar day: from local midnight, or from now when that day is today."""
+    now = now or utcnow()
+    start = dt.datetime.combine(day, dt.time(), tz)
+    return now if day == now.astimezone(tz).date() else start
+
+
 def price_in_force(session: Session, tenant_id: int, grade_id: int, at: dt.datetime) -> Price | None:
     return session.scalar(select(Price).where(Price.tenant_id == tenant_id, Price.grade_id == grade_id,
                                               Price.effective_from <= at)

@@ -124,3 +124,41 @@ def change_role(session: Session, principal: Principal, user_id: int, role: str)
     user.token_generation += 1  # the old role's tokens must not outlive the change
     audit.record(session, "user.role_change", principal=principal, target=("user", user.id), old=old, new=role)
     return user
+
+
+def _staff_account(session: Session, principal: Principal, user_id: int) -> User:
+    principal.require("admin")
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != principal.tenant_id:
+        raise NotFound("no such user")
+    return user
+
+
+def disable_user(session: Session, principal: Principal, user_id: int) -> User:
+    """Close an account: it cannot log in, and every token and console session it holds ends now."""
+    user = _staff_account(session, principal, user_id)
+    if user.id == principal.user_id:
+        raise InvalidInput.field("user_id", "you cannot close your own account")
+    user.active = False
+    user.token_generation += 1
+    audit.record(session, "user.disable", principal=principal, target=("user", user.id))
+    return user
+
+
+def enable_user(session: Session, principal: Principal, user_id: int) -> User:
+    user = _staff_account(session, principal, user_id)
+    user.active = True
+    audit.record(session, "user.enable", principal=principal, target=("user", user.id))
+    return user
+
+
+def set_password(session: Session, principal: Principal, user_id: int, password: str) -> User:
+    """An admin sets a new password (a forgotten one); the old sessions end."""
+    user = _staff_account(session, principal, user_id)
+    problems = password_problems(password, user.phone)
+    if problems:
+        raise InvalidInput("password is too weak", {"password": [f"password {p}" for p in problems]})
+    user.password_hash = hash_password(password)
+    user.token_generation += 1
+    audit.record(session, "user.set_password", principal=principal, target=("user", user.id))
+    return user

@@ -38,8 +38,12 @@ def _next_member_no(session: Session, tenant_id: int) -> int:
     return session.execute(stmt).scalar_one() - 1
 
 
+def village_of(session: Session, tenant_id: int, village_id: int) -> Village:
+    return get_owned(session, Village, village_id, tenant_id, what="village", field="village_id")
+
+
 def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: Principal | None = None) -> Household:
-    village = get_owned(session, Village, data.village_id, tenant.id, what="village", field="village_id")
+    village = village_of(session, tenant.id, data.village_id)
     if (data.lat is None) != (data.lng is None):
         raise InvalidInput("give both lat and lng, or neither", {"lat": ["lat and lng go together"]})
     kind = pp = None

@@ -12,8 +12,8 @@ def register_all(api: Api) -> None:
     if _registered:
         return
     from api.namespaces import (auth, collections, game, households, notices, open_data, pickups, pricing, privacy, public,
-                                settlements, stock, system, users, wallet)
+                                settings, settlements, stock, system, users, wallet)
     for module in (system, auth, users, public, households, pricing, pickups, collections, wallet, settlements, stock, game, open_data,
-                   notices, privacy):
+                   notices, privacy, settings):
         api.add_namespace(module.ns)
     _registered = True

@@ -29,7 +29,14 @@ class Register(Resource):
     def post(self, data):
         password = data.pop("password")
         tenant = data.pop("tenant")
-        user, _ = households.register_self(session(), tenant, password, households.HouseholdInput(**data))
+        link_code = data.pop("link_code", None)
+        if link_code:  # a member the centre registered: a login for that household, never a second one
+            from recycle import linking
+            user, _ = linking.register_linked(session(), tenant, current_app.config["SECRET_KEY"], phone=data["phone"],
+                                              password=password, link_code=link_code, consent=data["consent"],
+                                              name=data.get("name"))
+        else:
+            user, _ = households.register_self(session(), tenant, password, households.HouseholdInput(**data))
         commit()
         return issue_tokens(user)
 

@@ -1,7 +1,7 @@
 """Registration, login, tokens, users and the caller's profile."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import Id, Lat, Lng, Phone, name_field, plain_text
 from recycle.models import ROLES
@@ -14,14 +14,25 @@ class RegisterSchema(Schema):
     tenant = Tenant()
     phone = Phone(required=True)
     password = Password()
-    name = name_field(required=True)
-    village_id = Id(required=True)
+    name = name_field(metadata={"description": "required unless link_code is given"})
+    village_id = Id(metadata={"description": "required unless link_code is given"})
+    link_code = fields.String(validate=validate.Length(min=4, max=200), metadata={
+        "description": "the one-time code printed at the centre, or the member card's QR text: sign up into the "
+                       "household the centre registered instead of a new one"})
     address = plain_text(500, load_default="")
     lat = Lat(allow_none=True, load_default=None)
     lng = Lng(allow_none=True, load_default=None)
     promptpay_id = plain_text(20, allow_none=True, load_default=None)
     consent = fields.Boolean(required=True, metadata={"description": "PDPA consent to the privacy notice"})
     leaderboard_opt_in = fields.Boolean(load_default=False)
+
+
+    @validates_schema
+    def _new_household_needs_name_and_village(self, data, **kw):  # noqa: ANN001, ANN003
+        if not data.get("link_code"):
+            missing = {k: ["required unless link_code is given"] for k in ("name", "village_id") if not data.get(k)}
+            if missing:
+                raise ValidationError(missing)
 
 
 class LoginSchema(Schema):

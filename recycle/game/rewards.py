@@ -177,3 +177,24 @@ def cancel(session: Session, principal: Principal, redemption_id: int, reason: s
                 memo="refund of a cancelled redemption")
     session.flush()
     return r
+
+
+def redeem_for(session: Session, principal: Principal, household_id: int, reward_id: int,
+               client_id: str | None = None) -> tuple[RewardRedemption, bool]:
+    """Staff redeem at the counter for a member without the app, and hand the item over there and then.
+
+    The points are the member's; the audit log says which staff member did it on the member's behalf.
+    """
+    from recycle import audit, households
+    principal.require("staff", "admin")
+    household = households.get(session, principal, household_id)
+    if not household.active:
+        raise Conflict("this member's account is closed", {"household_id": ["deactivated"]})
+    as_member = Principal(user_id=None, tenant_id=principal.tenant_id, role="household", household_id=household.id,
+                          request_id=principal.request_id)
+    redemption, created = redeem(session, as_member, reward_id, client_id)
+    if created:
+        hand_over(session, principal, redemption.id)
+        audit.record(session, "reward.redeem_for_member", principal=principal, target=("household", household.id),
+                     redemption_id=redemption.id, reward_id=reward_id, points=redemption.points)
+    return redemption, created

@@ -81,7 +81,7 @@ def test_bad_rows_among_good_rows_give_all_errors_and_no_rows():
             b"ALU,A,,,\n"
             b"ALU,B,1.234,,\n"
             b"GLS,A,100000.01,,\n"
-            b"GLS,B,5,,1/6/2567\n"
+            b"GLS,B,5,,31/2/2567\n"  # dd/mm/yyyy B.E. is accepted, but not 31 February
             b"CAN,A,2,,\n"
             b"pet,a,3,,\n")
     errors = errors_of(data)
@@ -139,3 +139,14 @@ def test_baht_with_dot_round_trips_to_exact_satang(satang, grouped, delimiter):
     text = f'material_code{d}grade{d}buy_price_thb\nPET{d}A{d}"{baht}.{satang % 100:02d}"\n'
     [row] = parse_price_sheet(text.encode())
     assert row.buy_price_satang == satang
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1/6/2567", (2024, 6, 1, 0, 0)), ("01/06/2024", (2024, 6, 1, 0, 0)), ("15-12-2569 08:30", (2026, 12, 15, 8, 30)),
+    ("2024-06-01", (2024, 6, 1, 0, 0)),
+])
+def test_thai_excel_dates_day_first_in_buddhist_or_common_era(text, expected):
+    data = ("material_code,grade,buy_price_thb,effective_from\nPET,A,9.50," + text + "\n").encode()
+    (row,) = parse_price_sheet(data)
+    when = row.effective_from
+    assert (when.year, when.month, when.day, when.hour, when.minute) == expected and when.utcoffset().seconds == 7 * 3600
