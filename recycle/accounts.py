@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recycle import audit
+from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from recycle.models import ROLES, RevokedToken, Tenant, User, Village
 from recycle.principal import Principal
@@ -65,7 +66,8 @@ def create_user(session: Session, tenant_id: int, *, role: str, phone: str, pass
     if session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.phone == phone)):
         raise Conflict("this phone number is already registered", {"phone": ["already registered in this waste bank"]})
     user = User(tenant_id=tenant_id, phone=phone, password_hash=hash_password(password), role=role,
-                name=name.strip(), household_id=household_id)
+                name=name.strip(), household_id=household_id,
+                created_by_user_id=principal.user_id if principal is not None else None)
     session.add(user)
     session.flush()
     if principal is not None:
@@ -125,5 +127,102 @@ def change_role(session: Session, principal: Principal, user_id: int, role: str)
         raise InvalidInput.field("role", "only collector, staff and admin roles can be exchanged")
     old, user.role = user.role, role
     user.token_generation += 1  # the old role's tokens must not outlive the change
+    user.standing_since = utcnow()  # a promotion does not make anyone a second person for earlier work
     audit.record(session, "user.role_change", principal=principal, target=("user", user.id), old=old, new=role)
+    return user
+
+
+def _tenant_user(session: Session, principal: Principal, user_id: int, lock: bool = False) -> User:
+    stmt = select(User).where(User.id == user_id, User.tenant_id == principal.tenant_id)
+    user = session.scalar(stmt.with_for_update() if lock else stmt)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> User:
+    """Close or reopen an account. Closing ends every token at once; reopening counts as a new standing."""
+    principal.require("admin")
+    user = _tenant_user(session, principal, user_id, lock=True)
+    if user.id == principal.user_id:
+        raise Conflict("you cannot disable or enable your own account; ask another admin", code="own_account")
+    if user.active == active:
+        return user
+    user.active = active
+    user.token_generation += 1
+    if active:
+        user.standing_since = utcnow()
+    else:
+        user.reset_code_hash, user.reset_code_expires_at = None, None
+    audit.record(session, "user.enable" if active else "user.disable", principal=principal, target=("user", user.id))
+    return user
+
+
+def change_password(session: Session, principal: Principal, old: str, new: str) -> User:
+    """The person themself, knowing the old password. Every other session of theirs ends."""
+    user = _tenant_user(session, principal, principal.user_id, lock=True)
+    if not verify_password(user.password_hash, old):
+        audit.record(session, "password.change_failed", principal=principal, target=("user", user.id))
+        raise InvalidInput.field("old_password", "is not your current password")
+    _set_password(user, new)
+    audit.record(session, "password.change", principal=principal, target=("user", user.id))
+    return user
+
+
+def _set_password(user: User, new: str) -> None:
+    problems = password_problems(new, user.phone)
+    if problems:
+        raise InvalidInput("password is too weak", {"new_password": [f"password {p}" for p in problems]})
+    user.password_hash = hash_password(new)
+    user.token_generation += 1
+    user.reset_code_hash, user.reset_code_expires_at, user.reset_attempts = None, None, 0
+
+
+RESET_CODE_TTL = dt.timedelta(minutes=30)
+RESET_MAX_ATTEMPTS = 5
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+def start_reset(session: Session, principal: Principal, user_id: int, now: dt.datetime | None = None) -> tuple[User, str, dt.datetime]:
+    """An admin gets a one-time code to read to the person; the old password keeps working until it is used.
+
+    The account's standing restarts when the code is used (the admin could have used it), so it cannot
+    be a second person on anything prepared before that.
+    """
+    import secrets
+    principal.require("admin")
+    user = _tenant_user(session, principal, user_id, lock=True)
+    if user.id == principal.user_id:
+        raise Conflict("change your own password with POST /me/password", code="own_account")
+    if not user.active:
+        raise Conflict("this account is disabled; enable it first", code="account_disabled")
+    now = now or utcnow()
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    user.reset_code_hash, user.reset_code_expires_at, user.reset_attempts = hash_password(code), now + RESET_CODE_TTL, 0
+    audit.record(session, "password.reset_issued", principal=principal, target=("user", user.id))
+    return user, code, user.reset_code_expires_at
+
+
+def finish_reset(session: Session, tenant_slug: str, phone: str, code: str, new: str, request_id: str | None = None,
+                 now: dt.datetime | None = None) -> User:
+    """The person sets a new password with the code. Same answer for every kind of wrong."""
+    tenant = tenant_by_slug(session, tenant_slug)
+    phone = clean_phone(phone)
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == phone).with_for_update())
+    wrong = Unauthorized("wrong or expired reset code; ask the admin for a new one", code="reset_failed")
+    if user is None or user.reset_code_hash is None or not user.active:
+        burn_time(code or "")
+        raise wrong
+    if user.reset_code_expires_at is None or user.reset_code_expires_at < now or user.reset_attempts >= RESET_MAX_ATTEMPTS:
+        user.reset_code_hash = None
+        raise wrong
+    if not verify_password(user.reset_code_hash, (code or "").strip().upper()):
+        user.reset_attempts += 1
+        audit.record(session, "password.reset_failed", tenant_id=tenant.id, target=("user", user.id), request_id=request_id)
+        raise wrong
+    _set_password(user, new)
+    user.standing_since = now
+    audit.record(session, "password.reset", tenant_id=tenant.id, actor_user_id=user.id, target=("user", user.id),
+                 request_id=request_id)
     return user

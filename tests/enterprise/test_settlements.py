@@ -59,7 +59,7 @@ def test_maker_checker_with_a_fresh_login(client, db, auth, tenant, catalog, col
 
 
 def approve(db, tenant, run_id):
-    checker = factories.UserFactory(tenant=tenant, role="staff")
+    checker = factories.veteran_staff(tenant)
     run = settlements.approve(db, Principal(checker.id, tenant.id, "staff"), tenant.id, run_id)
     db.flush()
     return run
