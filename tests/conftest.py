@@ -24,6 +24,7 @@ from tests import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 SECRET = "test-secret-key-not-for-production-0123456789"
+CARD_SECRET = SECRET  # the key printed cards are signed with in tests
 
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 

@@ -43,6 +43,9 @@ def upgrade() -> None:
     with op.batch_alter_table('approval_requests', schema=None) as batch_op:
         batch_op.create_index('ix_approval_requests_tenant_status', ['tenant_id', 'status'], unique=False)
 
+    with op.batch_alter_table('collection_tickets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hold_reasons', sa.String(length=200), nullable=True))
+
     with op.batch_alter_table('payouts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paid_client_id', sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column('client_id', sa.String(length=36), nullable=True))
@@ -75,6 +78,9 @@ def downgrade() -> None:
         batch_op.drop_column('reset_code_hash')
         batch_op.drop_column('standing_since')
         batch_op.drop_column('created_by_user_id')
+
+    with op.batch_alter_table('collection_tickets', schema=None) as batch_op:
+        batch_op.drop_column('hold_reasons')
 
     with op.batch_alter_table('payouts', schema=None) as batch_op:
         batch_op.drop_column('client_id')
