@@ -34,7 +34,7 @@ def _tenant() -> Tenant:
 
 
 def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+    return current_app.config["CARD_KEYS"]
 
 
 def _input(data: dict) -> tickets.TicketInput:
