@@ -107,4 +107,10 @@ def _execute(session: Session, principal: Principal, tenant: Tenant, row: Approv
         from enterprise import payouts
         new = payouts.reissue(session, principal, int(p["payout_id"]), "cash", client_id=row.client_id, second_person=True)
         return "payout", new.id
+    if row.kind == "ticket.correct":
+        from pickup import tickets
+        from pricing.quotes import LineInput
+        ticket = tickets.correct(session, principal, tenant, "", int(p["ticket_id"]),
+                                 [LineInput(**ln) for ln in p["lines"]], p["reason"])
+        return "ticket", ticket.id
     raise Conflict(f"unknown approval kind {row.kind}")

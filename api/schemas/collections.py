@@ -120,6 +120,8 @@ class VoidSchema(Schema):
 
 class CorrectionSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    client_id = fields.UUID(load_default=None, allow_none=True,
+                            metadata={"description": "for a large correction's approval request: one per click"})
     lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
 
 

@@ -79,3 +79,20 @@ def test_welfare_needs_a_second_person_and_a_double_click_pays_once(client, db, 
     rejected = client.post(f"{API}/welfare/disbursements", headers=auth(staff), json={**body, "client_id": str(uuid.uuid4())})
     assert client.post(f"{API}/approvals/{rejected.json['id']}/reject", headers=checker, json={"note": "no"}).json["status"] == "rejected"
     assert client.get(f"{API}/welfare/fund", headers=auth(staff)).json["balance_satang"] == fund - 100
+
+
+def test_a_large_correction_waits_for_a_second_person(client, db, auth, tenant, catalog, collector, staff):
+    from tests.pickup.ticket_helpers import ticket
+    home = factories.HouseholdFactory(tenant=tenant)
+    t = client.post(f"{API}/collections", headers=auth(collector), json=ticket(household_id=home.id, lines=[
+        {"material_code": "ALU_CAN", "weight_g": 1000}])).json                                  # 40 THB
+    small = client.post(f"{API}/collections/{t['id']}/correct", headers=auth(staff), json={
+        "reason": "scale read wrong", "lines": [{"material_code": "ALU_CAN", "weight_g": 2000}]})  # +40 THB: fine alone
+    assert small.status_code == 201
+    big = client.post(f"{API}/collections/{small.json['id']}/correct", headers=auth(staff), json={
+        "reason": "typo", "lines": [{"material_code": "ALU_CAN", "weight_g": 40_000}]})           # +1,520 THB
+    assert big.status_code == 202 and big.json["kind"] == "ticket.correct"
+    assert ledger.household_balance(db, tenant.id, home.id) == 8000
+    ok = client.post(f"{API}/approvals/{big.json['id']}/approve", headers=auth(factories.veteran_staff(tenant)), json={})
+    assert ok.status_code == 200 and ok.json["result_type"] == "ticket"
+    assert ledger.household_balance(db, tenant.id, home.id) == 160_000
