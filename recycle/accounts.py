@@ -134,7 +134,7 @@ def change_role(session: Session, principal: Principal, user_id: int, role: str)
 
 def _tenant_user(session: Session, principal: Principal, user_id: int, lock: bool = False) -> User:
     stmt = select(User).where(User.id == user_id, User.tenant_id == principal.tenant_id)
-    user = session.scalar(stmt.with_for_update() if lock else stmt)
+    user = session.scalar(stmt.with_for_update(of=User) if lock else stmt)  # not the joined tenant
     if user is None:
         raise NotFound("no such user")
     return user
@@ -209,7 +209,7 @@ def finish_reset(session: Session, tenant_slug: str, phone: str, code: str, new:
     tenant = tenant_by_slug(session, tenant_slug)
     phone = clean_phone(phone)
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == phone).with_for_update())
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == phone).with_for_update(of=User))
     wrong = Unauthorized("wrong or expired reset code; ask the admin for a new one", code="reset_failed")
     if user is None or user.reset_code_hash is None or not user.active:
         burn_time(code or "")
