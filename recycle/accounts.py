@@ -103,6 +103,20 @@ def revoke(session: Session, jti: str, tenant_id: int, user_id: int, expires_at:
         session.flush()
 
 
+def use_once(session: Session, jti: str, tenant_id: int, user_id: int, expires_at: dt.datetime) -> bool:
+    """Spend a refresh token: True for its first use, False if it was used (or revoked) before or at the same moment."""
+    from sqlalchemy.exc import IntegrityError
+    if session.get(RevokedToken, jti) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(RevokedToken(jti=jti, tenant_id=tenant_id, user_id=user_id, expires_at=expires_at))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def is_revoked(session: Session, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask_jwt_extended import decode_token, get_jwt
-from sqlalchemy.exc import IntegrityError
 from flask_restx import Namespace, Resource
 
 from api.auth import ANY, end_session, issue_tokens, roles, token_expiry
@@ -60,12 +59,9 @@ class Refresh(Resource):
     def post(self):
         claims = get_jwt()
         db = session()
-        try:
-            with db.begin_nested():  # two uses at once: the loser is a reuse
-                accounts.revoke(db, claims["jti"], int(claims["tid"]), int(claims["sub"]), token_expiry(claims))
-        except IntegrityError:
-            end_session(claims, "refresh token used twice at once")
-            raise Unauthorized("this refresh token was already used; log in again", code="token_reused") from None
+        if not accounts.use_once(db, claims["jti"], int(claims["tid"]), int(claims["sub"]), token_expiry(claims)):
+            end_session(claims, "refresh token used twice")  # two uses at once: the loser is a reuse
+            raise Unauthorized("this refresh token was already used; log in again", code="token_reused")
         user = accounts.load_user(db, int(claims["sub"]))
         tokens = issue_tokens(user, sid=claims.get("sid"), fresh=False)  # a checker must re-enter the password
         commit()
