@@ -44,7 +44,7 @@ def explain(codes: str | None) -> list[dict[str, str]]:
 def _collector_day_total(session: Session, principal: Principal, tenant: Tenant, collected_at: dt.datetime) -> int:
     zone = zoneinfo.ZoneInfo(tenant.timezone)
     day = collected_at.astimezone(zone).date()
-    start = dt.datetime.combine(day, dt.time.min, zone).astimezone(dt.timezone.utc)
+    start = dt.datetime.combine(day, dt.time.min, zone).astimezone(dt.UTC)
     end = start + dt.timedelta(days=1)
     return int(session.scalar(select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
         CollectionTicket.tenant_id == tenant.id, CollectionTicket.entered_by_user_id == principal.user_id,

@@ -12,7 +12,7 @@ from tests import factories
 API = "/api/v1"
 
 
-def login(client, tenant, user, password=factories.PASSWORD):  # noqa: ANN001, ANN201
+def login(client, tenant, user, password=factories.PASSWORD):
     return client.post(f"{API}/auth/login", json={"tenant": tenant.slug, "phone": user.phone, "password": password})
 
 

@@ -28,7 +28,7 @@ def test_case_spaces_and_phone_spelling_share_one_login_counter(session_factory,
 
 
 def test_the_proxy_header_is_trusted_only_when_configured(session_factory, db, tenant, member):
-    def attempts(app, forwarded):  # noqa: ANN001, ANN202
+    def attempts(app, forwarded):
         c = app.test_client()
         return [c.post(f"{API}/auth/login", json={"tenant": tenant.slug, "phone": member.phone, "password": "nope-nope-1"},
                        headers={"X-Forwarded-For": ip}).status_code for ip in forwarded]
@@ -98,7 +98,7 @@ def test_a_card_printed_by_the_api_scans_after_the_login_key_changes(session_fac
     assert r.status_code == 200 and r.json["household"]["id"] == household.id
 
 
-def _headers(app, user):  # noqa: ANN001, ANN202
+def _headers(app, user):
     from api.auth import issue_tokens
     with app.app_context():
         return {"Authorization": "Bearer " + issue_tokens(user)["access_token"]}

@@ -14,7 +14,7 @@ from tests.pickup.ticket_helpers import round_with_pickup, ticket
 API = "/api/v1/collections"
 
 
-def _copper(db, tenant):  # noqa: ANN001, ANN202
+def _copper(db, tenant):
     return factories.add_material(db, tenant, "COPPER", buy=26_000, sale=28_000, since=utcnow() - dt.timedelta(days=10))
 
 

@@ -12,14 +12,14 @@ from tests.enterprise.settle_helpers import credit, yesterday
 API = "/api/v1"
 
 
-def _login(client, tenant, phone, password=factories.PASSWORD):  # noqa: ANN001, ANN202
+def _login(client, tenant, phone, password=factories.PASSWORD):
     r = client.post(f"{API}/auth/login", json={"tenant": tenant.slug, "phone": phone, "password": password})
     assert r.status_code == 200, r.json
     return {"Authorization": "Bearer " + r.json["access_token"]}
 
 
 @pytest.fixture
-def prepared(client, db, auth, tenant, catalog, collector):  # noqa: ANN001, ANN201
+def prepared(client, db, auth, tenant, catalog, collector):
     """An admin (the preparer) who made one staff account long ago, and a computed run it prepared."""
     preparer = factories.veteran_staff(tenant, role="admin")
     made_by_preparer = factories.veteran_staff(tenant, created_by_user_id=preparer.id)
@@ -28,7 +28,7 @@ def prepared(client, db, auth, tenant, catalog, collector):  # noqa: ANN001, ANN
     return preparer, made_by_preparer, run
 
 
-def _approve(client, headers, run):  # noqa: ANN001, ANN202
+def _approve(client, headers, run):
     return client.post(f"{API}/settlements/{run['id']}/approve", headers=headers)
 
 

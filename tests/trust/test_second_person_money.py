@@ -14,7 +14,7 @@ from tests.enterprise.settle_helpers import credit, yesterday
 API = "/api/v1"
 
 
-def _ready_promptpay_payout(client, db, auth, tenant, collector, staff):  # noqa: ANN001, ANN202
+def _ready_promptpay_payout(client, db, auth, tenant, collector, staff):
     home = factories.HouseholdFactory(tenant=tenant, promptpay_id="0812345678", promptpay_kind="mobile")
     for _ in range(3):
         credit(client, auth(collector), home.id, 2000)

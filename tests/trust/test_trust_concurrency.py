@@ -12,10 +12,10 @@ from recycle.db import UnitOfWork
 from tests import factories
 
 
-def _race(n, fn):  # noqa: ANN001, ANN202
+def _race(n, fn):
     barrier, out = threading.Barrier(n), [None] * n
 
-    def run(i):  # noqa: ANN001, ANN202
+    def run(i):
         barrier.wait()
         out[i] = fn(i)
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
@@ -58,9 +58,10 @@ def test_a_welfare_approval_clicked_by_two_checkers_at_once_pays_once(committed_
         cash = ledger.account(db, tenant.id, ledger.CASH)
         ledger.post(db, tenant.id, "seed-fund", "adjustment", [ledger.Leg(cash, 10_000), ledger.Leg(fund, -10_000)],
                     memo="seed")
-        from recycle.models import ApprovalRequest
-        from recycle.db import utcnow
         import datetime as dt
+
+        from recycle.db import utcnow
+        from recycle.models import ApprovalRequest
         row = ApprovalRequest(tenant_id=tenant.id, client_id=str(uuid.uuid4()), kind="welfare.disburse",
                               payload={"household_id": home.id, "amount_satang": 1000, "reason": "ช่วยงานศพ", "method": "cash"},
                               payload_hash="x", requested_by_user_id=maker.id, requested_at=utcnow() - dt.timedelta(minutes=5))
