@@ -1,17 +1,18 @@
 """Staff accounts: admins create collectors and staff, change roles, and cut off a lost phone."""
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
 from api.auth import ADMIN, ANY, STAFF, issue_tokens, roles
 from api.docs import body, paginated, response
+from api.extensions import limiter
 from api.schemas.accounts import (MeSchema, PasswordChangeSchema, ResetIssuedSchema, RoleChangeSchema, TokensSchema,
                                   UserCreateSchema, UserFilterSchema, UserSchema)
 from api.session import commit, session
 from recycle import accounts
-from recycle.errors import NotFound
+from recycle.errors import InvalidInput, NotFound
 from recycle.models import Household, Tenant, User
 
 ns = Namespace("users", path="/", description="Accounts of the waste bank's people, and the caller's own profile")
@@ -121,10 +122,15 @@ class UserResetPassword(Resource):
 
 @ns.route("/me/password")
 class MyPassword(Resource):
-    @roles(*ANY, fresh=False)
+    @roles(*ANY)
+    @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"pw|{g.principal.user_id}")
     @body(PasswordChangeSchema)
     @response(TokensSchema, 200, "Changed; every other session ends, and these are your new tokens")
     def post(self, data):
-        user = accounts.change_password(session(), g.principal, data["old_password"], data["new_password"])
+        try:
+            user = accounts.change_password(session(), g.principal, data["old_password"], data["new_password"])
+        except InvalidInput:
+            commit()  # keep the audit record of a wrong old password (a stolen phone guessing)
+            raise
         commit()
         return issue_tokens(user)

@@ -83,3 +83,12 @@ def test_tenant_limits_per_line_per_ticket_and_per_collector_day(client, db, aut
     walk_in = client.post(API, headers=auth(staff), json=ticket(household_id=h.id, typed=True, lines=[
         {"material_code": "ALU_CAN", "weight_g": 30_000}])).json
     assert walk_in["status"] == "active"
+
+
+def test_an_offline_phone_syncing_typed_household_ids_gets_them_held_too(client, db, auth, tenant, catalog, collector):
+    h = factories.HouseholdFactory(tenant=tenant)
+    items = [ticket(household_id=h.id, typed=True), ticket(household_id=h.id)]
+    r = client.post(f"{API}/sync", headers=auth(collector), json={"items": items}).json
+    assert [x["ticket"]["status"] for x in r["results"]] == ["pending_approval", "active"]
+    assert r["results"][0]["ticket"]["waiting_because"][0]["code"] == "typed_household"
+    assert ledger.household_balance(db, tenant.id, h.id) == r["results"][1]["ticket"]["total_satang"]
