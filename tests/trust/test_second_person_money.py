@@ -96,3 +96,16 @@ def test_a_large_correction_waits_for_a_second_person(client, db, auth, tenant, 
     ok = client.post(f"{API}/approvals/{big.json['id']}/approve", headers=auth(factories.veteran_staff(tenant)), json={})
     assert ok.status_code == 200 and ok.json["result_type"] == "ticket"
     assert ledger.household_balance(db, tenant.id, home.id) == 160_000
+
+
+def test_a_dispute_cannot_carry_a_large_correction_past_the_second_person(client, db, auth, tenant, catalog, collector,
+                                                                          staff):
+    from tests.pickup.ticket_helpers import ticket
+    home = factories.HouseholdFactory(tenant=tenant)
+    t = client.post(f"{API}/collections", headers=auth(collector), json=ticket(household_id=home.id, lines=[
+        {"material_code": "ALU_CAN", "weight_g": 1000}])).json
+    d = client.post(f"{API}/collections/{t['id']}/disputes", headers=auth(staff), json={"claim": "more cans"}).json
+    r = client.post(f"{API}/disputes/{d['id']}/resolve", headers=auth(staff), json={
+        "outcome": "upheld", "resolution": "ok", "corrected_lines": [{"material_code": "ALU_CAN", "weight_g": 90_000}]})
+    assert r.status_code == 409 and r.json["type"].endswith("second_person_required")
+    assert ledger.household_balance(db, tenant.id, home.id) == 4000
