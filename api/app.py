@@ -74,6 +74,11 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
         JWT_ERROR_MESSAGE_KEY="detail",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: count in this process's memory (logged) rather than refuse every login.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        CARD_KEYS=_card_keys(settings),
+        PROXY_FIX_X_FOR=settings.proxy_fix_x_for,
         LOGIN_RATE_LIMIT="10 per minute",
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         ERROR_404_HELP=False,
@@ -82,6 +87,14 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
         SWAGGER_UI_DOC_EXPANSION="list",
     )
     app.config.update(config)
+
+
+def _card_keys(settings: Settings):  # noqa: ANN202
+    """Printed cards are signed with CARD_SECRET_KEY (key ids); TN1 cards of before verify with the login key."""
+    from recycle.qrtoken import CardKeys
+    if not settings.card_secret_key:
+        return CardKeys(keys={1: settings.secret_key}, current=1, legacy=settings.secret_key)
+    return CardKeys.parse(settings.card_secret_key, legacy=settings.secret_key)
 
 
 def register_logging(app: Flask) -> None:
@@ -94,6 +107,9 @@ def register_logging(app: Flask) -> None:
     root.propagate = False
     for name in ("werkzeug",):
         logging.getLogger(name).addFilter(RequestIdFilter())
+    limiter_log = logging.getLogger("flask-limiter")  # "storage unreachable - falling back to in-memory"
+    if handler not in limiter_log.handlers:
+        limiter_log.handlers[:] = [handler]
 
 
 def register_events(app: Flask) -> None:
@@ -112,6 +128,11 @@ def register_database(app: Flask) -> None:
 
 
 def register_limiter(app: Flask) -> None:
+    """Behind N proxies (PROXY_FIX_X_FOR=N) the client address is the Nth from the right; 0 trusts no header."""
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
+    limiter._storage_dead = False  # one limiter object serves every app made in this process
     limiter.init_app(app)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from functools import wraps
 from typing import Any, Callable
 
@@ -25,10 +26,12 @@ FIELD = ("collector", "staff", "admin")
 ADMIN = ("admin",)
 
 
-def issue_tokens(user: User) -> dict[str, Any]:
-    claims = {"tid": user.tenant_id, "role": user.role, "hid": user.household_id, "gen": user.token_generation}
+def issue_tokens(user: User, sid: str | None = None, fresh: bool = True) -> dict[str, Any]:
+    """A login starts a session (`sid`); refreshing rotates its tokens; logout or reuse ends the whole session."""
+    claims = {"tid": user.tenant_id, "role": user.role, "hid": user.household_id, "gen": user.token_generation,
+              "sid": sid or uuid.uuid4().hex}
     return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims=claims, fresh=True),
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims, fresh=fresh),
         "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
         "token_type": "Bearer",
         "role": user.role,
@@ -39,14 +42,15 @@ def current() -> Principal:
     return g.principal
 
 
-def roles(*allowed: str, refresh: bool = False, fresh: bool = False) -> Callable:
-    """`roles()` is public; otherwise a valid, unrevoked token (a refresh token if `refresh`) of one of `allowed`."""
+def roles(*allowed: str, refresh: bool = False, fresh: bool = False, any_token: bool = False) -> Callable:
+    """`roles()` is public; otherwise a valid, unrevoked token (a refresh token if `refresh`, either kind if
+    `any_token`) of one of `allowed`."""
 
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             if allowed:
-                g.principal = authenticate(allowed, refresh=refresh, fresh=fresh)
+                g.principal = authenticate(allowed, refresh=refresh, fresh=fresh, any_token=any_token)
             return fn(*args, **kw)
 
         wrapper._roles = allowed  # type: ignore[attr-defined]
@@ -57,10 +61,10 @@ def roles(*allowed: str, refresh: bool = False, fresh: bool = False) -> Callable
     return deco
 
 
-def authenticate(allowed: tuple[str, ...], refresh: bool = False, fresh: bool = False) -> Principal:
+def authenticate(allowed: tuple[str, ...], refresh: bool = False, fresh: bool = False, any_token: bool = False) -> Principal:
     """`fresh`: only a token straight from a password login (a checker approving money must re-enter it)."""
     try:
-        verify_jwt_in_request(refresh=refresh, fresh=fresh)
+        verify_jwt_in_request(refresh=refresh, fresh=fresh, verify_type=not any_token)
     except ExpiredSignatureError:
         raise Unauthorized("token has expired; refresh it or log in again", code="token_expired") from None
     except (JWTExtendedException, PyJWTError) as exc:
@@ -90,7 +94,12 @@ def register_auth(app: Flask) -> None:
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict, payload: dict) -> bool:
         db = session()
+        sid = payload.get("sid")
+        if sid and accounts.is_revoked(db, session_key(sid)):
+            return True
         if accounts.is_revoked(db, payload["jti"]):
+            if payload.get("type") == "refresh" and sid:
+                end_session(payload, "refresh token reused")  # a stolen copy, or the thief's: end them both
             return True
         user = accounts.load_user(db, int(payload["sub"]))
         if user is None or not user.active or user.tenant_id != payload.get("tid") or user.role != payload.get("role"):
@@ -100,3 +109,23 @@ def register_auth(app: Flask) -> None:
 
 def token_expiry(payload: dict) -> dt.datetime:
     return dt.datetime.fromtimestamp(payload["exp"], dt.timezone.utc)
+
+
+def session_key(sid: str) -> str:
+    """A whole login session is revoked by one row in revoked_tokens under this key."""
+    return f"sid:{sid}"
+
+
+def end_session(payload: dict, why: str) -> None:
+    """Revoke the session a token belongs to (every access and refresh token of that login). Committed now."""
+    from api.session import commit
+    from recycle import audit
+    db = session()
+    sid = payload.get("sid")
+    if not sid or accounts.is_revoked(db, session_key(sid)):
+        return
+    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=31)  # outlives every token of the session
+    accounts.revoke(db, session_key(sid), int(payload["tid"]), int(payload["sub"]), until)
+    audit.record(db, "session.end", tenant_id=int(payload["tid"]), actor_user_id=int(payload["sub"]),
+                 target=("user", int(payload["sub"])), request_id=g.get("request_id"), why=why)
+    commit()

@@ -45,11 +45,12 @@ def cli() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-seed", is_flag=True, help="do not create the demo tenant on an empty database")
+@click.option("--demo", is_flag=True, help="seed the demo tenant (published passwords) even on a DATABASE_URL")
 @with_appcontext
-def serve(host: str, port: int, no_seed: bool) -> None:
-    """Migrate the database, seed the demo tenant when empty, serve the API and Swagger UI."""
+def serve(host: str, port: int, no_seed: bool, demo: bool) -> None:
+    """Migrate the database, seed the demo tenant (embedded default only, or --demo), serve the API and Swagger UI."""
     _upgrade()
-    if not no_seed:
+    if not no_seed and _demo_allowed(demo):
         _seed_demo()
     where = "inline (no broker)" if not current_app.config.get("CELERY_BROKER_URL") else current_app.config["CELERY_BROKER_URL"]
     click.echo(f"Database: {current_app.config['DATABASE_URL']}\nTasks: {where}")
@@ -147,11 +148,20 @@ def check_ledger(slug: str | None) -> None:
 
 
 @cli.command("seed-demo")
+@click.option("--demo", is_flag=True, help="required on a DATABASE_URL: the demo logins' passwords are public")
 @with_appcontext
-def seed_demo() -> None:
+def seed_demo(demo: bool) -> None:
     """Create the demo tenant khrueng with its villages, catalog and accounts (idempotent)."""
+    if not _demo_allowed(demo):
+        raise click.ClickException("refusing to seed the demo tenant (its passwords are published) on a DATABASE_URL; "
+                                   "pass --demo if this database really is a demo")
     _upgrade()
     _seed_demo()
+
+
+def _demo_allowed(flag: bool) -> bool:
+    """Demo accounts with published passwords only on the embedded default, or when asked for by name."""
+    return flag or bool(current_app.config.get("EMBEDDED"))
 
 
 @cli.command("create-tenant")

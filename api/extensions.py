@@ -38,10 +38,18 @@ class ProblemApi(Api):
 
 
 def _limit_key() -> str:
+    """The client address plus the identity as login understands it: case, spaces and phone format do not matter."""
+    from recycle.thai_ids import InvalidId, normalize_phone
     body = request.get_json(silent=True) if request.is_json else None
     who = ""
     if isinstance(body, dict):
-        who = f"{body.get('tenant', '')}:{''.join(c for c in str(body.get('phone', '')) if c.isdigit())[-9:]}"
+        tenant = "".join(str(body.get("tenant", "")).split()).lower()
+        raw = str(body.get("phone", ""))
+        try:
+            phone = normalize_phone(raw)
+        except (InvalidId, ValueError, TypeError):
+            phone = "".join(c for c in raw if c.isdigit())[-9:]
+        who = f"{tenant}:{phone}"
     return f"{get_remote_address()}|{who}"
 
 

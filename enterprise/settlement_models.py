@@ -111,6 +111,9 @@ class Payout(Base):
     paid_reference: Mapped[str | None] = mapped_column(String(100))
     paid_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     failure_reason: Mapped[str | None] = mapped_column(String(300))
+    # Idempotency of the two clicks that move money: the mark-paid that paid it, the reissue that made it.
+    paid_client_id: Mapped[str | None] = mapped_column(String(36))
+    client_id: Mapped[str | None] = mapped_column(String(36))
 
     run: Mapped[SettlementRun] = relationship(back_populates="payouts")
     household: Mapped[Household] = relationship(lazy="joined")
@@ -130,5 +133,6 @@ class WelfareDisbursement(Base):
     reason: Mapped[str] = mapped_column(String(500))
     method: Mapped[str] = mapped_column(String(10), default="cash")
     recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ledger_transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

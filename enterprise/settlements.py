@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from enterprise import payout_notices
 from enterprise.settlement_models import OPEN, Payout, SettlementRun
-from recycle import audit, ledger, outbox
+from recycle import audit, duties, ledger, outbox
 from recycle.db import utcnow
-from recycle.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
@@ -227,9 +227,7 @@ def approve(session: Session, principal: Principal, tenant_id: int, run_id: int)
     """The checker posts the run: Dr each household payable, Cr payouts pending, welfare fund, savings."""
     principal.require("staff", "admin")
     run = get_run(session, tenant_id, run_id, lock=True)
-    if run.prepared_by_user_id == principal.user_id:
-        raise Forbidden("the person who prepared a settlement cannot approve it; ask a second staff member",
-                        code="maker_checker")
+    duties.require_second_person(session, run.prepared_by_user_id, principal.user_id, run.created_at)
     if run.status != "computed":
         raise Conflict(f"this run is {run.status}; only a computed run can be approved", code="settlement_not_computed")
     # Lock the payables this run pays, in id order: a void or a late ticket posting to one of them (which takes

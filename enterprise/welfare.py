@@ -38,9 +38,31 @@ def eligibility(session: Session, tenant: Tenant, household_id: int) -> dict:
             "eligible": deposits >= need_n and sold >= need_s}
 
 
+def check(session: Session, principal: Principal, tenant: Tenant, household_id: int, amount_satang: int,
+          reason: str) -> None:
+    """What a request is refused for at once (the approval checks again under lock)."""
+    principal.require("staff", "admin")
+    households.get(session, principal, household_id)
+    if amount_satang <= 0:
+        raise InvalidInput.field("amount_satang", "must be more than 0")
+    if not reason.strip():
+        raise InvalidInput.field("reason", "say what the money is for, e.g. funeral assistance")
+    status = eligibility(session, tenant, household_id)
+    if not status["eligible"]:
+        raise InvalidInput.field("household_id", f"not yet eligible: {status['deposits']} deposits and "
+                                                 f"{status['sold_satang']} satang sold; the fund needs "
+                                                 f"{status['min_deposits']} and {status['min_sold_satang']}")
+    available = fund_balance(session, tenant.id)
+    if amount_satang > available:
+        raise Conflict(f"the welfare fund holds {available} satang", {"amount_satang": ["more than the fund holds"]})
+
+
 def disburse(session: Session, principal: Principal, tenant: Tenant, household_id: int, amount_satang: int,
-             reason: str, method: str = "cash") -> WelfareDisbursement:
-    """Dr welfare fund, Cr cash or bank; refused beyond the fund's balance or for a member not yet eligible."""
+             reason: str, method: str = "cash", requested_by: int | None = None) -> WelfareDisbursement:
+    """Dr welfare fund, Cr cash or bank; refused beyond the fund's balance or for a member not yet eligible.
+
+    Called by enterprise/approvals.py when a second person approves a request (`requested_by`).
+    """
     principal.require("staff", "admin")
     households.get(session, principal, household_id)
     if amount_satang <= 0:
@@ -63,7 +85,9 @@ def disburse(session: Session, principal: Principal, tenant: Tenant, household_i
                       [ledger.Leg(fund, amount_satang), ledger.Leg(out, -amount_satang)], memo=reason[:500],
                       ref=("household", household_id), user_id=principal.user_id)
     row = WelfareDisbursement(tenant_id=tenant.id, household_id=household_id, amount_satang=amount_satang,
-                              reason=reason.strip()[:500], method=method, recorded_by_user_id=principal.user_id,
+                              reason=reason.strip()[:500], method=method,
+                              recorded_by_user_id=requested_by or principal.user_id,
+                              approved_by_user_id=principal.user_id if requested_by else None,
                               ledger_transaction_id=txn.id)
     session.add(row)
     session.flush()

@@ -12,7 +12,7 @@ config = context.config
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+    return config.get_main_option("sqlalchemy.url") or Settings.from_env(check=False).database_url
 
 
 def run_offline() -> None:

@@ -49,6 +49,11 @@ def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str,
     if not resolution.strip():
         raise InvalidInput.field("resolution", "say what was decided; the member sees it")
     if outcome == "upheld" and corrected_lines:
+        from pickup.corrections import needs_second_person
+        if needs_second_person(session, principal, tenant, dispute.ticket_id, corrected_lines):
+            raise Conflict("this correction moves more than the waste bank's limit and needs a second person: "
+                           f"ask for it with POST /collections/{dispute.ticket_id}/correct, then resolve the dispute "
+                           "without lines", {"corrected_lines": ["needs a second person"]}, code="second_person_required")
         new = tickets.correct(session, principal, tenant, secret, dispute.ticket_id, corrected_lines,
                                   f"dispute #{dispute.id}: {resolution}"[:500])
         dispute.corrected_ticket_id = new.id

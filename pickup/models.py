@@ -144,6 +144,8 @@ class CollectionTicket(Base):
     voided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str | None] = mapped_column(String(500))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("collection_tickets.id"), unique=True)
+    # Why a pending ticket waits for staff (codes of pickup/ticket_limits.REASONS, comma-separated).
+    hold_reasons: Mapped[str | None] = mapped_column(String(200))
 
     household: Mapped[Household] = relationship(lazy="joined")
     lines: Mapped[list["TicketLine"]] = relationship(back_populates="ticket", order_by="TicketLine.line_no",

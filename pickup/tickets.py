@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pickup import visibility
+from pickup import ticket_limits, visibility
 from pickup.events import TicketCredited, TicketVoided
 from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, TicketLine
 from pricing.quotes import LineInput, Quote, price_lines
@@ -163,6 +163,9 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         priced_at = supersedes.priced_at  # a correction pays the price of the original weighing
     pickup = _pickup_for(session, principal, household, inp.pickup_id)
     quote: Quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
+    holds = (["backdated"] if needs_approval else []) + ticket_limits.hold_reasons(
+        session, principal, tenant, scanned=bool(inp.qr), pickup=pickup, quote=quote, collected_at=inp.collected_at)
+    needs_approval = bool(holds)
     ticket = CollectionTicket(
         tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id,
         pickup_id=pickup.id if pickup else None, round_id=_round_for(session, principal, tenant, pickup, inp.collected_at),
@@ -171,7 +174,7 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         weight_g=quote.weight_g, total_satang=quote.total_satang, co2e_g=quote.co2e_g,
         status="pending_approval" if needs_approval else "active",
         approved_by_user_id=principal.user_id if principal.is_staff else None,
-        supersedes_id=supersedes.id if supersedes else None,
+        supersedes_id=supersedes.id if supersedes else None, hold_reasons=",".join(holds) or None,
         lines=[TicketLine(tenant_id=tenant.id, line_no=i + 1, material_id=ln.material_id, grade_id=ln.grade_id,
                           price_id=ln.price_id, material_code=ln.material_code, grade=ln.grade, unit=ln.unit,
                           weight_g=ln.weight_g, quantity=ln.quantity, unit_price_satang=ln.unit_price_satang,
@@ -187,6 +190,9 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         return _duplicate_or_conflict(winner, fingerprint), False
     if ticket.status == "active":
         credit(session, ticket, principal.user_id)
+    else:
+        audit.record(session, "ticket.held", principal=principal, target=("ticket", ticket.id), reasons=holds,
+                     total_satang=ticket.total_satang)
     if pickup is not None:
         _mark_collected(pickup, now)
     if ticket.status == "active":

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recycle import audit
+from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from recycle.models import ROLES, RevokedToken, Tenant, User, Village
 from recycle.principal import Principal
@@ -66,7 +67,8 @@ def create_user(session: Session, tenant_id: int, *, role: str, phone: str, pass
     if session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.phone == phone)):
         raise Conflict("this phone number is already registered", {"phone": ["already registered in this waste bank"]})
     user = User(tenant_id=tenant_id, phone=phone, password_hash=hash_password(password), role=role,
-                name=name.strip(), household_id=household_id)
+                name=name.strip(), household_id=household_id,
+                created_by_user_id=principal.user_id if principal is not None else None)
     session.add(user)
     session.flush()
     if principal is not None:
@@ -102,6 +104,20 @@ def revoke(session: Session, jti: str, tenant_id: int, user_id: int, expires_at:
         session.flush()
 
 
+def use_once(session: Session, jti: str, tenant_id: int, user_id: int, expires_at: dt.datetime) -> bool:
+    """Spend a refresh token: True for its first use, False if it was used (or revoked) before or at the same moment."""
+    from sqlalchemy.exc import IntegrityError
+    if session.get(RevokedToken, jti) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(RevokedToken(jti=jti, tenant_id=tenant_id, user_id=user_id, expires_at=expires_at))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def is_revoked(session: Session, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
 
@@ -122,43 +138,127 @@ def change_role(session: Session, principal: Principal, user_id: int, role: str)
         raise InvalidInput.field("role", "only collector, staff and admin roles can be exchanged")
     old, user.role = user.role, role
     user.token_generation += 1  # the old role's tokens must not outlive the change
+    user.standing_since = utcnow()  # a promotion does not make anyone a second person for earlier work
     audit.record(session, "user.role_change", principal=principal, target=("user", user.id), old=old, new=role)
     return user
 
 
-def _staff_account(session: Session, principal: Principal, user_id: int) -> User:
-    principal.require("admin")
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
+def _tenant_user(session: Session, principal: Principal, user_id: int, lock: bool = False) -> User:
+    stmt = select(User).where(User.id == user_id, User.tenant_id == principal.tenant_id)
+    user = session.scalar(stmt.with_for_update(of=User) if lock else stmt)  # not the joined tenant
+    if user is None:
         raise NotFound("no such user")
     return user
 
 
-def disable_user(session: Session, principal: Principal, user_id: int) -> User:
-    """Close an account: it cannot log in, and every token and console session it holds ends now."""
-    user = _staff_account(session, principal, user_id)
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> User:
+    """Close or reopen an account. Closing ends every token at once; reopening counts as a new standing."""
+    principal.require("admin")
+    user = _tenant_user(session, principal, user_id, lock=True)
     if user.id == principal.user_id:
-        raise InvalidInput.field("user_id", "you cannot close your own account")
-    user.active = False
+        raise Conflict("you cannot disable or enable your own account; ask another admin", code="own_account")
+    if user.active == active:
+        return user
+    user.active = active
     user.token_generation += 1
-    audit.record(session, "user.disable", principal=principal, target=("user", user.id))
+    if active:
+        user.standing_since = utcnow()
+    else:
+        user.reset_code_hash, user.reset_code_expires_at = None, None
+    audit.record(session, "user.enable" if active else "user.disable", principal=principal, target=("user", user.id))
     return user
+
+
+def change_password(session: Session, principal: Principal, old: str, new: str) -> User:
+    """The person themself, knowing the old password. Every other session of theirs ends."""
+    user = _tenant_user(session, principal, principal.user_id, lock=True)
+    if not verify_password(user.password_hash, old):
+        audit.record(session, "password.change_failed", principal=principal, target=("user", user.id))
+        raise InvalidInput.field("old_password", "is not your current password")
+    _set_password(user, new)
+    audit.record(session, "password.change", principal=principal, target=("user", user.id))
+    return user
+
+
+def _set_password(user: User, new: str) -> None:
+    problems = password_problems(new, user.phone)
+    if problems:
+        raise InvalidInput("password is too weak", {"new_password": [f"password {p}" for p in problems]})
+    user.password_hash = hash_password(new)
+    user.token_generation += 1
+    user.reset_code_hash, user.reset_code_expires_at, user.reset_attempts = None, None, 0
+
+
+RESET_CODE_TTL = dt.timedelta(minutes=30)
+RESET_MAX_ATTEMPTS = 5
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+def start_reset(session: Session, principal: Principal, user_id: int, now: dt.datetime | None = None) -> tuple[User, str, dt.datetime]:
+    """An admin gets a one-time code to read to the person; the old password keeps working until it is used.
+
+    The account's standing restarts when the code is used (the admin could have used it), so it cannot
+    be a second person on anything prepared before that.
+    """
+    import secrets
+    principal.require("admin")
+    user = _tenant_user(session, principal, user_id, lock=True)
+    if user.id == principal.user_id:
+        raise Conflict("change your own password with POST /me/password", code="own_account")
+    if not user.active:
+        raise Conflict("this account is disabled; enable it first", code="account_disabled")
+    now = now or utcnow()
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    user.reset_code_hash, user.reset_code_expires_at, user.reset_attempts = hash_password(code), now + RESET_CODE_TTL, 0
+    audit.record(session, "password.reset_issued", principal=principal, target=("user", user.id))
+    return user, code, user.reset_code_expires_at
+
+
+def finish_reset(session: Session, tenant_slug: str, phone: str, code: str, new: str, request_id: str | None = None,
+                 now: dt.datetime | None = None) -> User:
+    """The person sets a new password with the code. Same answer for every kind of wrong."""
+    tenant = tenant_by_slug(session, tenant_slug)
+    phone = clean_phone(phone)
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == phone).with_for_update(of=User))
+    wrong = Unauthorized("wrong or expired reset code; ask the admin for a new one", code="reset_failed")
+    if user is None or user.reset_code_hash is None or not user.active:
+        burn_time(code or "")
+        raise wrong
+    if user.reset_code_expires_at is None or user.reset_code_expires_at < now or user.reset_attempts >= RESET_MAX_ATTEMPTS:
+        user.reset_code_hash = None
+        raise wrong
+    if not verify_password(user.reset_code_hash, (code or "").strip().upper()):
+        user.reset_attempts += 1
+        audit.record(session, "password.reset_failed", tenant_id=tenant.id, target=("user", user.id), request_id=request_id)
+        raise wrong
+    _set_password(user, new)
+    user.standing_since = now
+    audit.record(session, "password.reset", tenant_id=tenant.id, actor_user_id=user.id, target=("user", user.id),
+                 request_id=request_id)
+    return user
+
+
+def disable_user(session: Session, principal: Principal, user_id: int) -> User:
+    """The console's "close this account": every token and console session it holds ends now."""
+    return set_active(session, principal, user_id, False)
 
 
 def enable_user(session: Session, principal: Principal, user_id: int) -> User:
-    user = _staff_account(session, principal, user_id)
-    user.active = True
-    audit.record(session, "user.enable", principal=principal, target=("user", user.id))
-    return user
+    return set_active(session, principal, user_id, True)
 
 
 def set_password(session: Session, principal: Principal, user_id: int, password: str) -> User:
-    """An admin sets a new password (a forgotten one); the old sessions end."""
-    user = _staff_account(session, principal, user_id)
+    """An admin sets a new password at the console (a forgotten one, the person standing beside them).
+
+    The admin knows it, so, as after a reset code, the account's standing restarts: it cannot be the second
+    person on anything prepared before."""
+    principal.require("admin")
+    user = _tenant_user(session, principal, user_id, lock=True)
     problems = password_problems(password, user.phone)
     if problems:
         raise InvalidInput("password is too weak", {"password": [f"password {p}" for p in problems]})
-    user.password_hash = hash_password(password)
-    user.token_generation += 1
+    _set_password(user, password)
+    user.standing_since = utcnow()
     audit.record(session, "user.set_password", principal=principal, target=("user", user.id))
     return user

@@ -31,6 +31,12 @@ DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
     "future_tolerance_minutes": 10,       # phone clocks drift; beyond this "collected_at" in the future is refused
     "handover_tolerance_pct": 3,          # re-weigh difference that is flagged
     "consent_notice_version": "2026-01",
+    # Money only from what was really collected: above these a ticket waits for staff approval.
+    "approval_line_weight_g": 100_000,          # 100 kg in one weighed line
+    "approval_ticket_satang": 200_000,          # 2,000 THB on one ticket
+    "approval_collector_day_satang": 1_000_000,  # 10,000 THB credited by one collector in one local day
+    # A correction that moves more than this needs a second person.
+    "approval_correction_satang": 100_000,      # 1,000 THB
 }
 
 
@@ -157,9 +163,17 @@ class User(Base):
     # Bumped to cut off every token the user holds (lost phone, role change); tokens carry it as `gen`.
     token_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Separation of duties: who made this account, and since when its role and password were last set by
+    # someone else (creation, role change, re-enable, admin reset). See docs/DESIGN.md "Second person".
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    standing_since: Mapped[dt.datetime | None]
+    # Admin reset: a short-lived one-time code (hashed), refused after a few wrong tries.
+    reset_code_hash: Mapped[str | None] = mapped_column(String(255))
+    reset_code_expires_at: Mapped[dt.datetime | None]
+    reset_attempts: Mapped[int] = mapped_column(default=0)
 
     tenant: Mapped[Tenant] = relationship(lazy="joined")
-    household: Mapped[Household | None] = relationship()
+    household: Mapped[Household | None] = relationship(foreign_keys=[household_id])
 
 
 class RevokedToken(Base):
@@ -187,3 +201,36 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+APPROVAL_KINDS = ("welfare.disburse", "payout.reissue_cash", "ticket.correct")
+APPROVAL_STATUSES = ("pending", "approved", "rejected")
+
+
+class ApprovalRequest(Base):
+    """A money action one person asked for and a second, eligible person must approve before it happens.
+
+    `client_id` makes the request idempotent (a double click answers with the first request).
+    """
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_id"),
+        Index("ix_approval_requests_tenant_status", "tenant_id", "status"),
+        CheckConstraint("status in ('pending','approved','rejected')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    requested_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    result_type: Mapped[str | None] = mapped_column(String(30))
+    result_id: Mapped[int | None]

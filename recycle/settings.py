@@ -13,6 +13,15 @@ class SettingsError(RuntimeError):
     """Raised when a production deployment is missing a setting it must not guess."""
 
 
+MIN_SECRET_LENGTH = 32
+
+
+def _strong(name: str, value: str) -> None:
+    if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 10:
+        raise SettingsError(f"{name} is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
+                            f"e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+
+
 @dataclass
 class Settings:
     database_url: str
@@ -21,12 +30,19 @@ class Settings:
     result_backend: str | None = None
     ratelimit_storage_uri: str = "memory://"
     embedded: bool = True
+    card_secret_key: str | None = None  # "kid:secret,..." (the first signs); None: the login key signs (tests)
+    proxy_fix_x_for: int = 0  # how many proxies in front set X-Forwarded-For; 0 trusts none
     instance_path: Path = field(default_factory=lambda: DEFAULT_INSTANCE)
     retention: "Retention" = field(default_factory=lambda: Retention())
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, instance_path: Path | None = None) -> "Settings":
-        """Embedded default when DATABASE_URL is unset: a SQLite file and a generated, persisted key."""
+    def from_env(cls, env: dict[str, str] | None = None, instance_path: Path | None = None,
+                 check: bool = True) -> "Settings":
+        """Embedded default when DATABASE_URL is unset: a SQLite file and generated, persisted keys.
+
+        Production (DATABASE_URL set) refuses to start on a guessable secret, a missing card key or
+        per-process rate-limit counters. `check=False` only reads the database URL (migrations).
+        """
         env = dict(os.environ if env is None else env)
         inst = Path(instance_path or env.get("THANGNGOEN_INSTANCE") or DEFAULT_INSTANCE)
         db_url = env.get("DATABASE_URL")
@@ -39,19 +55,46 @@ class Settings:
         elif db_url.startswith("postgresql://"):
             db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
         secret = env.get("SECRET_KEY")
-        if not secret:
-            if not embedded:
-                raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set (production)")
-            secret = _instance_secret(inst)
+        card = env.get("CARD_SECRET_KEY") or None
         broker = env.get("CELERY_BROKER_URL") or None
+        storage = env.get("RATELIMIT_STORAGE_URI") or ("memory://" if embedded else (broker if broker and broker.startswith("redis") else "memory://"))
+        try:
+            proxies = int(env.get("PROXY_FIX_X_FOR") or 0)
+        except ValueError:
+            raise SettingsError("PROXY_FIX_X_FOR must be a whole number of proxies (0 trusts none)") from None
+        if embedded:
+            secret = secret or _instance_secret(inst)
+            card = card or _instance_secret(inst, "card_secret_key", prefix="1:")
+        elif check:
+            if not secret:
+                raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set (production)")
+            _strong("SECRET_KEY", secret)
+            if not card:
+                raise SettingsError("CARD_SECRET_KEY must be set when DATABASE_URL is set (production): printed QR "
+                                    "cards are signed with it, not with SECRET_KEY; see the README, 'Keys'")
+            if storage.startswith("memory"):
+                raise SettingsError("RATELIMIT_STORAGE_URI is per-process memory: every gunicorn worker would count "
+                                    "login attempts on its own. Set RATELIMIT_STORAGE_URI=redis://... (or use a "
+                                    "Redis CELERY_BROKER_URL)")
+        if card and check:
+            from recycle.qrtoken import CardKeys
+            try:
+                keys = CardKeys.parse(card)
+            except ValueError as exc:
+                raise SettingsError(f"CARD_SECRET_KEY: {exc}") from None
+            if not embedded:
+                for kid, value in keys.keys.items():
+                    _strong(f"CARD_SECRET_KEY (key id {kid})", value)
         return cls(
             database_url=db_url,
-            secret_key=secret,
+            secret_key=secret or "",
             broker_url=broker,
             result_backend=env.get("CELERY_RESULT_BACKEND") or None,
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or ("memory://" if embedded else (broker if broker and broker.startswith("redis") else "memory://")),
+            ratelimit_storage_uri=storage,
             embedded=embedded,
             instance_path=inst,
+            card_secret_key=card,
+            proxy_fix_x_for=max(proxies, 0),
             retention=Retention.from_env(env),
         )
 
@@ -83,13 +126,13 @@ class Retention:
                    num("RETENTION_CLOSED_DAYS", cls.closed_days))
 
 
-def _instance_secret(inst: Path) -> str:
-    """The embedded default keeps one generated key so tokens and QR cards survive a restart."""
+def _instance_secret(inst: Path, name: str = "secret_key", prefix: str = "") -> str:
+    """The embedded default keeps generated keys so tokens and QR cards survive a restart."""
     inst.mkdir(parents=True, exist_ok=True)
-    path = inst / "secret_key"
+    path = inst / name
     if path.exists():
         return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
+    key = prefix + secrets.token_urlsafe(48)
     path.write_text(key)
     path.chmod(0o600)
     return key

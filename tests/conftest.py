@@ -25,6 +25,15 @@ from tests import factories, props  # noqa: F401 - loads the Hypothesis profile
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 SECRET = "test-secret-key-not-for-production-0123456789"
+CARD_SECRET_KEY = "1:test-card-key-not-for-production-abcdefghijklmnop"
+
+
+def _card_keys():  # noqa: ANN202
+    from recycle.qrtoken import CardKeys
+    return CardKeys.parse(CARD_SECRET_KEY, legacy=SECRET)
+
+
+CARD_SECRET = _card_keys()  # the keys printed cards are signed with in tests
 
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
@@ -46,7 +55,7 @@ def wired_events() -> None:
 
 def _url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if TEST_DATABASE_URL:
-        return Settings.from_env({"DATABASE_URL": TEST_DATABASE_URL, "SECRET_KEY": "x"}).database_url
+        return Settings.from_env({"DATABASE_URL": TEST_DATABASE_URL}, check=False).database_url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
@@ -90,7 +99,8 @@ def db(session_factory: Any) -> Iterator[Session]:
 
 
 def settings_for_tests(**over: Any) -> Settings:
-    values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False)
+    values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False,
+                  card_secret_key=CARD_SECRET_KEY)
     values.update(over)
     return Settings(**values)
 
@@ -188,7 +198,7 @@ def worker(database_url: str, engine: Engine) -> Iterator[dict[str, str] | None]
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": TEST_REDIS_URL,
-           "CELERY_RESULT_BACKEND": TEST_REDIS_URL, "SECRET_KEY": SECRET}
+           "CELERY_RESULT_BACKEND": TEST_REDIS_URL, "SECRET_KEY": SECRET, "CARD_SECRET_KEY": CARD_SECRET_KEY}
     proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi", "worker", "--pool=solo", "--loglevel=INFO",
                              "-Q", "thangngoen", "--without-heartbeat", "--without-gossip", "--without-mingle"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

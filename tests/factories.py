@@ -92,6 +92,14 @@ class UserFactory(Base):
         return super()._create(model_class, *args, tenant_id=tenant.id, **kwargs)
 
 
+def veteran_staff(tenant, role: str = "staff", **kw):  # noqa: ANN001, ANN201
+    """A staff account that existed long before anything a test prepares: an eligible second person."""
+    import datetime as dt
+
+    from recycle.db import utcnow
+    return UserFactory(tenant=tenant, role=role, created_at=utcnow() - dt.timedelta(days=30), **kw)
+
+
 class HouseholdUserFactory(UserFactory):
     role = "household"
 

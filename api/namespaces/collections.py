@@ -14,7 +14,7 @@ from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummar
                                      HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
                                      TicketFilterSchema, TicketSchema, VoidSchema)
 from api.session import commit, session
-from pickup import day_summary, disputes, handover, points_hook, sync, tickets, visibility
+from pickup import corrections, day_summary, disputes, handover, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.errors import NotFound
@@ -31,7 +31,7 @@ def _tenant() -> Tenant:
 
 
 def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+    return current_app.config["CARD_KEYS"]
 
 
 def _input(data: dict) -> tickets.TicketInput:
@@ -137,7 +137,12 @@ class CollectionCorrect(Resource):
     @roles(*STAFF)
     @body(CorrectionSchema)
     @response(TicketSchema, 201, "The corrected ticket; the original is voided and points to it")
+    @ns.response(202, "A correction moving more than the tenant's limit waits for a second person: an approval "
+                      "request (POST /approvals/{id}/approve)")
     def post(self, ticket_id, data):
+        lines = [LineInput(**ln) for ln in data["lines"]]
+        if corrections.needs_second_person(session(), g.principal, _tenant(), ticket_id, lines):
+            return _correction_request(ticket_id, data)
         ticket = tickets.correct(session(), g.principal, _tenant(), _secret(), ticket_id,
                                      [LineInput(**ln) for ln in data["lines"]], data["reason"])
         commit()
@@ -209,3 +214,18 @@ class DaySummary(Resource):
         collector = p.user_id if p.role == "collector" or not args.get("collector_user_id") else args["collector_user_id"]
         day = args.get("date") or tenant.local_date()
         return day_summary.day_summary(session(), tenant, collector, day)
+
+
+def _correction_request(ticket_id: int, data: dict) -> Response:
+    import json
+    import uuid
+
+    from api.schemas.settlements import ApprovalSchema
+    from enterprise import approvals
+    cid = str(data.get("client_id") or uuid.uuid5(uuid.NAMESPACE_URL, f"correct:{g.principal.tenant_id}:{ticket_id}:"
+                                                                       f"{json.dumps(data['lines'], sort_keys=True)}"))
+    payload = {"ticket_id": ticket_id, "lines": data["lines"], "reason": data["reason"]}
+    row = approvals.request(session(), g.principal, "ticket.correct", cid, payload, data["reason"])
+    commit()
+    return Response(json.dumps(ApprovalSchema().dump(row), ensure_ascii=False, default=str), status=202,
+                    mimetype="application/json")

@@ -13,7 +13,6 @@ from api.schemas.households import (CardSheetArgsSchema, DoorstepSchema, Househo
                                     ScanSchema)
 from api.session import commit, session
 from recycle import audit, households
-from recycle.errors import InvalidInput
 from recycle.models import Household, Tenant, Village
 from recycle.tenancy import get_owned
 
@@ -68,7 +67,7 @@ class HouseholdQr(Resource):
     @ns.response(200, "The member card's QR code: PNG (default), SVG, or the token as text")
     def get(self, household_id, args):
         household = households.get(session(), g.principal, household_id)
-        token = households.card_token(current_app.config["SECRET_KEY"], household)
+        token = households.card_token(current_app.config["CARD_KEYS"], household)
         headers = {"Cache-Control": "no-store"}
         if args["format"] == "svg":
             return Response(qr_images.svg(token), mimetype="image/svg+xml", headers=headers)
@@ -102,7 +101,7 @@ class CardSheet(Resource):
         audit.record(db, "household.cards_download", principal=g.principal, village_id=village_id,
                      household_ids=[h.id for h in members])
         commit()
-        secret = current_app.config["SECRET_KEY"]
+        secret = current_app.config["CARD_KEYS"]
         cards = [{"household": h, "svg": qr_images.svg(households.card_token(secret, h))} for h in members]
         html = render_template("cards.html", cards=cards, tenant=db.get(Tenant, g.principal.tenant_id))
         return Response(html, mimetype="text/html")
@@ -116,5 +115,5 @@ class Scans(Resource):
     def post(self, data):
         from api.me_extras import scan_extras
         db = session()
-        household = households.resolve_card(db, g.principal, current_app.config["SECRET_KEY"], data["qr"])
+        household = households.resolve_card(db, g.principal, current_app.config["CARD_KEYS"], data["qr"])
         return {"household": household, **scan_extras(db, household)}

@@ -9,16 +9,16 @@ from sqlalchemy import select
 
 from api import qr_images
 from api.auth import STAFF, roles
-from api.docs import body, paginated, query, response
-from api.schemas.settlements import (ContributionSchema, DisbursementCreateSchema, DisbursementSchema, EligibilityArgs,
+from api.docs import body, model, paginated, query, response
+from api.schemas.settlements import (ApprovalFilterSchema, ApprovalSchema, ContributionSchema, DecisionSchema, DisbursementCreateSchema, DisbursementSchema, EligibilityArgs,
                                      EligibilitySchema, FailSchema, MarkPaidSchema, PayoutFilterSchema, PayoutSchema,
                                      PeriodArgs, PeriodSummarySchema, PromptPayArgs, PromptPaySchema, ReissueSchema,
                                      SettlementCreateSchema, SettlementSchema, WelfareFundSchema)
 from api.session import commit, session
-from enterprise import payouts, period_summary, settlements, welfare
+from enterprise import approvals, payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
-from recycle.models import Tenant
 from recycle import audit, csv_safe
+from recycle.models import ApprovalRequest, Tenant
 from recycle.money import format_baht
 
 ns = Namespace("settlements", path="/", description="Closing the period and paying every member exactly once")
@@ -163,7 +163,8 @@ class PayoutMarkPaid(Resource):
     @body(MarkPaidSchema)
     @response(PayoutSchema, 200, "Paid: posted from payouts pending to cash or bank; a second time is refused")
     def post(self, payout_id, data):
-        payout = payouts.mark_paid(session(), g.principal, payout_id, data["method"], data["reference"])
+        cid = str(data["client_id"]) if data.get("client_id") else None
+        payout = payouts.mark_paid(session(), g.principal, payout_id, data["method"], data["reference"], cid)
         commit()
         return payout
 
@@ -184,8 +185,22 @@ class PayoutReissue(Resource):
     @roles(*STAFF)
     @body(ReissueSchema)
     @response(PayoutSchema, 201, "A new payout for the same amount")
+    @ns.response(202, "A bank or PromptPay payout reissued as cash waits for a second person: an approval request "
+                      "(see /approvals)", model(ApprovalSchema))
     def post(self, payout_id, data):
-        payout = payouts.reissue(session(), g.principal, payout_id, data.get("method"))
+        cid = str(data["client_id"]) if data.get("client_id") else None
+        if payouts.needs_second_person(session(), g.principal, payout_id, data.get("method")):
+            failed = payouts.get(session(), g.principal, payout_id)
+            if failed.status != "failed":
+                from recycle.errors import Conflict
+                raise Conflict("only a failed payout can be re-issued")
+            row = approvals.request(session(), g.principal, "payout.reissue_cash", cid or _click_id(payout_id),
+                                    {"payout_id": payout_id, "method": "cash"}, "reissue a bank payout as cash")
+            commit()
+            import json
+            return Response(json.dumps(ApprovalSchema().dump(row), ensure_ascii=False), status=202,
+                            mimetype="application/json")
+        payout = payouts.reissue(session(), g.principal, payout_id, data.get("method"), client_id=cid)
         commit()
         return payout
 
@@ -221,10 +236,12 @@ class WelfareEligibility(Resource):
 class WelfareDisbursements(Resource):
     @roles(*STAFF)
     @body(DisbursementCreateSchema)
-    @response(DisbursementSchema, 201, "Paid out of the fund to an eligible member")
+    @response(ApprovalSchema, 202, "Requested: a second staff member approves it at POST /approvals/{id}/approve, "
+                                   "and only then is it paid out of the fund")
     def post(self, data):
-        row = welfare.disburse(session(), g.principal, _tenant(), data["household_id"], data["amount_satang"],
-                               data["reason"], data["method"])
+        welfare.check(session(), g.principal, _tenant(), data["household_id"], data["amount_satang"], data["reason"])
+        payload = {k: data[k] for k in ("household_id", "amount_satang", "reason", "method")}
+        row = approvals.request(session(), g.principal, "welfare.disburse", data["client_id"], payload, data["reason"])
         commit()
         return row
 
@@ -242,3 +259,40 @@ class PeriodSummary(Resource):
     @response(PeriodSummarySchema, 200, "Bought by material, paid out, deducted, still owed")
     def get(self, args):
         return period_summary.summary(session(), g.principal.tenant_id, args["from_"], args["to"])
+
+
+def _click_id(payout_id: int) -> str:
+    """Without a client_id, one reissue request per failed payout (a double click finds the first)."""
+    import uuid
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"reissue-cash:{g.principal.tenant_id}:{payout_id}"))
+
+
+@ns.route("/approvals")
+class Approvals(Resource):
+    @roles(*STAFF)
+    @paginated(ApprovalSchema, ApprovalFilterSchema)
+    def get(self, args):
+        return (select(ApprovalRequest).where(ApprovalRequest.tenant_id == g.principal.tenant_id,
+                                              ApprovalRequest.status == args["status"]).order_by(ApprovalRequest.id))
+
+
+@ns.route("/approvals/<int:request_id>/approve")
+class ApprovalApprove(Resource):
+    @roles(*STAFF, fresh=True)
+    @body(DecisionSchema)
+    @response(ApprovalSchema, 200, "Approved by an eligible second person with a fresh login: the money moves now")
+    def post(self, request_id, data):
+        row = approvals.decide(session(), g.principal, _tenant(), request_id, True, data["note"])
+        commit()
+        return row
+
+
+@ns.route("/approvals/<int:request_id>/reject")
+class ApprovalReject(Resource):
+    @roles(*STAFF)
+    @body(DecisionSchema)
+    @response(ApprovalSchema, 200, "Rejected: nothing moves")
+    def post(self, request_id, data):
+        row = approvals.decide(session(), g.principal, _tenant(), request_id, False, data["note"])
+        commit()
+        return row

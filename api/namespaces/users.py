@@ -1,17 +1,20 @@
 """Staff accounts: admins create collectors and staff, change roles, and cut off a lost phone."""
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
-from api.auth import ADMIN, ANY, STAFF, roles
+from api.auth import ADMIN, ANY, STAFF, issue_tokens, roles
 from api.docs import body, paginated, response
+from api.extensions import limiter
+from api.schemas.accounts import (MeSchema, PasswordChangeSchema, ResetIssuedSchema, RoleChangeSchema, TokensSchema,
+                                  UserCreateSchema, UserFilterSchema, UserSchema)
 from api.schemas.households import HouseholdSchema
 from api.schemas.privacy import CorrectionSchema
-from api.schemas.accounts import MeSchema, RoleChangeSchema, UserCreateSchema, UserFilterSchema, UserSchema
 from api.session import commit, session
 from recycle import accounts
+from recycle.errors import InvalidInput
 from recycle.models import Household, Tenant, User
 from recycle.tenancy import get_owned
 
@@ -94,3 +97,54 @@ class UserCutOff(Resource):
         user = accounts.cut_off(session(), g.principal, user_id)
         commit()
         return user
+
+
+@ns.route("/users/<int:user_id>/disable")
+class UserDisable(Resource):
+    @roles(*ADMIN)
+    @response(UserSchema, 200, "Closed: cannot log in or refresh, and every token it holds stops working now")
+    def post(self, user_id):
+        user = accounts.set_active(session(), g.principal, user_id, False)
+        commit()
+        return user
+
+
+@ns.route("/users/<int:user_id>/enable")
+class UserEnable(Resource):
+    @roles(*ADMIN)
+    @response(UserSchema, 200, "Reopened: the person logs in again with their password")
+    def post(self, user_id):
+        user = accounts.set_active(session(), g.principal, user_id, True)
+        commit()
+        return user
+
+
+@ns.route("/users/<int:user_id>/reset-password")
+class UserResetPassword(Resource):
+    @roles(*ADMIN)
+    @response(ResetIssuedSchema, 201, "A one-time code to read to the person; they set a new password with "
+                                      "POST /auth/reset before it expires")
+    def post(self, user_id):
+        import zoneinfo
+
+        from recycle.thai_dates import format_datetime
+        user, code, expires = accounts.start_reset(session(), g.principal, user_id)
+        commit()
+        tz = zoneinfo.ZoneInfo(user.tenant.timezone)
+        return {"user_id": user.id, "code": code, "expires_at": expires, "expires_at_th": format_datetime(expires, tz)}
+
+
+@ns.route("/me/password")
+class MyPassword(Resource):
+    @roles(*ANY)
+    @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"pw|{g.principal.user_id}")
+    @body(PasswordChangeSchema)
+    @response(TokensSchema, 200, "Changed; every other session ends, and these are your new tokens")
+    def post(self, data):
+        try:
+            user = accounts.change_password(session(), g.principal, data["old_password"], data["new_password"])
+        except InvalidInput:
+            commit()  # keep the audit record of a wrong old password (a stolen phone guessing)
+            raise
+        commit()
+        return issue_tokens(user)

@@ -59,6 +59,25 @@ class RefreshSchema(Schema):
                                   metadata={"description": "for logout: also revoke this refresh token"})
 
 
+class PasswordChangeSchema(Schema):
+    old_password = Password()
+    new_password = Password()
+
+
+class ResetIssuedSchema(Schema):
+    user_id = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "read it to the person; it works once"})
+    expires_at = fields.DateTime(required=True)
+    expires_at_th = fields.String(required=True, metadata={"description": "the expiry as a Thai (B.E.) time"})
+
+
+class ResetSchema(Schema):
+    tenant = Tenant()
+    phone = Phone(required=True)
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=20))
+    new_password = Password()
+
+
 class MessageSchema(Schema):
     message = fields.String(required=True)
 

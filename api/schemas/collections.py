@@ -81,6 +81,12 @@ class TicketSchema(Schema):
     supersedes_id = fields.Integer(allow_none=True)
     superseded_by_id = fields.Integer(allow_none=True)
     disputes = fields.List(fields.Nested(DisputeSchema))
+    waiting_because = fields.Method("_waiting", metadata={
+        "description": "why a pending_approval ticket waits for staff: [{code, detail_th, detail_en}]"})
+
+    def _waiting(self, ticket) -> list[dict]:  # noqa: ANN001
+        from pickup.ticket_limits import explain
+        return explain(ticket.hold_reasons) if ticket.status == "pending_approval" else []
 
 
 class SyncItemResultSchema(Schema):
@@ -114,6 +120,8 @@ class VoidSchema(Schema):
 
 class CorrectionSchema(Schema):
     reason = plain_text(500, 1, required=True)
+    client_id = fields.UUID(load_default=None, allow_none=True,
+                            metadata={"description": "for a large correction's approval request: one per click"})
     lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
 
 

@@ -66,8 +66,13 @@ class PayoutFilterSchema(Schema):
     method = fields.String(validate=validate.OneOf(["promptpay", "cash", "bank"]))
 
 
+ClientId = lambda **kw: fields.UUID(metadata={"description": "made by the client once per click: the same id "  # noqa: E731
+                                             "again answers with the first result"}, **kw)
+
+
 class MarkPaidSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
+    client_id = ClientId(load_default=None, allow_none=True)
     reference = plain_text(100, load_default="",
                               metadata={"description": "the bank's transaction reference (not needed for cash)"})
 
@@ -78,6 +83,7 @@ class FailSchema(Schema):
 
 class ReissueSchema(Schema):
     method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
+    client_id = ClientId(load_default=None, allow_none=True)
 
 
 class PromptPayArgs(Schema):
@@ -100,6 +106,7 @@ class ContributionSchema(Schema):
 
 
 class DisbursementCreateSchema(Schema):
+    client_id = ClientId(required=True)
     household_id = Id(required=True)
     amount_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**10))
     reason = plain_text(500, 1, required=True)
@@ -152,3 +159,27 @@ class PeriodSummarySchema(Schema):
     savings_deducted_satang = fields.Integer(required=True)
     owed_to_members_satang = fields.Integer(required=True)
     approved_unpaid_satang = fields.Integer(required=True)
+
+
+class ApprovalSchema(Schema):
+    id = fields.Integer(required=True)
+    client_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["welfare.disburse", "payout.reissue_cash", "ticket.correct"]))
+    payload = fields.Dict(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "approved", "rejected"]))
+    reason = fields.String(required=True)
+    requested_by_user_id = fields.Integer(required=True)
+    requested_at = fields.DateTime(required=True)
+    decided_by_user_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    result_type = fields.String(allow_none=True)
+    result_id = fields.Integer(allow_none=True)
+
+
+class ApprovalFilterSchema(Schema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class DecisionSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=500))

@@ -28,9 +28,13 @@ def test_bootstrap_a_new_deployment_from_the_command_line(tmp_path, monkeypatch)
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SECRET_KEY", "cli-test-secret-0123456789abcdef")
+    monkeypatch.setenv("CARD_SECRET_KEY", "1:cli-test-card-key-0123456789abcdefgh")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # never reached by these commands
     monkeypatch.setenv("THANGNGOEN_INSTANCE", str(tmp_path))
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    refused = runner.invoke(cli, ["seed-demo"])  # finding 14.9: no published demo passwords on a real database
+    assert refused.exit_code != 0 and "--demo" in refused.output
     r = runner.invoke(cli, ["create-tenant", "wiang", "--name-th", "เทศบาลตำบลเวียง", "--name-en", "Wiang"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli, ["create-tenant", "wiang", "--name-th", "x", "--name-en", "x"])

@@ -22,6 +22,8 @@ from tests.enterprise.settle_helpers import credit
 def _env(monkeypatch, tmp_path, url):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SECRET_KEY", "ops-test-secret-0123456789abcdef")
+    monkeypatch.setenv("CARD_SECRET_KEY", "1:card-test-secret-0123456789abcdefghij")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # never reached by these commands
     monkeypatch.setenv("THANGNGOEN_INSTANCE", str(tmp_path))
 
 

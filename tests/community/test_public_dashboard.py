@@ -95,6 +95,8 @@ def test_cli_exports_the_month(tmp_path: Any, monkeypatch: Any) -> None:
     from api.cli import cli
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "cli-test-secret-0123456789abcdef")
+    monkeypatch.setenv("CARD_SECRET_KEY", "1:card-test-secret-0123456789abcdefghij")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # never reached by these commands
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(cli, ["create-tenant", "wiang", "--name-th", "เวียง", "--name-en", "Wiang"]).exit_code == 0

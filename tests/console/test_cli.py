@@ -13,6 +13,8 @@ def test_serve_prints_the_console_address_and_demo_staff_login(tmp_path, monkeyp
     monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: served.update(app=app, port=port))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "cli-test-secret-0123456789abcdef")
+    monkeypatch.setenv("CARD_SECRET_KEY", "1:card-test-secret-0123456789abcdefghij")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # never reached by these commands
     result = CliRunner().invoke(make_cli(create_app), ["serve", "--port", "5055"])
     assert result.exit_code == 0, result.output
     assert "Staff console: http://127.0.0.1:5055/console" in result.output

@@ -16,7 +16,7 @@ BANGKOK = zoneinfo.ZoneInfo("Asia/Bangkok")
 
 
 def _checker_headers(client, tenant):
-    checker = factories.UserFactory(tenant=tenant, role="staff")
+    checker = factories.veteran_staff(tenant)
     login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": checker.phone,
                                                     "password": factories.PASSWORD}).json
     return {"Authorization": "Bearer " + login["access_token"]}

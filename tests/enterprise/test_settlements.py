@@ -61,7 +61,7 @@ def test_maker_checker_with_a_fresh_login(client, db, auth, tenant, catalog, col
 
 
 def approve(db, tenant, run_id):
-    checker = factories.UserFactory(tenant=tenant, role="staff")
+    checker = factories.veteran_staff(tenant)
     run = settlements.approve(db, Principal(checker.id, tenant.id, "staff"), tenant.id, run_id)
     db.flush()
     return run
@@ -178,14 +178,19 @@ def test_welfare_fund_pays_only_eligible_members_within_its_balance(client, db, 
     contrib = {c["household_id"]: c["contributed_satang"] for c in client.get("/api/v1/welfare/contributions", headers=auth(staff)).json["items"]}
     assert contrib == {regular.id: 480, newcomer.id: 80}
     r = client.post("/api/v1/welfare/disbursements", headers=auth(staff),
-                    json={"household_id": newcomer.id, "amount_satang": 100, "reason": "funeral assistance"})
+                    json={"household_id": newcomer.id, "amount_satang": 100, "reason": "funeral assistance",
+                          "client_id": "6f1c1b1e-4d0a-4c55-9d43-0b7f8f2a9a02"})
     assert r.status_code == 422 and "household_id" in r.json["errors"]
     r = client.post("/api/v1/welfare/disbursements", headers=auth(staff),
-                    json={"household_id": regular.id, "amount_satang": 10_000, "reason": "funeral assistance"})
+                    json={"household_id": regular.id, "amount_satang": 10_000, "reason": "funeral assistance",
+                          "client_id": "6f1c1b1e-4d0a-4c55-9d43-0b7f8f2a9a03"})
     assert r.status_code == 409 and "amount_satang" in r.json["errors"]
     r = client.post("/api/v1/welfare/disbursements", headers=auth(staff),
-                    json={"household_id": regular.id, "amount_satang": 500, "reason": "funeral assistance"})
-    assert r.status_code == 201
+                    json={"household_id": regular.id, "amount_satang": 500, "reason": "funeral assistance",
+                          "client_id": "6f1c1b1e-4d0a-4c55-9d43-0b7f8f2a9a01"})
+    assert r.status_code == 202 and r.json["status"] == "pending"
+    r = client.post(f"/api/v1/approvals/{r.json['id']}/approve", headers=auth(factories.veteran_staff(tenant)), json={})
+    assert r.status_code == 200 and r.json["result_type"] == "welfare_disbursement"
     assert client.get("/api/v1/welfare/fund", headers=auth(staff)).json["balance_satang"] == 60
     assert_ledger_sound(db)
 

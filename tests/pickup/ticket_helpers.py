@@ -8,7 +8,28 @@ from pickup.models import PickupRequest, Round, RoundStop
 from recycle.db import utcnow
 
 
-def ticket(qr=None, household_id=None, lines=None, at=None, client_id=None, pickup_id=None) -> dict:
+def scanned_card(household_id):  # noqa: ANN001, ANN201
+    """The card text a collector's phone reads at the door (None for an id that is no household)."""
+    from recycle.households import card_token
+    from recycle.models import Household
+    from tests import factories
+    from tests.conftest import CARD_SECRET
+    db = factories.UserFactory._meta.sqlalchemy_session
+    if db is None:
+        return None
+    was_open = db.in_transaction()
+    household = db.get(Household, household_id)
+    token = card_token(CARD_SECRET, household) if household is not None else None
+    if not was_open:
+        db.close()  # a committed-app test: hold no SQLite lock while its threads write
+    return token
+
+
+def ticket(qr=None, household_id=None, lines=None, at=None, client_id=None, pickup_id=None, typed=False) -> dict:
+    """A weigh-in body. A household given by id is sent as its scanned card unless `typed` (the id typed in)."""
+    if household_id and not typed and not qr and not pickup_id:
+        qr = scanned_card(household_id)
+        household_id = None if qr else household_id
     body = {"client_id": client_id or str(uuid.uuid4()), "collected_at": (at or utcnow()).isoformat(),
             "lines": lines if lines is not None else [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500},
                                {"material_code": "ALU_CAN", "weight_g": 1234}]}
