@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_id(app)
     register_namespaces(app)
     register_errors(app)
+    register_contract(app)
     celery_init_app(app)
     return app
 
@@ -128,6 +129,15 @@ def register_namespaces(app: Flask) -> None:
     @app.get("/")
     def _home():  # noqa: ANN202
         return redirect("/api/v1/docs")
+
+
+def register_contract(app: Flask) -> None:
+    """The OpenAPI 3 document beside swagger.json, and the pages the problem `type` URIs point at."""
+    from api.spec import openapi3_for
+
+    @app.get("/api/v1/openapi.json")
+    def _openapi():  # noqa: ANN202
+        return openapi3_for(api)
 
 
 def register_errors(app: Flask) -> None:

@@ -16,6 +16,14 @@ class ProblemApi(Api):
     def handle_error(self, e):  # noqa: ANN001 - restx signature
         return to_problem(e)
 
+    @property
+    def __schema__(self) -> dict:  # noqa: PLW3201 - restx's name
+        """The finished Swagger 2.0 (api.spec), built once per process."""
+        if not getattr(self, "_finished_schema", None):
+            from api.spec import swagger2
+            self._finished_schema = swagger2(self)
+        return self._finished_schema
+
 
 def _limit_key() -> str:
     body = request.get_json(silent=True) if request.is_json else None
@@ -33,7 +41,8 @@ api = ProblemApi(
     description="Community waste bank: households, collectors, prices, weigh-ins, settlements. "
                 "Errors are application/problem+json. Authenticate with `Authorization: Bearer <access_token>`.",
     doc="/docs",
-    authorizations={"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+    authorizations={"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
+                               "description": "Bearer <access_token>"}},
     security="Bearer",
 )
 jwt = JWTManager()
