@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_auth(app)
     register_limiter(app)
     register_request_id(app)
+    register_cors(app)
     register_namespaces(app)
     register_errors(app)
     register_contract(app)
@@ -110,6 +111,24 @@ def register_request_id(app: Flask) -> None:
         resp.headers["X-Request-ID"] = g.get("request_id", "")
         log.info("%s %s %s", request.method, request.path, resp.status_code)
         return resp
+
+
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key", "If-None-Match",
+                      "If-Match", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "Content-Disposition", "Location",
+                       "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+
+
+def register_cors(app: Flask) -> None:
+    """Browser apps (a LINE LIFF page, a municipality's web app) on the origins in CORS_ORIGINS; none by default."""
+    raw = app.config.get("CORS_ORIGINS", os.environ.get("CORS_ORIGINS", ""))
+    origins = [o.strip().rstrip("/") for o in (raw.split(",") if isinstance(raw, str) else raw) if o and o.strip()]
+    if not origins:
+        return
+    from flask_cors import CORS
+    CORS(app, resources={r"/api/v1/*": {"origins": origins}}, allow_headers=CORS_ALLOW_HEADERS,
+         expose_headers=CORS_EXPOSE_HEADERS, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+         supports_credentials=False, max_age=600, vary_header=True)
 
 
 class IdConverter(IntegerConverter):

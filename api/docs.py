@@ -125,13 +125,17 @@ def query(schema: type[Schema]) -> Callable:
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
-            raw = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists()}
+            # `_` is a browser's or jQuery's cache buster: ignored, while any other unknown name is refused
+            raw = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists() if k != CACHE_BUSTER}
             _refuse_nul(raw)
             return fn(*args, args=inst.load(raw), **kw)
 
         return _doc.doc(params=_query_params(schema))(wrapper)
 
     return deco
+
+
+CACHE_BUSTER = "_"
 
 
 class Dumped(dict):
