@@ -158,6 +158,20 @@ def register_contract(app: Flask) -> None:
     def _openapi():  # noqa: ANN202
         return openapi3_for(api)
 
+    @app.get("/api/v1/problems/<code>")
+    def _problem_page(code: str):  # noqa: ANN202
+        from flask import render_template
+
+        from api.i18n import lang
+        from api.problems import explain
+        from recycle.errors import NotFound
+        page = explain(code)
+        if page is None:
+            raise NotFound("no such problem type", code="404")
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return render_template("problem.html", page=page, lang=lang()), 200, {"Content-Language": lang()}
+        return page, 200, {"Content-Language": lang(), "Vary": "Accept, Accept-Language"}
+
 
 def register_errors(app: Flask) -> None:
     """Errors outside restx resources (unknown URLs, 405 at the router, 413) are problems too."""
