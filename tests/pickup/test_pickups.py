@@ -114,7 +114,7 @@ def test_cancel_and_the_moves_a_pickup_may_make(client, db, auth, tenant, member
     pickups.mark_collected(db, pickup, utcnow())
     pickups.mark_collected(db, pickup, utcnow())  # a synced retry changes nothing
     assert pickup.status == "collected"
-    late = client.post(f"/api/v1/pickups/{pickup.id}/cancel", headers=auth(member), json={"reason": "เปลี่ยนใจ"})
+    late = client.post(f"/api/v1/pickups/{pickup.id}/cancel", headers={**auth(member), "Accept-Language": "en"}, json={"reason": "เปลี่ยนใจ"})
     assert late.status_code == 409 and late.json["detail"] == "a collected pickup cannot become cancelled"
     cancelled = db.get(PickupRequest, pid)
     with pytest.raises(Conflict):
