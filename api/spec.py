@@ -183,12 +183,29 @@ def _media_schema(mt: str, schema: dict | None) -> dict:
     return {"type": "string", "format": "binary"}
 
 
+def _nullable_refs(node: Any) -> Any:
+    """apispec writes a nullable nested schema as anyOf [ref, {type: object, nullable}]: generators then make
+    an empty anonymous model. OpenAPI 3.0's own spelling is allOf [ref] + nullable, which they type properly."""
+    if isinstance(node, dict):
+        any_of = node.get("anyOf")
+        if isinstance(any_of, list) and len(any_of) == 2:
+            refs = [x for x in any_of if "$ref" in x]
+            nulls = [x for x in any_of if x.get("nullable") and x.get("type") == "object" and len(x) == 2]
+            if len(refs) == 1 and len(nulls) == 1:
+                rest = {k: v for k, v in node.items() if k != "anyOf"}
+                return {**_nullable_refs(rest), "allOf": refs, "nullable": True}
+        return {k: _nullable_refs(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_nullable_refs(x) for x in node]
+    return node
+
+
 def _components(registry: dict) -> dict:
     spec3 = APISpec("thangngoen", "1", OPENAPI_VERSION, plugins=[MarshmallowPlugin()])
     for name, schema in registry.items():
         if name not in spec3.components.schemas:
             spec3.components.schema(name, schema=schema)
-    return _scrub(spec3.to_dict()["components"]["schemas"])
+    return _nullable_refs(_scrub(spec3.to_dict()["components"]["schemas"]))
 
 
 def openapi3(api: Api, swagger: dict) -> dict:
