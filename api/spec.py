@@ -65,6 +65,15 @@ def _scrub(node: Any) -> Any:
     return node
 
 
+def _examples(definitions: dict) -> None:
+    """A schema class may carry EXAMPLE (a dict, or a function returning one): a body the server accepts."""
+    from api.docs import registry
+    for name, schema in registry().items():
+        example = getattr(schema, "EXAMPLE", None)
+        if example is not None and name in definitions:
+            definitions[name]["example"] = example() if callable(example) else example
+
+
 def _humanize(operation_id: str, method: str, paged: bool) -> str:
     words = operation_id.split("_", 1)[-1].replace("_", " ")
     words = re.sub(r"\b(one|all)\b", "", words).strip() or words
@@ -102,6 +111,7 @@ def swagger2(api: Api) -> dict:
     raw = Swagger(api).as_dict()
     spec = _scrub(copy.deepcopy(raw))
     spec["definitions"] = {**_scrub(spec_definitions()), **spec.get("definitions", {})}
+    _examples(spec["definitions"])
     spec.pop("responses", None)  # restx's mask errors: masks are off
     spec["produces"] = [JSON, PROBLEM]
     spec["securityDefinitions"] = {"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
@@ -212,6 +222,7 @@ def openapi3(api: Api, swagger: dict) -> dict:
     """The same operations as `swagger`, with components rendered by apispec for OpenAPI 3."""
     from api.docs import registry
     schemas = _components(registry())
+    _examples(schemas)
     missing = set(swagger["definitions"]) - set(schemas)
     for name in missing:  # restx-only models (none today): converted, so every $ref resolves
         schemas[name] = _ref3(swagger["definitions"][name])

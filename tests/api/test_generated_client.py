@@ -152,3 +152,34 @@ def test_the_core_chain_through_the_generated_client(generated, live):
     approved = api("settlements", "post_settlement_approve").sync(client=checker, run_id=run.id)
     assert isinstance(approved, models.Settlement), approved
     assert approved.status == "approved"
+
+
+def test_the_documented_weigh_in_example_is_accepted_as_is(live):
+    """Swagger UI's "Try it out" body for POST /collections works against the demo waste bank."""
+    import json
+    import urllib.request
+    from api import demo
+    _app, base = live
+
+    def call(path, body=None, token=None):
+        req = urllib.request.Request(base + "/api/v1" + path, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": "Bearer " + token} if token else {})})
+        try:
+            with urllib.request.urlopen(req) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    _, doc = call("/openapi.json")
+    _, swagger = call("/swagger.json")
+    example = doc["components"]["schemas"]["TicketCreate"]["example"]
+    assert swagger["definitions"]["TicketCreate"]["example"]["lines"] == example["lines"]
+    who = next(x for x in demo.LOGINS if x.role == "collector")
+    _, tokens = call("/auth/login", {"tenant": demo.SLUG, "phone": who.phone, "password": who.password})
+    status, ticket = call("/collections", example, tokens["access_token"])
+    assert status == 201, ticket
+    assert [ln["material_code"] for ln in ticket["lines"]] == ["PET_CLEAR", "ALU_CAN"]
+    sync_example = doc["components"]["schemas"]["SyncRequest"]["example"]
+    status, result = call("/collections/sync", sync_example, tokens["access_token"])
+    assert status == 200 and result["created"] == 1, result
