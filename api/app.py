@@ -152,13 +152,16 @@ def register_namespaces(app: Flask) -> None:
 
 def register_contract(app: Flask) -> None:
     """The OpenAPI 3 document beside swagger.json, and the pages the problem `type` URIs point at."""
+    from api.auth import PUBLIC, roles
     from api.spec import openapi3_for
 
     @app.get("/api/v1/openapi.json")
+    @roles(*PUBLIC)
     def _openapi():  # noqa: ANN202
         return openapi3_for(api)
 
     @app.get("/api/v1/problems/<code>")
+    @roles(*PUBLIC)
     def _problem_page(code: str):  # noqa: ANN202
         from flask import render_template
 

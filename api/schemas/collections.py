@@ -1,7 +1,7 @@
 """Weigh-in tickets, offline sync batches, voids, disputes, handovers, day summaries."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
 
 from api.schemas.common import Id, PlausibleDate, QId
 from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
@@ -104,6 +104,16 @@ class SyncItemResultSchema(Schema):
     detail = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
     code = fields.String(allow_none=True)
+
+    @post_dump
+    def _in_callers_language(self, data: dict, **_kw: object) -> dict:
+        """A rejected item's reasons are read by the collector, like a problem's: same catalog, same language."""
+        from api.i18n import translate
+        if data.get("detail"):
+            data["detail"] = translate(data["detail"])
+        if data.get("errors"):
+            data["errors"] = {k: [translate(m) for m in v] for k, v in data["errors"].items()}
+        return data
 
 
 class SyncResultSchema(Schema):

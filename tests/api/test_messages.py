@@ -115,3 +115,11 @@ def test_the_catalog_is_a_valid_po_file_with_matching_placeholders():
     assert len(cat) > 250
     for msgid, msgstr in cat.items():
         assert set(re.findall(r"\{(\w+)\}", msgstr)) <= set(re.findall(r"\{(\w+)\}", msgid)), msgid
+
+
+def test_a_rejected_sync_item_gives_its_reasons_in_thai(client, collector, auth):
+    r = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [BAD_LINE]})
+    assert r.status_code == 200
+    item = r.get_json()["results"][0]
+    assert item["status"] == "rejected"
+    assert item["errors"]["household_id"] == ["ต้องเป็นจำนวนเต็ม"]
