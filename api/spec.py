@@ -74,7 +74,24 @@ def _examples(definitions: dict) -> None:
             definitions[name]["example"] = example() if callable(example) else example
 
 
-def _humanize(operation_id: str, method: str, paged: bool) -> str:
+def _singular(word: str) -> str:
+    word = word.replace("-", " ")
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _summary(path: str, method: str, operation_id: str, paged: bool, fn: Any) -> str:
+    """The view's docstring (first line), else a phrase from the path: "Void collection", "Create pickup"."""
+    doc = (getattr(fn, "__doc__", None) or "").strip()
+    if doc:
+        return doc.splitlines()[0].rstrip(".")
+    parts = [p for p in path.strip("/").split("/") if p]
+    last = parts[-1] if parts else ""
+    if method == "post" and len(parts) >= 3 and parts[-2].startswith("{") and last.endswith("s"):
+        return f"Add {_singular(last)} to {_singular(parts[-3])}"  # a sub-collection: disputes, stops, payments
+    if method == "post" and len(parts) >= 3 and parts[-2].startswith("{") and not last.startswith("{"):
+        return f"{last.replace('-', ' ').capitalize()} {_singular(parts[-3])}"  # an action on one thing
+    if method == "post" and not last.startswith("{"):
+        return f"Create {_singular(last)}" if last.endswith("s") else f"Submit {last.replace('-', ' ')}"
     words = operation_id.split("_", 1)[-1].replace("_", " ")
     words = re.sub(r"\b(one|all)\b", "", words).strip() or words
     verb = "List" if paged else VERBS.get(method, method.title())
@@ -129,7 +146,7 @@ def swagger2(api: Api) -> dict:
             responses.pop("default", None)
             success = sorted(c for c in responses if c.isdigit() and int(c) < 400)
             paged = any("Page" in str(responses[c].get("schema", {}).get("$ref", "")) for c in success)
-            op["summary"] = op.get("summary") or _humanize(op.get("operationId", method), method, paged)
+            op["summary"] = _summary(path, method, op.get("operationId", method), paged, fn)
             if success and not op.get("description"):
                 op["description"] = responses[success[0]].get("description", "")
             produces = op.get("produces")
