@@ -66,3 +66,20 @@ def test_an_unknown_query_parameter_other_than_underscore_is_still_refused(clien
     resp = client.get("/api/v1/collections?colour=red", headers=auth(member))
     assert resp.status_code == 422
     assert "colour" in resp.get_json()["errors"]
+
+
+def test_no_get_route_refuses_the_cache_buster(app, client, auth, admin):
+    import re
+    h = auth(admin)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or not rule.rule.startswith("/api/v1") or "static" in rule.endpoint:
+            continue
+        url = re.sub(r"<int:\w+>", "1", rule.rule)
+        url = re.sub(r"<(?:string:)?\w+>", "khrueng", url)
+        r = client.get(url + "?_=1732500000000", headers=h)
+        body = r.get_json(silent=True) or {}
+        assert r.status_code < 500, (url, r.status_code)
+        assert "_" not in (body.get("errors") or {}), (url, body)
+        checked += 1
+    assert checked >= 40
