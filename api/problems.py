@@ -134,10 +134,11 @@ def explain(code: str) -> dict[str, Any] | None:
 
     from api.i18n import translate
     if code.isdigit() and int(code) in HTTP_STATUS_CODES and int(code) >= 400:
-        title = HTTP_STATUS_CODES[int(code)]
-        return {"type": type_uri(code), "code": code, "status": int(code), "title": translate(title),
-                "description": translate(title)}
-    if code not in PROBLEM_TYPES:
+        title = description = HTTP_STATUS_CODES[int(code)]
+        status: int | None = int(code)
+    elif code in PROBLEM_TYPES:
+        title, description, status = code.replace("_", " "), PROBLEM_TYPES[code], None
+    else:
         return None
-    return {"type": type_uri(code), "code": code, "title": translate(code.replace("_", " ")),
-            "description": translate(PROBLEM_TYPES[code])}
+    return {"type": type_uri(code), "code": code, "status": status, "title": translate(title),
+            "description": translate(description), "title_en": title, "description_en": description}
