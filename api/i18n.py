@@ -50,7 +50,7 @@ def _pattern(msgid: str) -> re.Pattern[str]:
         parts.append(f"(?P<{m.group(1)}>.+?)")
         pos = m.end()
     parts.append(re.escape(msgid[pos:].replace("{{", "{").replace("}}", "}")))
-    return re.compile("^" + "".join(parts) + "$", re.S)
+    return re.compile("^" + "".join(parts) + "$", re.DOTALL)
 
 
 @lru_cache(maxsize=1)

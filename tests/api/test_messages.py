@@ -105,7 +105,7 @@ def test_every_problem_code_raised_in_the_code_has_a_page(client):
 
 def test_every_message_raised_in_the_code_has_a_thai_translation():
     """New error messages go into api/translations/th/LC_MESSAGES/messages.po (scripts/extract_messages.py)."""
-    r = subprocess.run([sys.executable, "scripts/extract_messages.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "scripts/extract_messages.py", "--check"], check=False, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, "untranslated:\n" + r.stdout
 
 
