@@ -52,8 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_limiter(app)
     register_request_id(app)
     register_security_headers(app)
+    register_cors(app)
     register_namespaces(app)
     register_errors(app)
+    register_contract(app)
     celery_init_app(app)
     return app
 
@@ -173,6 +175,24 @@ def register_security_headers(app: Flask) -> None:
         return resp
 
 
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key", "If-None-Match",
+                      "If-Match", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "Content-Disposition", "Location",
+                       "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+
+
+def register_cors(app: Flask) -> None:
+    """Browser apps (a LINE LIFF page, a municipality's web app) on the origins in CORS_ORIGINS; none by default."""
+    raw = app.config.get("CORS_ORIGINS", os.environ.get("CORS_ORIGINS", ""))
+    origins = [o.strip().rstrip("/") for o in (raw.split(",") if isinstance(raw, str) else raw) if o and o.strip()]
+    if not origins:
+        return
+    from flask_cors import CORS
+    CORS(app, resources={r"/api/v1/*": {"origins": origins}}, allow_headers=CORS_ALLOW_HEADERS,
+         expose_headers=CORS_EXPOSE_HEADERS, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+         supports_credentials=False, max_age=600, vary_header=True)
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in our URLs is an id: 1..2^53-1, so an absurd number is a 404, not a database overflow."""
 
@@ -190,6 +210,32 @@ def register_namespaces(app: Flask) -> None:
     @app.get("/")
     def _home():  # noqa: ANN202
         return redirect("/api/v1/docs")
+
+
+def register_contract(app: Flask) -> None:
+    """The OpenAPI 3 document beside swagger.json, and the pages the problem `type` URIs point at."""
+    from api.auth import PUBLIC, roles
+    from api.spec import openapi3_for
+
+    @app.get("/api/v1/openapi.json")
+    @roles(*PUBLIC)
+    def _openapi():  # noqa: ANN202
+        return openapi3_for(api)
+
+    @app.get("/api/v1/problems/<code>")
+    @roles(*PUBLIC)
+    def _problem_page(code: str):  # noqa: ANN202
+        from flask import render_template
+
+        from api.i18n import lang
+        from api.problems import explain
+        from recycle.errors import NotFound
+        page = explain(code)
+        if page is None:
+            raise NotFound("no such problem type", code="404")
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return render_template("problem.html", page=page, lang=lang()), 200, {"Content-Language": lang()}
+        return page, 200, {"Content-Language": lang(), "Vary": "Accept, Accept-Language"}
 
 
 def register_errors(app: Flask) -> None:

@@ -22,6 +22,7 @@ from recycle.errors import InvalidInput
 _plugin = MarshmallowPlugin()
 _spec = APISpec("thangngoen", "1", "2.0", plugins=[_plugin])
 _doc = Namespace("_doc")  # only its doc() decorator is used: it merges into __apidoc__
+_registry: dict[str, type[Schema] | Schema] = {}
 
 
 class ProblemSchema(Schema):
@@ -41,6 +42,7 @@ def _name(schema: type[Schema] | Schema) -> str:
 def model(schema: type[Schema] | Schema):
     """The restx model for a marshmallow schema (and every schema it nests), generated once."""
     name = _name(schema)
+    _registry.setdefault(name, schema)
     if name not in api.models:
         if name not in _spec.components.schemas:
             _spec.components.schema(name, schema=schema)
@@ -48,6 +50,16 @@ def model(schema: type[Schema] | Schema):
             if n not in api.models:
                 api.schema_model(n, js)
     return api.models[name]
+
+
+def registry() -> dict[str, type[Schema] | Schema]:
+    """Every schema the endpoints named, in registration order (the OpenAPI 3 rendering replays it)."""
+    return dict(_registry)
+
+
+def spec_definitions() -> dict[str, dict]:
+    """Swagger 2.0 definitions of every registered schema and every schema they nest."""
+    return _spec.to_dict().get("definitions", {})
 
 
 def _with_default_problem(fn: Callable) -> Callable:
@@ -113,13 +125,17 @@ def query(schema: type[Schema]) -> Callable:
     def deco(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
-            raw = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists()}
+            # `_` is a browser's or jQuery's cache buster: ignored, while any other unknown name is refused
+            raw = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists() if k != CACHE_BUSTER}
             _refuse_nul(raw)
             return fn(*args, args=inst.load(raw), **kw)
 
         return _doc.doc(params=_query_params(schema))(wrapper)
 
     return deco
+
+
+CACHE_BUSTER = "_"
 
 
 class Dumped(dict):

@@ -26,15 +26,14 @@ class ProblemApi(Api):
             return super()._should_use_fr_error_handler()
         except HTTPException:
             return True
+
     @property
-    def __schema__(self) -> dict:
-        """restx lists only the models an operation names; the schemas those nest (`$ref`) are added too."""
-        schema = super().__schema__
-        if "paths" in schema:
-            defs = schema.setdefault("definitions", {})
-            for name, found in self.models.items():
-                defs.setdefault(name, found.__schema__)
-        return schema
+    def __schema__(self) -> dict:  # noqa: PLW3201 - restx's name
+        """The finished Swagger 2.0 (api.spec), built once per process."""
+        if not getattr(self, "_finished_schema", None):
+            from api.spec import swagger2
+            self._finished_schema = swagger2(self)
+        return self._finished_schema
 
 
 def _limit_key() -> str:
@@ -61,7 +60,8 @@ api = ProblemApi(
     description="Community waste bank: households, collectors, prices, weigh-ins, settlements. "
                 "Errors are application/problem+json. Authenticate with `Authorization: Bearer <access_token>`.",
     doc="/docs",
-    authorizations={"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+    authorizations={"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
+                               "description": "Bearer <access_token>"}},
     security="Bearer",
     decorators=[retry_transient],  # one deadlock/serialization retry for every endpoint, at the unit of work
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, g, json
+from flask import Response, g, has_request_context, json, request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, PyJWTError
 from marshmallow import ValidationError
@@ -15,16 +15,26 @@ from recycle.errors import DomainError
 
 log = logging.getLogger("thangngoen.errors")
 PROBLEM = "application/problem+json"
-TYPE_BASE = "https://thangngoen.example/problems/"
+TYPE_PATH = "/api/v1/problems/"
+
+
+def type_uri(code: str) -> str:
+    """Where this deployment explains the error (GET it: api.problem_pages)."""
+    base = request.host_url.rstrip("/") if has_request_context() else ""
+    return base + TYPE_PATH + code
 
 
 def problem(status: int, title: str, detail: str | None = None, errors: dict[str, Any] | None = None,
             code: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    """The one place a problem is written, so the one place its words are translated (api.i18n)."""
+    from api.i18n import lang, translate
+    language = lang()
+    errors = {k: [translate(m, language) for m in v] for k, v in errors.items()} if errors else errors
     body: dict[str, Any] = {
-        "type": TYPE_BASE + (code or str(status)),
-        "title": title,
+        "type": type_uri(code or str(status)),
+        "title": translate(title, language),
         "status": status,
-        "detail": detail or title,
+        "detail": translate(detail or title, language),
     }
     if errors:
         body["errors"] = errors
@@ -32,6 +42,8 @@ def problem(status: int, title: str, detail: str | None = None, errors: dict[str
     if rid:
         body["request_id"] = rid
     resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    resp.headers["Content-Language"] = language
+    resp.vary.add("Accept-Language")
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
@@ -72,7 +84,8 @@ def to_problem(exc: BaseException) -> Response:
     if isinstance(exc, DomainError):
         return problem(exc.status, exc.title, exc.detail, exc.errors, exc.code)
     if isinstance(exc, ValidationError):
-        errors = _flatten(exc.messages)
+        from api.i18n import translate
+        errors = {k: [translate(m) for m in v] for k, v in _flatten(exc.messages).items()}
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in list(errors.items())[:5])
         return problem(422, "Invalid input", detail, errors, "validation")
     if isinstance(exc, ExpiredSignatureError):
@@ -95,3 +108,54 @@ def to_problem(exc: BaseException) -> Response:
                        headers={"Retry-After": str(RETRY_AFTER_S)})
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal server error", "something went wrong on our side; it was logged", code="500")
+
+
+# What each problem `type` means: served at /api/v1/problems/<code> (the Thai is in the catalog).
+PROBLEM_TYPES: dict[str, str] = {
+    "validation": "Some fields are missing or invalid; `errors` names each field and what is wrong with it.",
+    "token_expired": "The access token expired: get a new one from POST /auth/refresh, or log in again.",
+    "token_invalid": "The token is missing, malformed, revoked or of the wrong kind: log in again.",
+    "maker_checker": "Money rules: the person who prepared a settlement cannot approve it; a second staff member must.",
+    "settlement_open": "Another settlement run is open: approve or cancel it before starting a new one.",
+    "settlement_not_computed": "Only a computed settlement run can be approved; wait for it to finish computing.",
+    "already_paid": "This payout was already paid; it is recorded once.",
+    "already_voided": "This ticket is already voided.",
+    "already_handed_over": "This round was already handed over.",
+    "ticket_conflict": "This client_id was already used for a weigh-in with different content.",
+    "idempotency_conflict": "This client_id was already used for a request with different content.",
+    "qr_revoked": "The member card was replaced by a newer one; ask the member for the new card.",
+    "qr_forged": "The member card QR code is not genuine.",
+    "qr_foreign": "The member card belongs to another waste bank.",
+    "qr_malformed": "This is not a member card QR code, or it is damaged.",
+    "pickup_transition": "The pickup request cannot move to that status from its current one.",
+    "pickup_taken": "The pickup request is already on another round.",
+    "pickup_exists": "The household already has an open pickup request for that day.",
+    "round_completed": "The round is completed; its stops can no longer change.",
+    "not_enough_stock": "There is not enough stock on hand for this.",
+    "reserved_stock": "The stock is reserved by open sale batches; cancel or settle a batch first.",
+    "stock_already_used": "Stock from this deposit is already reserved or sold.",
+    "buyer_exists": "A buyer with this tax id already exists.",
+    "batch_draft": "The sale batch is still a draft: dispatch it first.",
+    "batch_dispatched": "The sale batch is already dispatched.",
+    "batch_settled": "The sale batch is already settled.",
+    "batch_cancelled": "The sale batch was cancelled.",
+    "reward_retired": "The reward is no longer offered.",
+    "out_of_stock": "The reward is out of stock.",
+    "not_enough_points": "The household does not have enough points for this reward.",
+}
+
+
+def explain(code: str) -> dict[str, Any] | None:
+    """The page behind a problem `type`: its code, status title and explanation, in the caller's language."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    from api.i18n import translate
+    if code.isdigit() and int(code) in HTTP_STATUS_CODES and int(code) >= 400:
+        title = description = HTTP_STATUS_CODES[int(code)]
+        status: int | None = int(code)
+    elif code in PROBLEM_TYPES:
+        title, description, status = code.replace("_", " "), PROBLEM_TYPES[code], None
+    else:
+        return None
+    return {"type": type_uri(code), "code": code, "status": status, "title": translate(title),
+            "description": translate(description), "title_en": title, "description_en": description}

@@ -1,7 +1,7 @@
 """Weigh-in tickets, offline sync batches, voids, disputes, handovers, day summaries."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
 
 from api.schemas.common import Id, PlausibleDate, QId, plain_text
 from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
@@ -16,7 +16,18 @@ class TicketLineInSchema(Schema):
     quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-10**9, max=10**9))
 
 
+def _ticket_example() -> dict:
+    """A weigh-in the demo waste bank accepts as is (household 1, demo catalog codes, weighed an hour ago)."""
+    import datetime as dt
+    when = (dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(hours=1)).replace(microsecond=0)
+    return {"client_id": "6f1c2b7e-3a0d-4c55-9a61-7d2f8e4b9c10", "collected_at": when.isoformat(), "household_id": 1,
+            "lines": [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 3200},
+                      {"material_code": "ALU_CAN", "grade": "A", "weight_g": 850}]}
+
+
 class TicketCreateSchema(Schema):
+    EXAMPLE = staticmethod(_ticket_example)  # api.spec puts it in both documents
+
     client_id = fields.UUID(required=True, metadata={"description": "generated on the phone; retries reuse it"})
     qr = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
     household_id = Id(load_default=None, allow_none=True)
@@ -39,6 +50,8 @@ class TicketItemField(fields.Nested):
 
 
 class SyncRequestSchema(Schema):
+    EXAMPLE = staticmethod(lambda: {"items": [{**_ticket_example(), "client_id": "0b0c5d3e-9f6a-4e1b-8c2d-7a4e5f6b1c20"}]})
+
     items = fields.List(TicketItemField(TicketCreateSchema), required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -97,6 +110,16 @@ class SyncItemResultSchema(Schema):
     detail = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
     code = fields.String(allow_none=True)
+
+    @post_dump
+    def _in_callers_language(self, data: dict, **_kw: object) -> dict:
+        """A rejected item's reasons are read by the collector, like a problem's: same catalog, same language."""
+        from api.i18n import translate
+        if data.get("detail"):
+            data["detail"] = translate(data["detail"])
+        if data.get("errors"):
+            data["errors"] = {k: [translate(m) for m in v] for k, v in data["errors"].items()}
+        return data
 
 
 class SyncResultSchema(Schema):

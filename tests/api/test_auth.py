@@ -101,7 +101,7 @@ def test_logout_revokes_access_and_refresh(client, tenant, collector):
     r = client.post("/api/v1/auth/logout", headers=h, json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=h).status_code == 401
-    r = client.post("/api/v1/auth/refresh", headers={"Authorization": "Bearer " + tokens["refresh_token"]})
+    r = client.post("/api/v1/auth/refresh", headers={"Authorization": "Bearer " + tokens["refresh_token"], "Accept-Language": "en"})
     assert r.status_code == 401 and "revoked" in r.json["detail"]
 
 
@@ -120,7 +120,7 @@ def test_expired_and_forged_tokens(app, client, collector):
     with app.app_context():
         claims = {"tid": collector.tenant_id, "role": "collector", "hid": None, "gen": 0}
         expired = create_access_token(str(collector.id), additional_claims=claims, expires_delta=dt.timedelta(seconds=-5))
-    r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
+    r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}", "Accept-Language": "en"})
     assert r.status_code == 401 and "expired" in r.json["detail"]
     forger = make_app(None, SETTINGS=__import__("tests.conftest", fromlist=["x"]).settings_for_tests(secret_key="another-key-xxxxxxxxxxxxxxxxxxxxxxxxx"))
     with forger.app_context():

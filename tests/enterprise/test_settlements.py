@@ -47,7 +47,7 @@ def test_maker_checker_with_a_fresh_login(client, db, auth, tenant, catalog, col
     assert r.status_code == 403 and r.json["type"].endswith("maker_checker")
     login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": checker.phone, "password": factories.PASSWORD}).json
     refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": "Bearer " + login["refresh_token"]}).json
-    stale = client.post(f"/api/v1/settlements/{run['id']}/approve", headers={"Authorization": "Bearer " + refreshed["access_token"]})
+    stale = client.post(f"/api/v1/settlements/{run['id']}/approve", headers={"Authorization": "Bearer " + refreshed["access_token"], "Accept-Language": "en"})
     assert stale.status_code == 401 and "fresh" in stale.json["detail"]
     fresh = {"Authorization": "Bearer " + login["access_token"]}
     ok = client.post(f"/api/v1/settlements/{run['id']}/approve", headers=fresh)

@@ -49,7 +49,7 @@ def test_a_void_whose_material_is_reserved_is_refused_until_the_draft_goes(clien
     t = walk_in(client, auth(staff), member.household_id, [{"material_code": "PET_CLEAR", "weight_g": 1000}])
     b = buyer(client, auth(staff))
     batch = draft(client, auth(staff), b["id"], [{"material_code": "PET_CLEAR", "weight_g": 600}]).json
-    r = client.post(f"{API}/collections/{t['id']}/void", headers=auth(staff), json={"reason": "wrong member"})
+    r = client.post(f"{API}/collections/{t['id']}/void", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "wrong member"})
     assert r.status_code == 409 and "reserved or sold" in r.json["detail"]
     assert client.get(f"{API}/collections/{t['id']}", headers=auth(staff)).json["status"] == "active"
     client.post(f"{API}/sales/{batch['id']}/cancel", headers=auth(staff), json={"reason": "buyer changed mind"})

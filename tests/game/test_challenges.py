@@ -76,7 +76,7 @@ def test_a_challenge_reached_before_it_was_posted_completes_at_once(client, db, 
 
 
 def test_bad_challenges_are_refused_naming_the_field(client, auth, staff, member, catalog):
-    r = _challenge(client, auth(staff), start_date="2026-12-31", end_date="2026-12-01")
+    r = _challenge(client, {**auth(staff), "Accept-Language": "en"}, start_date="2026-12-31", end_date="2026-12-01")
     assert r.status_code == 422 and "end_date" in r.json["errors"] and "before it starts" in r.json["detail"]
     r = _challenge(client, auth(staff), material_code="GOLD")
     assert r.status_code == 422 and "material_code" in r.json["errors"]

@@ -56,7 +56,7 @@ def test_redeem_hand_over_and_cancel_with_refund(client, db, auth, tenant, staff
 def test_refusals_name_the_field(client, db, auth, tenant, staff, member):
     _give(db, tenant.id, member.household_id, 150)
     costly = _reward(client, auth(staff), points_cost=500).json
-    r = client.post(f"/api/v1/rewards/{costly['id']}/redeem", headers=auth(member), json={})
+    r = client.post(f"/api/v1/rewards/{costly['id']}/redeem", headers={**auth(member), "Accept-Language": "en"}, json={})
     assert r.status_code == 409 and "points" in r.json["errors"] and "you have 150" in r.json["detail"]
     gone = _reward(client, auth(staff), stock=0).json
     r = client.post(f"/api/v1/rewards/{gone['id']}/redeem", headers=auth(member), json={})

@@ -103,18 +103,18 @@ def test_staff_ask_for_a_member_who_phoned(client, auth, tenant, staff, collecto
 
 def test_cancel_and_the_moves_a_pickup_may_make(client, db, auth, tenant, member, staff, collector, ask):
     pid = ask(member).json["id"]
-    missed_early = client.post(f"/api/v1/pickups/{pid}/missed", headers=auth(staff), json={"reason": "ไม่มีคนอยู่"})
+    missed_early = client.post(f"/api/v1/pickups/{pid}/missed", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "ไม่มีคนอยู่"})
     assert missed_early.status_code == 409 and "requested" in missed_early.json["detail"]  # never scheduled
     r = client.post(f"/api/v1/pickups/{pid}/cancel", headers=auth(member))  # no body at all is fine
     assert r.status_code == 200 and r.json["status"] == "cancelled"
-    again = client.post(f"/api/v1/pickups/{pid}/cancel", headers=auth(staff), json={"reason": "x"})
+    again = client.post(f"/api/v1/pickups/{pid}/cancel", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "x"})
     assert again.status_code == 409 and again.json["detail"] == "a cancelled pickup cannot become cancelled"
 
     _, pickup = round_with_pickup(db, tenant, collector, member.household)
     pickups.mark_collected(db, pickup, utcnow())
     pickups.mark_collected(db, pickup, utcnow())  # a synced retry changes nothing
     assert pickup.status == "collected"
-    late = client.post(f"/api/v1/pickups/{pickup.id}/cancel", headers=auth(member), json={"reason": "เปลี่ยนใจ"})
+    late = client.post(f"/api/v1/pickups/{pickup.id}/cancel", headers={**auth(member), "Accept-Language": "en"}, json={"reason": "เปลี่ยนใจ"})
     assert late.status_code == 409 and late.json["detail"] == "a collected pickup cannot become cancelled"
     cancelled = db.get(PickupRequest, pid)
     with pytest.raises(Conflict):

@@ -26,7 +26,7 @@ def test_a_batch_with_bad_items_keeps_the_good_ones(client, db, auth, tenant, ca
     bad_schema = ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": "heavy"}])
     bad_domain = ticket(household_id=member.household_id, lines=[{"material_code": "GOLD", "weight_g": 5}])
     not_object = "hello"
-    r = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [*good, bad_schema, bad_domain, not_object]})
+    r = client.post("/api/v1/collections/sync", headers={**auth(collector), "Accept-Language": "en"}, json={"items": [*good, bad_schema, bad_domain, not_object]})
     assert r.status_code == 200, r.json
     statuses = [x["status"] for x in r.json["results"]]
     assert statuses == ["created"] * 3 + ["rejected"] * 3
