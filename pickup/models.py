@@ -91,6 +91,7 @@ class CollectionTicket(Base):
         UniqueConstraint("tenant_id", "client_id"),
         Index("ix_tickets_tenant_household_collected", "tenant_id", "household_id", "collected_at"),
         Index("ix_tickets_tenant_round", "tenant_id", "round_id"),
+        Index("ix_tickets_tenant_collected", "tenant_id", "collected_at"),  # period reports
         CheckConstraint("status in ('active','pending_approval','voided')", name="status_known"),
         CheckConstraint("total_satang >= 0", name="total_non_negative"),
     )
