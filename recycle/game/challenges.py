@@ -56,6 +56,8 @@ def create(session: Session, principal: Principal, inp: ChallengeInput, known_ma
                           target_g=inp.target_g, bonus_points=inp.bonus_points, created_by_user_id=principal.user_id)
     session.add(challenge)
     session.flush()
+    challenge.progress_g = progress(session, challenge)[0]  # deposits already in its window count; then kept by each one
+    session.flush()
     return challenge
 
 
@@ -93,25 +95,31 @@ def status(c: Challenge, today: dt.date) -> str:
     return "ended" if today > c.end_date else "running"
 
 
-def complete_reached(session: Session, tenant_id: int, day: dt.date, village_id: int | None, material_codes: set[str],
-                     now: dt.datetime | None = None) -> list[int]:
-    """After a deposit of `day`: mark each open challenge it counts toward that is now reached; returns their ids."""
-    stmt = select(Challenge).where(Challenge.tenant_id == tenant_id, Challenge.completed_at.is_(None),
-                                   Challenge.start_date <= day, Challenge.end_date >= day,
-                                   or_(Challenge.material_code.is_(None), Challenge.material_code.in_(material_codes)),
-                                   or_(Challenge.village_id.is_(None), Challenge.village_id == village_id))
+def add_progress(session: Session, tenant_id: int, day: dt.date, village_id: int | None, grams: dict[str, int],
+                 sign: int = 1, now: dt.datetime | None = None) -> list[int]:
+    """A deposit of `day` (sign 1) or its void (-1): move the running total of every challenge it counts toward,
+    and mark each open one now reached; returns their ids. One query when no challenge is concerned."""
+    stmt = select(Challenge.id, Challenge.material_code, Challenge.completed_at, Challenge.target_g).where(
+        Challenge.tenant_id == tenant_id, Challenge.start_date <= day, Challenge.end_date >= day,
+        or_(Challenge.material_code.is_(None), Challenge.material_code.in_(list(grams))),
+        or_(Challenge.village_id.is_(None), Challenge.village_id == village_id))
     done = []
-    for c in session.scalars(stmt).all():
-        if mark_if_reached(session, c, now):
-            done.append(c.id)
+    for cid, code, completed_at, target in session.execute(stmt.order_by(Challenge.id)).all():
+        delta = sign * (grams.get(code, 0) if code else sum(grams.values()))
+        if not delta:
+            continue
+        total = session.scalar(update(Challenge).where(Challenge.id == cid)
+                               .values(progress_g=Challenge.progress_g + delta).returning(Challenge.progress_g)
+                               .execution_options(synchronize_session=False))
+        if completed_at is None and delta > 0 and total >= target and mark_if_reached(session, session.get(Challenge, cid), now):
+            done.append(cid)
     return done
 
 
 def mark_if_reached(session: Session, c: Challenge, now: dt.datetime | None = None) -> bool:
-    if progress(session, c)[0] < c.target_g:
-        return False
-    locked = session.scalar(select(Challenge).where(Challenge.id == c.id).with_for_update())
-    if locked.completed_at is not None:
+    locked = session.scalar(select(Challenge).where(Challenge.id == c.id).with_for_update()
+                            .execution_options(populate_existing=True))
+    if locked.completed_at is not None or locked.progress_g < locked.target_g:
         return False
     locked.completed_at = now or utcnow()
     session.flush()

@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import badges, challenges, points
+from recycle.game import badges, challenges, counters, points
 from recycle.db import utcnow
-from recycle.game.models import GameDeposit, GameDepositLine, PointsEntry
+from recycle.game.models import GameDeposit, GameDepositLine, HouseholdPoints, PeriodTotal, PointsEntry
 from recycle.models import Household, Tenant
 from recycle.game.points import DepositInput, PointRules
 
-MONTH_KINDS = ("deposit", "void", "cap")
+from recycle.game.points import MONTH_KINDS  # noqa: E402
 
 
 @dataclass
@@ -34,35 +34,106 @@ class GameEvents:
 
 
 def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None = None) -> GameEvents:
-    """Points for one active weigh-in, once per ticket (a second call for the same ticket does nothing)."""
+    """Points for one active weigh-in, once per ticket (a second call for the same ticket does nothing).
+
+    Incremental: the month's cap and the streaks of the weeks it can move are reconciled from kept period
+    counters (one indexed read of at most a few dozen rows), the entries go in one insert, the period totals
+    in one upsert, the balance row in one update; badges are checked against kept counters. So the cost of a
+    weigh-in does not grow with the member's history nor with an open challenge's.
+    """
     now = now or utcnow()
     tenant = session.get(Tenant, dep.tenant_id)
     rules = points.rules_for(tenant.settings)
-    points.household_row(session, dep.tenant_id, dep.household_id, lock=True)  # one household at a time
-    if _deposit(session, dep.tenant_id, dep.ticket_id) is not None:
+    tid, hid = dep.tenant_id, dep.household_id
+    row = _lock(session, tid, hid)  # one household at a time
+    if _deposit_exists(session, tid, dep.ticket_id):
         return GameEvents()
+    stats = row.stats if row.stats is not None else counters.build(session, tid, hid)
     day = points.local_date(tenant.timezone, dep.occurred_at)
-    lines = [GameDepositLine(tenant_id=dep.tenant_id, material_code=ln.material_code, category=ln.category, grade=ln.grade,
-                             weight_g=ln.weight_g, quantity=ln.quantity, co2e_g=ln.co2e_g,
-                             points=points.line_points(rules, ln)) for ln in dep.lines]
-    deposit = GameDeposit(tenant_id=dep.tenant_id, household_id=dep.household_id, ticket_id=dep.ticket_id,
-                          occurred_at=dep.occurred_at, local_date=day, weight_g=sum(ln.weight_g or 0 for ln in dep.lines),
-                          raw_points=sum(ln.points for ln in lines), status="active", lines=lines)
+    line_points = [points.line_points(rules, ln) for ln in dep.lines]
+    deposit = GameDeposit(tenant_id=tid, household_id=hid, ticket_id=dep.ticket_id, occurred_at=dep.occurred_at,
+                          local_date=day, weight_g=sum(ln.weight_g or 0 for ln in dep.lines), raw_points=sum(line_points),
+                          status="active")
     session.add(deposit)
     session.flush()
+    session.execute(insert(GameDepositLine), [
+        {"tenant_id": tid, "deposit_id": deposit.id, "material_code": ln.material_code, "category": ln.category,
+         "grade": ln.grade, "weight_g": ln.weight_g, "quantity": ln.quantity, "co2e_g": ln.co2e_g, "points": pts}
+        for ln, pts in zip(dep.lines, line_points)])
+
+    week, (month, _) = points.week_start(day), points.month_bounds(day)
+    horizon = dt.timedelta(weeks=max(rules.streak_max_weeks, counters.streak_horizon(tenant.settings)) + 1)
+    kept = session.execute(select(PeriodTotal.period, PeriodTotal.start, PeriodTotal.deposits, PeriodTotal.raw_points,
+                                  PeriodTotal.capped_points, PeriodTotal.streak_points).where(
+        PeriodTotal.tenant_id == tid, PeriodTotal.household_id == hid,
+        or_(and_(PeriodTotal.period == "week", PeriodTotal.start >= week - horizon, PeriodTotal.start <= week + horizon),
+            and_(PeriodTotal.period == "month", PeriodTotal.start == month)))).all()
+    weeks = {r.start for r in kept if r.period == "week" and r.deposits > 0} | {week}
+    streak_posted = {r.start: r.streak_points for r in kept if r.period == "week"}
+    m = next((r for r in kept if r.period == "month"), None)
+    raw_before, capped_before = (m.raw_points, m.capped_points) if m else (0, 0)
+
     ref = ("ticket", dep.ticket_id)
-    points.post(session, dep.tenant_id, dep.household_id, f"ticket:{dep.ticket_id}", "deposit", deposit.raw_points, day,
-                ref=ref, memo=f"weigh-in #{dep.ticket_id}")
-    points.add_weight(session, dep.tenant_id, dep.household_id, deposit.weight_g, day)
-    _reconcile_month(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}", ref)
-    _reconcile_streaks(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}")
-    events = GameEvents(badge_award_ids=badges.award_badges(session, dep.tenant_id, dep.household_id,
-                                                                 tenant.settings, now),
-                        level_up_ids=badges.check_level_ups(session, dep.tenant_id, dep.household_id, now))
-    village_id = session.scalar(select(Household.village_id).where(Household.id == dep.household_id))
-    events.completed_challenge_ids = challenges.complete_reached(
-        session, dep.tenant_id, day, village_id, {ln.material_code for ln in lines}, now)
+    entries = [(f"ticket:{dep.ticket_id}", "deposit", deposit.raw_points, day, ref, f"weigh-in #{dep.ticket_id}"),
+               (f"cap:{hid}:t{dep.ticket_id}", "cap",
+                month_target(raw_before + deposit.raw_points, rules) - capped_before - deposit.raw_points, day, ref,
+                f"monthly cap {rules.monthly_cap} for {month:%Y-%m}")]
+    for i in range(rules.streak_max_weeks + 1):
+        w = week + dt.timedelta(weeks=i)
+        entries.append((f"streak:{hid}:{w.isoformat()}:t{dep.ticket_id}", "streak",
+                        streak_bonus(weeks, w, rules) - streak_posted.get(w, 0), w, None, f"weekly streak, week of {w}"))
+    entries = [e for e in entries if e[2] != 0]
+    if entries:
+        session.execute(insert(PointsEntry), [
+            {"tenant_id": tid, "household_id": hid, "idempotency_key": key, "kind": kind, "points": pts, "local_date": d,
+             "ref_type": r[0] if r else None, "ref_id": r[1] if r else None, "reverses_id": None, "memo": memo[:300],
+             "created_at": now} for key, kind, pts, d, r, memo in entries])
+    deltas: dict = {}
+    points.add_deltas(deltas, day, weight_g=deposit.weight_g, deposits=1, raw_points=deposit.raw_points)
+    for _, kind, pts, d, _, _ in entries:  # every kind here is earned
+        points.add_deltas(deltas, d, points=pts, **points.counters_for(kind, pts))
+    points.upsert_periods(session, tid, hid, deltas)
+
+    earned = sum(e[2] for e in entries)
+    stats = counters.moved(stats, dep.lines, 1)
+    stats["ls"] = max(stats["ls"], counters.run_through(weeks, week))
+    have = set(stats["b"])
+    events = GameEvents(badge_award_ids=badges.award_from_counters(session, tid, hid, tenant.settings,
+                                                                   counters.as_stats(stats), have, now))
+    stats["b"] = sorted(have)
+    session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(
+        balance=HouseholdPoints.balance + earned, lifetime=HouseholdPoints.lifetime + earned,
+        weight_g=HouseholdPoints.weight_g + deposit.weight_g, stats=stats, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if badges.level_crossed(row.lifetime, row.lifetime + earned):
+        events.level_up_ids = badges.check_level_ups(session, tid, hid, now)
+    household = session.get(Household, hid)
+    events.completed_challenge_ids = challenges.add_progress(session, tid, day, household.village_id if household else None,
+                                                             _grams_by_code(dep.lines), 1, now)
     return events
+
+
+def _grams_by_code(lines: list) -> dict[str, int]:  # type: ignore[type-arg]
+    out: dict[str, int] = {}
+    for ln in lines:
+        out[ln.material_code] = out.get(ln.material_code, 0) + (ln.weight_g or 0)
+    return out
+
+
+def _lock(session: Session, tenant_id: int, household_id: int) -> HouseholdPoints:
+    """The household's balance row, locked and read afresh (other code moves it with plain UPDATEs)."""
+    stmt = (select(HouseholdPoints).where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+            .with_for_update().execution_options(populate_existing=True))
+    row = session.scalar(stmt)
+    if row is None:
+        points.household_row(session, tenant_id, household_id)
+        row = session.scalar(stmt)
+    return row
+
+
+def _deposit_exists(session: Session, tenant_id: int, ticket_id: int) -> bool:
+    return session.scalar(select(GameDeposit.id).where(GameDeposit.tenant_id == tenant_id,
+                                                       GameDeposit.ticket_id == ticket_id)) is not None
 
 
 def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
@@ -71,10 +142,11 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     if deposit is None:
         return  # weighed before the game existed (see points_hook.replay_tickets)
     hid = deposit.household_id
-    points.household_row(session, tenant_id, hid, lock=True)
+    row = _lock(session, tenant_id, hid)
     session.refresh(deposit)
     if deposit.status == "voided":
         return
+    stats = row.stats if row.stats is not None else counters.build(session, tenant_id, hid)
     rules = points.rules_for(session.get(Tenant, tenant_id).settings)
     deposit.status, deposit.voided_at = "voided", utcnow()
     earned = points.ticket_points(session, tenant_id, ticket_id)
@@ -82,9 +154,17 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     points.post(session, tenant_id, hid, f"void:{ticket_id}", "void", -earned, deposit.local_date, ref=("ticket", ticket_id),
                 reverses_id=original.id if original else None, memo=f"void of weigh-in #{ticket_id}")
     points.add_weight(session, tenant_id, hid, -deposit.weight_g, deposit.local_date)
+    points.add_to_periods(session, tenant_id, hid, deposit.local_date, deposits=-1, raw_points=-deposit.raw_points)
     session.flush()
     _reconcile_month(session, rules, tenant_id, hid, deposit.local_date, f"v{ticket_id}", None)
     _reconcile_streaks(session, rules, tenant_id, hid, deposit.local_date, f"v{ticket_id}")
+    stats = counters.moved(stats, deposit.lines, -1)
+    stats["ls"] = counters.longest_now(session, tenant_id, hid)
+    session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(stats=stats)
+                    .execution_options(synchronize_session=False))
+    household = session.get(Household, hid)
+    challenges.add_progress(session, tenant_id, deposit.local_date, household.village_id if household else None,
+                            _grams_by_code(deposit.lines), -1)
 
 
 def _deposit(session: Session, tenant_id: int, ticket_id: int) -> GameDeposit | None:
