@@ -89,11 +89,9 @@ def register_auth(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict, payload: dict) -> bool:
-        db = session()
-        if accounts.is_revoked(db, payload["jti"]):
-            return True
-        user = accounts.load_user(db, int(payload["sub"]))
-        if user is None or not user.active or user.tenant_id != payload.get("tid") or user.role != payload.get("role"):
+        user = accounts.token_standing(session(), payload["jti"], int(payload["sub"]))
+        if user is None or user.revoked or not user.active or user.tenant_id != payload.get("tid") \
+                or user.role != payload.get("role"):
             return True
         return payload.get("gen") != user.token_generation
 

@@ -135,13 +135,18 @@ def credit(session: Session, ticket: CollectionTicket, user_id: int | None) -> N
     """Dr purchases, Cr the household's payable: the member is owed the ticket's total."""
     if ticket.total_satang == 0:
         return
-    purchases = ledger.account(session, ticket.tenant_id, ledger.PURCHASES)
-    payable = ledger.household_account(session, ticket.tenant_id, ticket.household_id)
-    txn = ledger.post(session, ticket.tenant_id, f"ticket:{ticket.client_id}", "weigh_in",
-                      [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
-                      memo=f"weigh-in #{ticket.id}", ref=("ticket", ticket.id), occurred_at=ticket.collected_at,
-                      user_id=user_id)
-    ticket.ledger_transaction_id = txn.id
+    accounts = ledger.weigh_in_accounts(session, ticket.tenant_id, [ticket.household_id])
+    ticket.ledger_transaction_id = ledger.post_new(session, ticket.tenant_id, [credit_transaction(ticket, accounts, user_id)]
+                                                   )[f"ticket:{ticket.client_id}"]
+
+
+def credit_transaction(ticket: CollectionTicket, accounts: dict, user_id: int | None) -> ledger.NewTransaction:  # type: ignore[type-arg]
+    """The key derives from the ticket's client_id, unique per tenant: a ticket is credited once."""
+    purchases, payable = accounts[ledger.PURCHASES], accounts[f"household:{ticket.household_id}"]
+    return ledger.NewTransaction(f"ticket:{ticket.client_id}", "weigh_in",
+                                 [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
+                                 memo=f"weigh-in #{ticket.id}", ref=("ticket", ticket.id), occurred_at=ticket.collected_at,
+                                 user_id=user_id)
 
 
 def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret: str, inp: TicketInput,
@@ -160,7 +165,7 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
     pickup = _pickup_for(session, principal, household, inp.pickup_id)
     quote: Quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
     ticket = CollectionTicket(
-        tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id,
+        tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id, household=household,
         pickup_id=pickup.id if pickup else None, round_id=_round_for(session, principal, tenant, pickup, inp.collected_at),
         channel="round" if pickup or principal.role == "collector" else "walk_in",
         entered_by_user_id=principal.user_id, collected_at=inp.collected_at, priced_at=priced_at, received_at=now,

@@ -70,6 +70,7 @@ class PriceBook:
     rendered: dict = field(default_factory=dict)  # what the API made of it (the board's bytes), per key
 
     def __post_init__(self) -> None:
+        self.materials = {g.material.id: g.material for g in self.index.values()}
         self._starts = {gid: [p.effective_from for p in ps] for gid, ps in self.history.items()}
         self._all_starts = sorted(p.effective_from for ps in self.history.values() for p in ps)
 

@@ -101,6 +101,13 @@ def revoke(session: Session, jti: str, tenant_id: int, user_id: int, expires_at:
         session.flush()
 
 
+def token_standing(session: Session, jti: str, user_id: int):  # noqa: ANN201 - a Row or None
+    """The token holder's (active, tenant_id, role, token_generation, revoked) in one query: every request asks."""
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists().label("revoked")
+    return session.execute(select(User.active, User.tenant_id, User.role, User.token_generation, revoked)
+                           .where(User.id == user_id)).first()
+
+
 def is_revoked(session: Session, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
 

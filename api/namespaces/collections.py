@@ -43,10 +43,14 @@ def _input(data: dict) -> tickets.TicketInput:
                                    household_id=data.get("household_id"), pickup_id=data.get("pickup_id"))
 
 
-def ticket_out(ticket: CollectionTicket) -> CollectionTicket:
+def ticket_out(ticket: CollectionTicket, created: bool = False) -> CollectionTicket:
+    """`created`: a ticket made by this request has no successor and no dispute yet (two queries saved)."""
     db = session()
-    ticket.superseded_by_id = db.scalar(select(CollectionTicket.id).where(CollectionTicket.supersedes_id == ticket.id))
-    ticket.disputes = disputes.for_ticket(db, ticket.id)
+    if created:
+        ticket.superseded_by_id, ticket.disputes = None, []
+    else:
+        ticket.superseded_by_id = db.scalar(select(CollectionTicket.id).where(CollectionTicket.supersedes_id == ticket.id))
+        ticket.disputes = disputes.for_ticket(db, ticket.id)
     ticket.points = points_hook.ticket_points(db, ticket)
     return ticket
 
@@ -72,8 +76,8 @@ class Collections(Resource):
     @body(TicketCreateSchema)
     @response(TicketSchema, 201, "Created (or, for a retried client_id with the same content, the first ticket)")
     def post(self, data):
-        ticket, _ = _retrying(lambda: tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data)))
-        return ticket_out(ticket)
+        ticket, created = _retrying(lambda: tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data)))
+        return ticket_out(ticket, created)
 
     @roles(*ALL)
     @paginated(TicketSchema, TicketFilterSchema)
@@ -104,7 +108,7 @@ class CollectionsSync(Resource):
         results = _retrying(lambda: sync.sync_batch(session(), g.principal, _tenant(), _secret(), items))
         for r in results:
             if r.ticket is not None:
-                ticket_out(r.ticket)
+                ticket_out(r.ticket, r.status == "created")
         counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "duplicate", "conflict", "rejected")}
         return {"results": results, **counts}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, insert, or_, select, update
+from sqlalchemy import case, distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from recycle.game import badges
@@ -97,23 +97,31 @@ def status(c: Challenge, today: dt.date) -> str:
 
 def add_progress(session: Session, tenant_id: int, day: dt.date, village_id: int | None, grams: dict[str, int],
                  sign: int = 1, now: dt.datetime | None = None) -> list[int]:
-    """A deposit of `day` (sign 1) or its void (-1): move the running total of every challenge it counts toward,
-    and mark each open one now reached; returns their ids. One query when no challenge is concerned."""
-    stmt = select(Challenge.id, Challenge.material_code, Challenge.completed_at, Challenge.target_g).where(
+    """A deposit of `day` (sign 1) or its void (-1): move the running total of every challenge it counts toward
+    (one UPDATE … RETURNING), and mark each open one now reached; returns their ids."""
+    codes = sorted(code for code, g in grams.items() if g)
+    if not codes:
+        return []
+    per_code = case({code: grams[code] * sign for code in codes}, value=Challenge.material_code, else_=0)
+    delta = case((Challenge.material_code.is_(None), sign * sum(grams.values())), else_=per_code)
+    moved = session.execute(update(Challenge).where(
         Challenge.tenant_id == tenant_id, Challenge.start_date <= day, Challenge.end_date >= day,
-        or_(Challenge.material_code.is_(None), Challenge.material_code.in_(list(grams))),
+        or_(Challenge.material_code.is_(None), Challenge.material_code.in_(codes)),
         or_(Challenge.village_id.is_(None), Challenge.village_id == village_id))
+        .values(progress_g=Challenge.progress_g + delta)
+        .returning(Challenge.id, Challenge.progress_g, Challenge.target_g, Challenge.completed_at)
+        .execution_options(synchronize_session=False)).all()
     done = []
-    for cid, code, completed_at, target in session.execute(stmt.order_by(Challenge.id)).all():
-        delta = sign * (grams.get(code, 0) if code else sum(grams.values()))
-        if not delta:
-            continue
-        total = session.scalar(update(Challenge).where(Challenge.id == cid)
-                               .values(progress_g=Challenge.progress_g + delta).returning(Challenge.progress_g)
-                               .execution_options(synchronize_session=False))
-        if completed_at is None and delta > 0 and total >= target and mark_if_reached(session, session.get(Challenge, cid), now):
+    for cid, total, target, completed_at in sorted(moved):
+        if sign > 0 and completed_at is None and total >= target and mark_if_reached(session, session.get(Challenge, cid), now):
             done.append(cid)
     return done
+
+
+def any_running(tenant_id: int, day: dt.date):  # noqa: ANN201 - an EXISTS clause
+    """Whether any challenge of the tenant runs on `day` (asked inside another query, so usually costs nothing)."""
+    return select(Challenge.id).where(Challenge.tenant_id == tenant_id, Challenge.start_date <= day,
+                                      Challenge.end_date >= day).exists()
 
 
 def mark_if_reached(session: Session, c: Challenge, now: dt.datetime | None = None) -> bool:

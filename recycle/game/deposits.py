@@ -31,6 +31,7 @@ class GameEvents:
     badge_award_ids: list[int] = field(default_factory=list)
     level_up_ids: list[int] = field(default_factory=list)
     completed_challenge_ids: list[int] = field(default_factory=list)
+    ticket_points: int | None = None  # what the weigh-in earned after the cap (None: not awarded now)
 
 
 def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None = None) -> GameEvents:
@@ -45,18 +46,18 @@ def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None =
     tenant = session.get(Tenant, dep.tenant_id)
     rules = points.rules_for(tenant.settings)
     tid, hid = dep.tenant_id, dep.household_id
-    row = _lock(session, tid, hid)  # one household at a time
-    if _deposit_exists(session, tid, dep.ticket_id):
+    day = points.local_date(tenant.timezone, dep.occurred_at)
+    row, seen, challenged = _lock(session, tid, hid, dep.ticket_id, day)  # one household at a time
+    if seen:  # (a concurrent award of the same ticket would fail on game_deposits' unique key and be retried)
         return GameEvents()
     stats = row.stats if row.stats is not None else counters.build(session, tid, hid)
-    day = points.local_date(tenant.timezone, dep.occurred_at)
     line_points = [points.line_points(rules, ln) for ln in dep.lines]
     deposit = GameDeposit(tenant_id=tid, household_id=hid, ticket_id=dep.ticket_id, occurred_at=dep.occurred_at,
                           local_date=day, weight_g=sum(ln.weight_g or 0 for ln in dep.lines), raw_points=sum(line_points),
                           status="active")
     session.add(deposit)
     session.flush()
-    session.execute(insert(GameDepositLine), [
+    session.execute(insert(GameDepositLine.__table__), [
         {"tenant_id": tid, "deposit_id": deposit.id, "material_code": ln.material_code, "category": ln.category,
          "grade": ln.grade, "weight_g": ln.weight_g, "quantity": ln.quantity, "co2e_g": ln.co2e_g, "points": pts}
         for ln, pts in zip(dep.lines, line_points)])
@@ -84,7 +85,7 @@ def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None =
                         streak_bonus(weeks, w, rules) - streak_posted.get(w, 0), w, None, f"weekly streak, week of {w}"))
     entries = [e for e in entries if e[2] != 0]
     if entries:
-        session.execute(insert(PointsEntry), [
+        session.execute(insert(PointsEntry.__table__), [
             {"tenant_id": tid, "household_id": hid, "idempotency_key": key, "kind": kind, "points": pts, "local_date": d,
              "ref_type": r[0] if r else None, "ref_id": r[1] if r else None, "reverses_id": None, "memo": memo[:300],
              "created_at": now} for key, kind, pts, d, r, memo in entries])
@@ -99,7 +100,8 @@ def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None =
     stats["ls"] = max(stats["ls"], counters.run_through(weeks, week))
     have = set(stats["b"])
     events = GameEvents(badge_award_ids=badges.award_from_counters(session, tid, hid, tenant.settings,
-                                                                   counters.as_stats(stats), have, now))
+                                                                   counters.as_stats(stats), have, now),
+                        ticket_points=sum(e[2] for e in entries if e[4] == ref))
     stats["b"] = sorted(have)
     session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(
         balance=HouseholdPoints.balance + earned, lifetime=HouseholdPoints.lifetime + earned,
@@ -107,9 +109,10 @@ def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None =
         .execution_options(synchronize_session=False))
     if badges.level_crossed(row.lifetime, row.lifetime + earned):
         events.level_up_ids = badges.check_level_ups(session, tid, hid, now)
-    household = session.get(Household, hid)
-    events.completed_challenge_ids = challenges.add_progress(session, tid, day, household.village_id if household else None,
-                                                             _grams_by_code(dep.lines), 1, now)
+    if challenged:
+        household = session.get(Household, hid)
+        events.completed_challenge_ids = challenges.add_progress(
+            session, tid, day, household.village_id if household else None, _grams_by_code(dep.lines), 1, now)
     return events
 
 
@@ -120,20 +123,20 @@ def _grams_by_code(lines: list) -> dict[str, int]:  # type: ignore[type-arg]
     return out
 
 
-def _lock(session: Session, tenant_id: int, household_id: int) -> HouseholdPoints:
-    """The household's balance row, locked and read afresh (other code moves it with plain UPDATEs)."""
-    stmt = (select(HouseholdPoints).where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
-            .with_for_update().execution_options(populate_existing=True))
-    row = session.scalar(stmt)
-    if row is None:
+def _lock(session: Session, tenant_id: int, household_id: int, ticket_id: int,
+          day: dt.date | None = None) -> tuple[HouseholdPoints, bool, bool]:
+    """The household's balance row, locked and read afresh (other code moves it with plain UPDATEs), whether the
+    game already saw this ticket, and whether a challenge runs on `day`: one query."""
+    seen = select(GameDeposit.id).where(GameDeposit.tenant_id == tenant_id, GameDeposit.ticket_id == ticket_id).exists()
+    running = challenges.any_running(tenant_id, day or dt.date.min)
+    stmt = (select(HouseholdPoints, seen.label("seen"), running.label("running"))
+            .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+            .with_for_update(of=HouseholdPoints).execution_options(populate_existing=True))
+    found = session.execute(stmt).first()
+    if found is None:
         points.household_row(session, tenant_id, household_id)
-        row = session.scalar(stmt)
-    return row
-
-
-def _deposit_exists(session: Session, tenant_id: int, ticket_id: int) -> bool:
-    return session.scalar(select(GameDeposit.id).where(GameDeposit.tenant_id == tenant_id,
-                                                       GameDeposit.ticket_id == ticket_id)) is not None
+        found = session.execute(stmt).first()
+    return found[0], bool(found[1]), bool(found[2])
 
 
 def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
@@ -142,7 +145,7 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     if deposit is None:
         return  # weighed before the game existed (see points_hook.replay_tickets)
     hid = deposit.household_id
-    row = _lock(session, tenant_id, hid)
+    row, _, _ = _lock(session, tenant_id, hid, ticket_id)
     session.refresh(deposit)
     if deposit.status == "voided":
         return
