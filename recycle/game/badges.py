@@ -165,10 +165,12 @@ def level_crossed(before: int, after: int) -> bool:
     return any(before < lv["min_points"] <= after for lv in LEVELS if lv["min_points"] > 0)
 
 
-def check_level_ups(session: Session, tenant_id: int, household_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Record each level reached for the first time; returns the new ids (to notify)."""
-    lifetime = session.scalar(select(HouseholdPoints.lifetime).where(HouseholdPoints.tenant_id == tenant_id,
-                                                                     HouseholdPoints.household_id == household_id)) or 0
+def check_level_ups(session: Session, tenant_id: int, household_id: int, now: dt.datetime | None = None,
+                    lifetime: int | None = None) -> list[int]:
+    """Record each level reached for the first time; returns the new ids (to notify). `lifetime` if the caller knows it."""
+    if lifetime is None:
+        lifetime = session.scalar(select(HouseholdPoints.lifetime).where(HouseholdPoints.tenant_id == tenant_id,
+                                                                         HouseholdPoints.household_id == household_id)) or 0
     reached = [lv["code"] for lv in LEVELS if lv["min_points"] > 0 and lifetime >= lv["min_points"]]
     if not reached:
         return []

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import badges, challenges, counters, points
+from recycle.game import award, challenges, counters, points
 from recycle.db import utcnow
-from recycle.game.models import GameDeposit, GameDepositLine, HouseholdPoints, PeriodTotal, PointsEntry
+from recycle.game.models import GameDeposit, HouseholdPoints, PointsEntry
 from recycle.models import Household, Tenant
 from recycle.game.points import DepositInput, PointRules
 
@@ -35,85 +35,13 @@ class GameEvents:
 
 
 def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None = None) -> GameEvents:
-    """Points for one active weigh-in, once per ticket (a second call for the same ticket does nothing).
+    """Points for one active weigh-in, once per ticket (a second call for the same ticket does nothing)."""
+    return award.award_deposits(session, [dep], now).get(dep.ticket_id) or GameEvents()
 
-    Incremental: the month's cap and the streaks of the weeks it can move are reconciled from kept period
-    counters (one indexed read of at most a few dozen rows), the entries go in one insert, the period totals
-    in one upsert, the balance row in one update; badges are checked against kept counters. So the cost of a
-    weigh-in does not grow with the member's history nor with an open challenge's.
-    """
-    now = now or utcnow()
-    tenant = session.get(Tenant, dep.tenant_id)
-    rules = points.rules_for(tenant.settings)
-    tid, hid = dep.tenant_id, dep.household_id
-    day = points.local_date(tenant.timezone, dep.occurred_at)
-    row, seen, challenged = _lock(session, tid, hid, dep.ticket_id, day)  # one household at a time
-    if seen:  # (a concurrent award of the same ticket would fail on game_deposits' unique key and be retried)
-        return GameEvents()
-    stats = row.stats if row.stats is not None else counters.build(session, tid, hid)
-    line_points = [points.line_points(rules, ln) for ln in dep.lines]
-    deposit = GameDeposit(tenant_id=tid, household_id=hid, ticket_id=dep.ticket_id, occurred_at=dep.occurred_at,
-                          local_date=day, weight_g=sum(ln.weight_g or 0 for ln in dep.lines), raw_points=sum(line_points),
-                          status="active")
-    session.add(deposit)
-    session.flush()
-    session.execute(insert(GameDepositLine.__table__), [
-        {"tenant_id": tid, "deposit_id": deposit.id, "material_code": ln.material_code, "category": ln.category,
-         "grade": ln.grade, "weight_g": ln.weight_g, "quantity": ln.quantity, "co2e_g": ln.co2e_g, "points": pts}
-        for ln, pts in zip(dep.lines, line_points)])
 
-    week, (month, _) = points.week_start(day), points.month_bounds(day)
-    horizon = dt.timedelta(weeks=max(rules.streak_max_weeks, counters.streak_horizon(tenant.settings)) + 1)
-    kept = session.execute(select(PeriodTotal.period, PeriodTotal.start, PeriodTotal.deposits, PeriodTotal.raw_points,
-                                  PeriodTotal.capped_points, PeriodTotal.streak_points).where(
-        PeriodTotal.tenant_id == tid, PeriodTotal.household_id == hid,
-        or_(and_(PeriodTotal.period == "week", PeriodTotal.start >= week - horizon, PeriodTotal.start <= week + horizon),
-            and_(PeriodTotal.period == "month", PeriodTotal.start == month)))).all()
-    weeks = {r.start for r in kept if r.period == "week" and r.deposits > 0} | {week}
-    streak_posted = {r.start: r.streak_points for r in kept if r.period == "week"}
-    m = next((r for r in kept if r.period == "month"), None)
-    raw_before, capped_before = (m.raw_points, m.capped_points) if m else (0, 0)
-
-    ref = ("ticket", dep.ticket_id)
-    entries = [(f"ticket:{dep.ticket_id}", "deposit", deposit.raw_points, day, ref, f"weigh-in #{dep.ticket_id}"),
-               (f"cap:{hid}:t{dep.ticket_id}", "cap",
-                month_target(raw_before + deposit.raw_points, rules) - capped_before - deposit.raw_points, day, ref,
-                f"monthly cap {rules.monthly_cap} for {month:%Y-%m}")]
-    for i in range(rules.streak_max_weeks + 1):
-        w = week + dt.timedelta(weeks=i)
-        entries.append((f"streak:{hid}:{w.isoformat()}:t{dep.ticket_id}", "streak",
-                        streak_bonus(weeks, w, rules) - streak_posted.get(w, 0), w, None, f"weekly streak, week of {w}"))
-    entries = [e for e in entries if e[2] != 0]
-    if entries:
-        session.execute(insert(PointsEntry.__table__), [
-            {"tenant_id": tid, "household_id": hid, "idempotency_key": key, "kind": kind, "points": pts, "local_date": d,
-             "ref_type": r[0] if r else None, "ref_id": r[1] if r else None, "reverses_id": None, "memo": memo[:300],
-             "created_at": now} for key, kind, pts, d, r, memo in entries])
-    deltas: dict = {}
-    points.add_deltas(deltas, day, weight_g=deposit.weight_g, deposits=1, raw_points=deposit.raw_points)
-    for _, kind, pts, d, _, _ in entries:  # every kind here is earned
-        points.add_deltas(deltas, d, points=pts, **points.counters_for(kind, pts))
-    points.upsert_periods(session, tid, hid, deltas)
-
-    earned = sum(e[2] for e in entries)
-    stats = counters.moved(stats, dep.lines, 1)
-    stats["ls"] = max(stats["ls"], counters.run_through(weeks, week))
-    have = set(stats["b"])
-    events = GameEvents(badge_award_ids=badges.award_from_counters(session, tid, hid, tenant.settings,
-                                                                   counters.as_stats(stats), have, now),
-                        ticket_points=sum(e[2] for e in entries if e[4] == ref))
-    stats["b"] = sorted(have)
-    session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(
-        balance=HouseholdPoints.balance + earned, lifetime=HouseholdPoints.lifetime + earned,
-        weight_g=HouseholdPoints.weight_g + deposit.weight_g, stats=stats, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if badges.level_crossed(row.lifetime, row.lifetime + earned):
-        events.level_up_ids = badges.check_level_ups(session, tid, hid, now)
-    if challenged:
-        household = session.get(Household, hid)
-        events.completed_challenge_ids = challenges.add_progress(
-            session, tid, day, household.village_id if household else None, _grams_by_code(dep.lines), 1, now)
-    return events
+def award_deposits(session: Session, deps: list[DepositInput], now: dt.datetime | None = None) -> dict[int, GameEvents]:
+    """A synced batch: the same as awarding each in turn, in a fixed number of statements (see recycle.game.award)."""
+    return award.award_deposits(session, deps, now)
 
 
 def _grams_by_code(lines: list) -> dict[str, int]:  # type: ignore[type-arg]
@@ -185,8 +113,8 @@ def _posted(session: Session, tenant_id: int, household_id: int, kinds: tuple[st
         PointsEntry.local_date >= start, PointsEntry.local_date < end)))
 
 
-def month_target(raw_total: int, rules: PointRules) -> int:
-    return min(raw_total, rules.monthly_cap) if rules.monthly_cap > 0 else raw_total
+month_target = award.month_target
+streak_bonus = award.streak_bonus
 
 
 def _reconcile_month(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date, trigger: str,
@@ -197,16 +125,6 @@ def _reconcile_month(session: Session, rules: PointRules, tenant_id: int, househ
     delta = month_target(raw, rules) - _posted(session, tenant_id, household_id, MONTH_KINDS, start, end)
     points.post(session, tenant_id, household_id, f"cap:{household_id}:{trigger}", "cap", delta, day, ref=ref,
                 memo=f"monthly cap {rules.monthly_cap} for {start:%Y-%m}")
-
-
-def streak_bonus(weeks: set[dt.date], week: dt.date, rules: PointRules) -> int:
-    """bonus × the consecutive earlier weeks with a deposit (at most `streak_max_weeks`), if this week has one."""
-    if week not in weeks:
-        return 0
-    n = 0
-    while n < rules.streak_max_weeks and week - dt.timedelta(weeks=n + 1) in weeks:
-        n += 1
-    return rules.streak_bonus * n
 
 
 def _reconcile_streaks(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date,

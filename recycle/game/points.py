@@ -201,9 +201,14 @@ def add_deltas(deltas: dict[tuple[str, dt.date], dict[str, int]], day: dt.date, 
 
 def upsert_periods(session: Session, tenant_id: int, household_id: int,
                    deltas: dict[tuple[str, dt.date], dict[str, int]]) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE adding every delta (PostgreSQL and SQLite both speak it)."""
-    rows = [{"tenant_id": tenant_id, "household_id": household_id, "period": period, "start": start, **amounts}
-            for (period, start), amounts in sorted(deltas.items()) if any(amounts.values())]
+    upsert_period_rows(session, tenant_id, {(household_id, *k): v for k, v in deltas.items()})
+
+
+def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int, str, dt.date], dict[str, int]]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE adding every delta (PostgreSQL and SQLite both speak it); keys are
+    (household, period, start), sorted so concurrent upserts take row locks in one order."""
+    rows = [{"tenant_id": tenant_id, "household_id": hid, "period": period, "start": start, **amounts}
+            for (hid, period, start), amounts in sorted(deltas.items()) if any(amounts.values())]
     if not rows:
         return
     dialect = session.get_bind().dialect.name
