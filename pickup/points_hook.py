@@ -48,6 +48,22 @@ def on_ticket(session: Session, ticket: CollectionTicket) -> None:
                                     completed_challenge_ids=events.completed_challenge_ids)
 
 
+def on_tickets(session: Session, new_tickets: list[CollectionTicket]) -> None:
+    """A synced batch: the game awards all of it at once (the same as `on_ticket` for each, in order)."""
+    active = [t for t in new_tickets if t.status == "active"]
+    events = deposits.award_deposits(session, [deposit_from_ticket(session, t) for t in active])
+    for t in active:
+        ev = events.get(t.id)
+        if ev is None:
+            continue
+        t.points_earned = ev.ticket_points  # type: ignore[attr-defined]
+        tasks.enqueue_after_commit(session, badge_award_ids=ev.badge_award_ids, level_up_ids=ev.level_up_ids,
+                                   completed_challenge_ids=ev.completed_challenge_ids)
+
+
+on_tickets.per_ticket = on_ticket  # type: ignore[attr-defined]
+
+
 def on_void(session: Session, ticket: CollectionTicket) -> None:
     ticket.points_earned = None  # type: ignore[attr-defined]
     deposits.reverse_deposit(session, ticket.tenant_id, ticket.id)
@@ -78,6 +94,8 @@ def register() -> None:
     """Idempotent: the API imports this module once per app, tests create many apps."""
     if on_ticket not in tickets.AFTER_TICKET:
         tickets.AFTER_TICKET.append(on_ticket)
+    if on_tickets not in tickets.AFTER_TICKETS:
+        tickets.AFTER_TICKETS.append(on_tickets)
     if on_void not in tickets.AFTER_VOID:
         tickets.AFTER_VOID.append(on_void)
 

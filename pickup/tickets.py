@@ -197,6 +197,20 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
 
 AFTER_TICKET: list = []  # other areas (points, stock) react to a new active ticket
 AFTER_VOID: list = []
+AFTER_TICKETS: list = []  # batch form, hook(session, tickets): replaces its `per_ticket` twin for a synced batch
+
+
+def after_tickets(session: Session, new_tickets: list[CollectionTicket]) -> None:
+    """New active tickets of a batch: batch hooks once, per-ticket hooks without a batch twin for each."""
+    if not new_tickets:
+        return
+    twins = {getattr(hook, "per_ticket", None) for hook in AFTER_TICKETS}
+    for hook in AFTER_TICKETS:
+        hook(session, new_tickets)
+    for hook in AFTER_TICKET:
+        if hook not in twins:
+            for ticket in new_tickets:
+                hook(session, ticket)
 
 
 def get_ticket(session: Session, principal: Principal, ticket_id: int) -> CollectionTicket:

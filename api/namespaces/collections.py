@@ -22,7 +22,7 @@ from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.db import utcnow
 from recycle.errors import NotFound
-from recycle.models import Tenant
+from recycle.models import Household, Tenant
 from recycle.money import format_baht
 
 ns = Namespace("collections", path="/", description="Weigh-in tickets from the round or the centre, and what follows them")
@@ -106,6 +106,9 @@ class CollectionsSync(Resource):
         items = [_input(it["ok"]) if "ok" in it
                  else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"])) for it in data["items"]]
         results = _retrying(lambda: sync.sync_batch(session(), g.principal, _tenant(), _secret(), items))
+        hids = {r.ticket.household_id for r in results if r.ticket is not None}
+        if hids:  # the commit expired them: one query brings every member's name back, not one each
+            session().scalars(select(Household).where(Household.id.in_(hids))).all()
         for r in results:
             if r.ticket is not None:
                 ticket_out(r.ticket, r.status == "created")
