@@ -74,9 +74,10 @@ def _answer(i: int, ticket: CollectionTicket, fingerprint: str, created: bool = 
         return _failed(i, ticket.client_id, exc)
 
 
-def _preload(session: Session, principal: Principal, secret: str, items: list[TicketInput]) -> None:
+def _preload(session: Session, principal: Principal, secret: str, items: list[TicketInput]) -> list:  # type: ignore[type-arg]
     """Households (by id or card), pickups named and rounds, into the identity map: the per-item checks then
-    find them without a query each."""
+    find them without a query each. Returned so the caller holds them (the identity map's references are weak)."""
+    held: list = []  # type: ignore[type-arg]
     hids = {inp.household_id for inp in items if inp.household_id}
     for inp in items:
         if inp.qr:
@@ -85,14 +86,17 @@ def _preload(session: Session, principal: Principal, secret: str, items: list[Ti
             except qrtoken.BadToken:
                 pass  # refused with its reason by the per-item check
     if hids:
-        session.scalars(select(Household).where(Household.tenant_id == principal.tenant_id, Household.id.in_(hids))).all()
+        held += session.scalars(select(Household).where(Household.tenant_id == principal.tenant_id,
+                                                        Household.id.in_(hids))).all()
     pids = {inp.pickup_id for inp in items if inp.pickup_id}
     if pids:
         pickups = session.scalars(select(PickupRequest).where(PickupRequest.tenant_id == principal.tenant_id,
                                                               PickupRequest.id.in_(pids))).all()
+        held += pickups
         rids = {p.round_id for p in pickups if p.round_id}
         if rids:
-            session.scalars(select(Round).where(Round.id.in_(rids))).all()
+            held += session.scalars(select(Round).where(Round.id.in_(rids))).all()
+    return held
 
 
 def _scheduled(session: Session, principal: Principal, household_ids: set[int]) -> dict[int, list[PickupRequest]]:
@@ -141,7 +145,7 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
     existing = {t.client_id: t for t in session.scalars(select(CollectionTicket).where(
         CollectionTicket.tenant_id == tenant.id, CollectionTicket.client_id.in_({inp.client_id for _, inp, _ in todo})))
     } if todo else {}
-    _preload(session, principal, secret, [inp for _, inp, _ in todo if inp.client_id not in existing])
+    held = _preload(session, principal, secret, [inp for _, inp, _ in todo if inp.client_id not in existing])  # noqa: F841
 
     drafts: dict[str, _Draft] = {}
     repeats: list[tuple[int, str, str]] = []  # the same client_id again in this batch

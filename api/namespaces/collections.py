@@ -108,7 +108,7 @@ class CollectionsSync(Resource):
         results = _retrying(lambda: sync.sync_batch(session(), g.principal, _tenant(), _secret(), items))
         hids = {r.ticket.household_id for r in results if r.ticket is not None}
         if hids:  # the commit expired them: one query brings every member's name back, not one each
-            session().scalars(select(Household).where(Household.id.in_(hids))).all()
+            members = session().scalars(select(Household).where(Household.id.in_(hids))).all()  # noqa: F841 - held
         for r in results:
             if r.ticket is not None:
                 ticket_out(r.ticket, r.status == "created")
