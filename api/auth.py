@@ -93,16 +93,16 @@ def register_auth(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict, payload: dict) -> bool:
-        db = session()
         sid = payload.get("sid")
-        if sid and accounts.is_revoked(db, session_key(sid)):
+        # one query a request: the holder's standing, and whether this token or its whole session was revoked
+        user = accounts.token_standing(session(), payload["jti"], int(payload["sub"]), session_key(sid) if sid else None)
+        if user is None or user.session_revoked:
             return True
-        if accounts.is_revoked(db, payload["jti"]):
+        if user.revoked:
             if payload.get("type") == "refresh" and sid:
                 end_session(payload, "refresh token reused")  # a stolen copy, or the thief's: end them both
             return True
-        user = accounts.load_user(db, int(payload["sub"]))
-        if user is None or not user.active or user.tenant_id != payload.get("tid") or user.role != payload.get("role"):
+        if not user.active or user.tenant_id != payload.get("tid") or user.role != payload.get("role"):
             return True
         return payload.get("gen") != user.token_generation
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from enterprise import stock_hooks
 from pickup import notice_hooks, points_hook
-from pickup.events import HandoverRecorded, TicketCredited, TicketVoided
+from pickup.events import HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from recycle import events
 
 EVENT_HANDLERS: dict[type, list[events.Handler]] = {
     # order matters: the weigh-in notice tells the points the game just gave
     TicketCredited: [points_hook.on_ticket, stock_hooks.on_ticket, notice_hooks.on_ticket_credited],
+    # an offline batch: the game awards it set-based; stock and notices take each ticket as above
+    TicketsSynced: [points_hook.on_tickets, stock_hooks.on_tickets_synced, notice_hooks.on_tickets_synced],
     TicketVoided: [points_hook.on_void, stock_hooks.on_void],
     HandoverRecorded: [stock_hooks.on_handover],
 }

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from enterprise import stock
-from pickup.events import HandoverRecorded, TicketCredited, TicketVoided
+from pickup.events import HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from pickup.models import CollectionTicket, Handover, HandoverLine, TicketLine
 from pricing.models import Grade
 from recycle import ledger
@@ -72,6 +72,12 @@ def on_ticket(session: Session, event: TicketCredited) -> None:
         if stock.level(session, ticket.tenant_id, line.grade_id).on_hand > 0:  # else all sold: it stays an expense
             stock.move(session, session.get(Grade, line.grade_id), "ticket_cost", 0, f"ticket-cost:{line.id}",
                        ledger.PURCHASES, cost=line.amount_satang, ticket_id=ticket.id)
+
+
+def on_tickets_synced(session: Session, event: TicketsSynced) -> None:
+    """A synced batch: each ticket as if credited alone (stock gains nothing from batching them)."""
+    for ticket in event.tickets:
+        on_ticket(session, TicketCredited(ticket))
 
 
 def on_void(session: Session, event: TicketVoided) -> None:

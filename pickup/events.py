@@ -14,6 +14,16 @@ class TicketCredited:
 
 
 @dataclass(frozen=True)
+class TicketsSynced:
+    """A phone's offline batch created these active tickets at once: handlers may work set-based.
+
+    Published instead of one TicketCredited per ticket; a handler with nothing to gain from the batch
+    loops over `tickets` (api/bootstrap.py wires both)."""
+
+    tickets: list[CollectionTicket]
+
+
+@dataclass(frozen=True)
 class TicketVoided:
     """An active ticket was voided (also the first half of a correction)."""
 

@@ -119,6 +119,7 @@ class CollectionTicket(Base):
         UniqueConstraint("tenant_id", "client_id"),
         Index("ix_tickets_tenant_household_collected", "tenant_id", "household_id", "collected_at"),
         Index("ix_tickets_tenant_round", "tenant_id", "round_id"),
+        Index("ix_tickets_tenant_collected", "tenant_id", "collected_at"),  # period reports
         check_in("status", TicketStatus),
         CheckConstraint("total_satang >= 0", name="total_non_negative"),
     )

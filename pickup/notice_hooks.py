@@ -12,14 +12,13 @@ import zoneinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pickup.events import TicketCredited
-from pickup.models import PickupRequest, Round
-from pricing.models import Material
-from recycle.game import notices as game_notices
-from recycle.game.points import ticket_points
+from pickup import points_hook
+from pickup.events import TicketCredited, TicketsSynced
+from pickup.models import CollectionTicket, PickupRequest, Round
+from pricing.book import book_for
 from recycle.models import Tenant
 from recycle.money import format_baht
-from recycle.notify.notices import Message, record
+from recycle.notify.notices import Message, record, record_many
 from recycle.thai_dates import format_date, format_datetime
 
 
@@ -29,28 +28,39 @@ def _kg(grams: int) -> str:
     return f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
 
 
-def on_ticket_credited(session: Session, event: TicketCredited) -> None:
-    """The weigh-in's receipt (amount, points, what was weighed), then any badge or level it brought.
+def on_tickets_synced(session: Session, event: TicketsSynced) -> None:
+    """A synced batch: one receipt notice per ticket, written in one statement (after the points handler)."""
+    active = [t for t in event.tickets if t.status == "active"]
+    if not active:
+        return
+    tenant = session.get(Tenant, active[0].tenant_id)
+    names = {m.code: m.name_th for m in book_for(session, tenant).materials.values()}
+    record_many(session, tenant.id, [(t.household_id, f"ticket:{t.id}", _receipt(session, tenant, names, t)) for t in active])
 
-    Wired after the points handler in api/bootstrap.py, so the points are known."""
+
+def on_ticket_credited(session: Session, event: TicketCredited) -> None:
+    """The weigh-in's receipt (amount, points, what was weighed). Wired after the points handler in
+    api/bootstrap.py, so the points are known; a badge or level it brought is told by its own task."""
     ticket = event.ticket
     if ticket.status != "active":
         return
     tenant = session.get(Tenant, ticket.tenant_id)
-    tz = zoneinfo.ZoneInfo(tenant.timezone)
-    points = ticket_points(session, ticket.tenant_id, ticket.id)
-    names = dict(session.execute(select(Material.code, Material.name_th).where(
-        Material.tenant_id == ticket.tenant_id, Material.code.in_({ln.material_code for ln in ticket.lines}))).all())
+    names = {m.code: m.name_th for m in book_for(session, tenant).materials.values()}  # the cached catalog
+    record(session, ticket.tenant_id, ticket.household_id, f"ticket:{ticket.id}", _receipt(session, tenant, names, ticket))
+
+
+def _receipt(session: Session, tenant: Tenant, names: dict[str, str], ticket: CollectionTicket) -> Message:
+    points = points_hook.ticket_points(session, ticket)  # what the points handler just gave, without a query
     lines_th = ", ".join(f"{names.get(ln.material_code, ln.material_code)} "
                          + (f"{_kg(ln.weight_g)} กก." if ln.weight_g else f"{ln.quantity} ชิ้น") for ln in ticket.lines)
     lines_en = ", ".join(f"{ln.material_code} " + (f"{_kg(ln.weight_g)} kg" if ln.weight_g else f"{ln.quantity} pcs")
                          for ln in ticket.lines)
     baht = format_baht(ticket.total_satang)
-    record(session, ticket.tenant_id, ticket.household_id, f"ticket:{ticket.id}", Message(
+    return Message(
         "ticket_credited", f"รับขยะแล้ว ได้เงิน {baht} บาท และ {points} แต้ม", f"Weigh-in credited: {baht} baht, {points} points",
-        f"{format_datetime(ticket.collected_at, tz)} · {lines_th}", f"{format_datetime(ticket.collected_at, tz, 'en')} · {lines_en}",
-        {"ticket_id": ticket.id, "amount_satang": ticket.total_satang, "points": points, "weight_g": ticket.weight_g}))
-    game_notices.record_awards(session, ticket.tenant_id, ticket.household_id)
+        f"{format_datetime(ticket.collected_at, tenant.zone)} · {lines_th}",
+        f"{format_datetime(ticket.collected_at, tenant.zone, 'en')} · {lines_en}",
+        {"ticket_id": ticket.id, "amount_satang": ticket.total_satang, "points": points, "weight_g": ticket.weight_g})
 
 
 def on_pickup_scheduled(session: Session, pickup: PickupRequest, rnd: Round) -> None:

@@ -41,7 +41,7 @@ def explain(codes: str | None) -> list[dict[str, str]]:
     return out
 
 
-def _collector_day_total(session: Session, principal: Principal, tenant: Tenant, collected_at: dt.datetime) -> int:
+def collector_day_total(session: Session, principal: Principal, tenant: Tenant, collected_at: dt.datetime) -> int:
     zone = zoneinfo.ZoneInfo(tenant.timezone)
     day = collected_at.astimezone(zone).date()
     start = dt.datetime.combine(day, dt.time.min, zone).astimezone(dt.UTC)
@@ -53,8 +53,12 @@ def _collector_day_total(session: Session, principal: Principal, tenant: Tenant,
 
 
 def hold_reasons(session: Session, principal: Principal, tenant: Tenant, *, scanned: bool,
-                 pickup: PickupRequest | None, quote: Quote, collected_at: dt.datetime) -> list[str]:
-    """Codes of the reasons this ticket must wait for staff; empty when it may be credited now. Staff are trusted."""
+                 pickup: PickupRequest | None, quote: Quote, collected_at: dt.datetime,
+                 day_total: int | None = None) -> list[str]:
+    """Codes of the reasons this ticket must wait for staff; empty when it may be credited now. Staff are trusted.
+
+    `day_total`: what the collector already credited that local day, when the caller knows it (a synced batch
+    counts its own earlier tickets too); else it is summed here."""
     if principal.is_staff:
         return []
     reasons = []
@@ -64,7 +68,8 @@ def hold_reasons(session: Session, principal: Principal, tenant: Tenant, *, scan
         reasons.append("line_weight")
     if quote.total_satang > int(tenant.setting("approval_ticket_satang")):
         reasons.append("ticket_amount")
-    elif quote.total_satang + _collector_day_total(session, principal, tenant, collected_at) \
+    elif quote.total_satang + (day_total if day_total is not None
+                               else collector_day_total(session, principal, tenant, collected_at)) \
             > int(tenant.setting("approval_collector_day_satang")):
         reasons.append("collector_day")
     return reasons

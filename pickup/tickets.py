@@ -11,7 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -118,16 +118,23 @@ def _pickup_for(session: Session, principal: Principal, household: Household, pi
     return pickup
 
 
-def _round_for(session: Session, principal: Principal, tenant: Tenant, pickup: PickupRequest | None,
-               collected_at: dt.datetime) -> int | None:
-    """A door-to-door ticket without a pickup still belongs to the collector's round that day (and its handover)."""
-    if pickup is not None:
-        return pickup.round_id
+def _collector_day(session: Session, principal: Principal, tenant: Tenant,
+                   collected_at: dt.datetime) -> tuple[int | None, int]:
+    """A collector's round that local day (a door-to-door ticket without a pickup still belongs to it, and to its
+    handover) and the money the collector already credited that day (the tenant's limit): one statement."""
     if principal.role != "collector":
-        return None
+        return None, 0
     day = tenant.local_date(collected_at)
-    return session.scalar(select(Round.id).where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id,
-                                                 Round.round_date == day).order_by(Round.id).limit(1))
+    start = dt.datetime.combine(day, dt.time.min, tenant.zone).astimezone(dt.timezone.utc)
+    end = start + dt.timedelta(days=1)
+    round_id = (select(Round.id).where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id,
+                                       Round.round_date == day).order_by(Round.id).limit(1).scalar_subquery())
+    credited = (select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
+        CollectionTicket.tenant_id == tenant.id, CollectionTicket.entered_by_user_id == principal.user_id,
+        CollectionTicket.status == "active", CollectionTicket.collected_at >= start,
+        CollectionTicket.collected_at < end).scalar_subquery())
+    rid, total = session.execute(select(round_id, credited)).one()
+    return rid, int(total or 0)
 
 
 def _mark_collected(pickup: PickupRequest, when: dt.datetime) -> None:
@@ -139,13 +146,18 @@ def credit(session: Session, ticket: CollectionTicket, user_id: int | None) -> N
     """Dr purchases, Cr the household's payable: the member is owed the ticket's total."""
     if ticket.total_satang == 0:
         return
-    purchases = ledger.account(session, ticket.tenant_id, ledger.PURCHASES)
-    payable = ledger.household_account(session, ticket.tenant_id, ticket.household_id)
-    txn = ledger.post(session, ticket.tenant_id, f"ticket:{ticket.client_id}", "weigh_in",
-                      [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
-                      memo=f"weigh-in #{ticket.id}", ref=("ticket", ticket.id), occurred_at=ticket.collected_at,
-                      user_id=user_id)
-    ticket.ledger_transaction_id = txn.id
+    accounts = ledger.weigh_in_accounts(session, ticket.tenant_id, [ticket.household_id])
+    ticket.ledger_transaction_id = ledger.post_new(session, ticket.tenant_id, [credit_transaction(ticket, accounts, user_id)]
+                                                   )[f"ticket:{ticket.client_id}"]
+
+
+def credit_transaction(ticket: CollectionTicket, accounts: dict, user_id: int | None) -> ledger.NewTransaction:  # type: ignore[type-arg]
+    """The key derives from the ticket's client_id, unique per tenant: a ticket is credited once."""
+    purchases, payable = accounts[ledger.PURCHASES], accounts[f"household:{ticket.household_id}"]
+    return ledger.NewTransaction(f"ticket:{ticket.client_id}", "weigh_in",
+                                 [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
+                                 memo=f"weigh-in #{ticket.id}", ref=("ticket", ticket.id), occurred_at=ticket.collected_at,
+                                 user_id=user_id)
 
 
 def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret: str, inp: TicketInput,
@@ -163,12 +175,14 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         priced_at = supersedes.priced_at  # a correction pays the price of the original weighing
     pickup = _pickup_for(session, principal, household, inp.pickup_id)
     quote: Quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
+    day_round_id, day_total = _collector_day(session, principal, tenant, inp.collected_at)
     holds = (["backdated"] if needs_approval else []) + ticket_limits.hold_reasons(
-        session, principal, tenant, scanned=bool(inp.qr), pickup=pickup, quote=quote, collected_at=inp.collected_at)
+        session, principal, tenant, scanned=bool(inp.qr), pickup=pickup, quote=quote, collected_at=inp.collected_at,
+        day_total=day_total)
     needs_approval = bool(holds)
     ticket = CollectionTicket(
-        tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id,
-        pickup_id=pickup.id if pickup else None, round_id=_round_for(session, principal, tenant, pickup, inp.collected_at),
+        tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id, household=household,
+        pickup_id=pickup.id if pickup else None, round_id=pickup.round_id if pickup is not None else day_round_id,
         channel="round" if pickup or principal.role == "collector" else "walk_in",
         entered_by_user_id=principal.user_id, collected_at=inp.collected_at, priced_at=priced_at, received_at=now,
         weight_g=quote.weight_g, total_satang=quote.total_satang, co2e_g=quote.co2e_g,

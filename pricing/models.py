@@ -92,3 +92,8 @@ class Price(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     grade: Mapped[Grade] = relationship(lazy="joined")
+
+
+# Every price write moves the tenant's price version (cached price books): the listener lives with the book,
+# and is registered wherever these models are used, even by code that never prices anything.
+from pricing import book as _book  # noqa: E402,F401

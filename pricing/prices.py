@@ -145,6 +145,16 @@ def board(session: Session, tenant_id: int, at: dt.datetime | None = None, activ
     return [BoardRow(m, g, p, previous.get(pid)) for p, g, m, pid in rows]
 
 
+def board_from_book(book, at: dt.datetime, active_only: bool = True) -> list[BoardRow]:  # noqa: ANN001 - a PriceBook
+    """The same rows as `board`, answered from a cached price book (no query)."""
+    rows = []
+    for grade in book.grades(active_only):
+        price = book.in_force(grade.id, at)
+        if price is not None:
+            rows.append(BoardRow(grade.material, grade, price, book.previous(grade.id, at)))  # type: ignore[arg-type]
+    return rows
+
+
 def history(session: Session, tenant_id: int, material_code: str | None = None, grade: str | None = None,
             start: dt.datetime | None = None, end: dt.datetime | None = None):  # noqa: ANN201 - a Select
     stmt = (select(Price).join(Grade, Grade.id == Price.grade_id).join(Material, Material.id == Grade.material_id)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from pricing.catalog import grade_index, resolve_grade
-from pricing.prices import board
+from pricing.book import book_for
+from pricing.catalog import resolve_grade
 from recycle.errors import InvalidInput
 from recycle.models import Tenant
 from recycle.money import line_amount_satang, piece_amount_satang, round_half_up_div
@@ -62,8 +62,8 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
     """Every error of every line at once (`lines.N.field`), or every line priced at `at`."""
     if not lines:
         raise InvalidInput.field("lines", "give at least one line")
-    index = grade_index(session, tenant.id)
-    in_force = {row.grade.id: row.price for row in board(session, tenant.id, at, active_only=False)}
+    book = book_for(session, tenant)  # no query unless a price changed since this worker last looked
+    index = book.index
     max_g, max_n = tenant.setting("max_line_weight_g"), tenant.setting("max_line_quantity")
     errors: dict[str, list[str]] = {}
     seen: dict[int, int] = {}
@@ -96,7 +96,7 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
             errors.setdefault(f"{key}grade", []).append(
                 f"{grade.material.code}/{grade.code} already on line {seen[grade.id]}; weigh it as one line")
         seen.setdefault(grade.id, i)
-        price = in_force.get(grade.id)
+        price = book.in_force(grade.id, at)
         if price is None:
             errors.setdefault(f"{key}material_code", []).append(
                 f"{grade.material.code}/{grade.code} had no price at {at.isoformat()}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from recycle import audit
@@ -116,6 +116,16 @@ def use_once(session: Session, jti: str, tenant_id: int, user_id: int, expires_a
     except IntegrityError:
         return False
     return True
+
+
+def token_standing(session: Session, jti: str, user_id: int, session_key: str | None = None):  # noqa: ANN201 - a Row or None
+    """The token holder's (active, tenant_id, role, token_generation) and whether the token (`revoked`) or its whole
+    login session (`session_revoked`) was revoked, in one query: every authenticated request asks."""
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists().label("revoked")
+    ended = (select(RevokedToken.jti).where(RevokedToken.jti == session_key).exists() if session_key
+             else literal(False)).label("session_revoked")
+    return session.execute(select(User.active, User.tenant_id, User.role, User.token_generation, revoked, ended)
+                           .where(User.id == user_id)).first()
 
 
 def is_revoked(session: Session, jti: str) -> bool:

@@ -118,3 +118,15 @@ def check_in(column: str, values: type[StrEnum] | tuple[str, ...], name: str | N
     """`CHECK (column in (...))` generated from the enum that the code uses, so the two cannot drift apart."""
     allowed = ",".join(f"'{v}'" for v in (list(values) if not isinstance(values, tuple) else values))
     return CheckConstraint(f"{column} in ({allowed})", name=name or f"{column}_known")
+
+
+def insert_ignoring_conflicts(session: Session, model: Any, index_elements: list[str]) -> Any:
+    """`INSERT ... ON CONFLICT (index_elements) DO NOTHING` in the session's dialect (PostgreSQL or SQLite).
+
+    For rows whose unique key decides "already there": no savepoint, no pre-check query; with `.returning(...)`
+    the rows actually inserted come back (none when another transaction or a retry got there first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=index_elements)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -114,6 +114,56 @@ def household_account(session: Session, tenant_id: int, household_id: int) -> Le
 class Leg:
     account: LedgerAccount
     amount_satang: int
+
+
+def weigh_in_accounts(session: Session, tenant_id: int, household_ids: list[int]) -> dict[str, LedgerAccount]:
+    """Purchases and these households' payables in one query (each made on first use): code -> account."""
+    codes = [PURCHASES, *(f"household:{hid}" for hid in sorted(set(household_ids)))]
+    found = {a.code: a for a in session.scalars(select(LedgerAccount).where(LedgerAccount.tenant_id == tenant_id,
+                                                                            LedgerAccount.code.in_(codes)))}
+    if PURCHASES not in found:
+        found[PURCHASES] = account(session, tenant_id, PURCHASES)
+    for hid in sorted(set(household_ids)):
+        if f"household:{hid}" not in found:
+            found[f"household:{hid}"] = household_account(session, tenant_id, hid)
+    return found
+
+
+@dataclass
+class NewTransaction:
+    key: str
+    kind: str
+    legs: list[Leg]
+    memo: str = ""
+    ref: tuple[str, int] | None = None
+    occurred_at: dt.datetime | None = None
+    user_id: int | None = None
+
+
+def post_new(session: Session, tenant_id: int, txns: list[NewTransaction]) -> dict[str, int]:
+    """Post transactions whose keys are new (each derives from a row just inserted under its own unique
+    constraint), without looking them up: one insert of the transactions, one of their postings. A key that
+    was not new after all fails on the unique constraint instead of posting twice. Returns key -> id."""
+    for t in txns:
+        t.legs = [leg for leg in t.legs if leg.amount_satang != 0]
+        if any(not isinstance(leg.amount_satang, int) or isinstance(leg.amount_satang, bool) for leg in t.legs):
+            raise TypeError("ledger amounts are integer satang")
+        if sum(leg.amount_satang for leg in t.legs) != 0:
+            raise InvalidInput("a ledger transaction must balance", {"postings": ["debits and credits differ"]})
+        if any(leg.account.tenant_id != tenant_id for leg in t.legs):
+            raise ValueError("posting to another tenant's account")
+    if not txns:
+        return {}
+    now = utcnow()
+    rows = session.execute(insert(LedgerTransaction).returning(LedgerTransaction.id, LedgerTransaction.idempotency_key), [
+        {"tenant_id": tenant_id, "idempotency_key": t.key, "kind": t.kind, "memo": t.memo[:500],
+         "ref_type": t.ref[0] if t.ref else None, "ref_id": t.ref[1] if t.ref else None, "reverses_id": None,
+         "occurred_at": t.occurred_at or now, "created_at": now, "created_by_user_id": t.user_id} for t in txns]).all()
+    ids = {key: tid for tid, key in rows}
+    session.execute(insert(Posting.__table__), [
+        {"tenant_id": tenant_id, "transaction_id": ids[t.key], "account_id": leg.account.id,
+         "household_id": leg.account.household_id, "amount_satang": leg.amount_satang} for t in txns for leg in t.legs])
+    return ids
 
 
 def post(session: Session, tenant_id: int, key: str, kind: str, legs: list[Leg], *, memo: str = "",

@@ -53,6 +53,7 @@ class Tenant(Base):
     centre_lat: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     centre_lng: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     next_member_no: Mapped[int] = mapped_column(default=1)
+    price_version: Mapped[int] = mapped_column(default=0, server_default="0")  # moved by every price write (pricing.book)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def setting(self, key: str) -> Any:

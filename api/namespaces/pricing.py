@@ -1,7 +1,6 @@
 """The catalog, prices and their history, the public price board and quotes."""
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import Response, g, render_template, request
@@ -10,18 +9,19 @@ from sqlalchemy import select
 
 from api.auth import ANY, PUBLIC, STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
-from api.i18n import pick
+from api.i18n import lang, pick
 from api.schemas.pricing import (BoardSchema, HistoryArgs, ImportArgs, MaterialCreateSchema, MaterialFilterSchema,
                                  MaterialSchema, PriceSchema, PriceSetSchema, PricesAtArgs, PricesSetResultSchema,
                                  QuoteRequestSchema, QuoteSchema, RetireSchema, StaffBoardRowSchema, StaffPriceSchema)
 from api.session import commit, session
 from pickup import points_hook
+from pricing import book as price_book
 from pricing import catalog, prices, quotes
 from pricing.models import Material
 from pricing.price_sheet import PriceSheetError, parse_price_sheet
 from recycle.accounts import tenant_by_slug
 from recycle.db import utcnow
-from recycle.errors import InvalidInput
+from recycle.errors import InvalidInput, NotFound
 from recycle.models import Tenant
 from recycle.money import format_baht
 
@@ -50,16 +50,14 @@ def _board_out(rows: list[prices.BoardRow], staff: bool) -> list[dict]:
     return out
 
 
-def _conditional(payload: dict, last_modified) -> Response:  # noqa: ANN001
-    """ETag over the exact bytes, so phones polling every minute get a 304 until a price really changes."""
-    data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+def _board_response(data: bytes, etag: str, last_modified) -> Response:  # noqa: ANN001
     resp = Response(data, mimetype="application/json")
-    resp.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    resp.set_etag(etag)
     if last_modified is not None:
         resp.last_modified = last_modified
     resp.headers["Cache-Control"] = "public, max-age=60"
     resp.headers["Vary"] = "Accept-Language"
-    return resp.make_conditional(request)
+    return resp
 
 
 @ns.route("/public/<string:tenant>/prices")
@@ -68,15 +66,31 @@ class PublicPrices(Resource):
     @response(BoardSchema, 200, "Today's board; 304 when If-None-Match matches")
     @ns.response(304, "Not modified")
     def get(self, tenant):
+        """Phones poll this every minute: one query for the tenant's price version, then a 304 or cached bytes.
+
+        The ETag is the price version, the instant the last scheduled price took effect and the language:
+        the body can change only when one of them does.
+        """
         db = session()
-        t = tenant_by_slug(db, tenant)
-        now = utcnow()
-        rows = prices.board(db, t.id, now)
-        items = BoardSchema().dump({"tenant": t.slug, "as_of": now, "items": _board_out(rows, staff=False)})
-        items.pop("as_of")  # the body must not change every second, or the ETag would never match
-        last = max((r.price.effective_from for r in rows), default=None)
-        items["as_of"] = (last or now).isoformat()
-        return _conditional(items, last)
+        row = db.execute(select(Tenant.id, Tenant.slug, Tenant.price_version)
+                         .where(Tenant.slug == (tenant or "").strip().lower())).first()
+        if row is None:
+            raise NotFound(f"no waste bank called {tenant!r}", {"tenant": ["unknown tenant"]})
+        now, language = utcnow(), lang()
+        book = price_book.cached(db, row.id, row.price_version or 0)
+        epoch = book.epoch(now)
+        etag = f"{row.price_version or 0:x}-{int(epoch.timestamp()) if epoch else 0:x}-{language}"
+        if etag in request.if_none_match:
+            return _board_response(b"", etag, epoch).make_conditional(request)
+        key = ("public-board", etag)
+        data = book.rendered.get(key)
+        if data is None:
+            rows = prices.board_from_book(book, now)
+            items = BoardSchema().dump({"tenant": row.slug, "as_of": now, "items": _board_out(rows, staff=False)})
+            items["as_of"] = (epoch or now).isoformat()  # not "now": the body must not change every second
+            data = json.dumps(items, ensure_ascii=False, sort_keys=True).encode()
+            book.rendered[key] = data
+        return _board_response(data, etag, epoch).make_conditional(request)
 
 
 @ns.route("/public/<string:tenant>/prices/board")

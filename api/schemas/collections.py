@@ -39,6 +39,12 @@ class TicketCreateSchema(Schema):
 class TicketItemField(fields.Nested):
     """A sync item: loaded on its own, so one bad item is reported instead of failing the batch."""
 
+    def deserialize(self, value, attr=None, data=None, **kw):  # noqa: ANN001
+        # A `null` item would be refused by Field.deserialize before _deserialize sees it, sinking the batch.
+        if value is None:
+            return {"invalid": {"_schema": ["each item must be a JSON object, not null"]}, "client_id": None}
+        return super().deserialize(value, attr, data, **kw)
+
     def _deserialize(self, value, attr, data, partial=None, **kw):  # noqa: ANN001
         if not isinstance(value, dict):
             return {"invalid": {"_schema": ["each item must be a JSON object"]}, "client_id": None}

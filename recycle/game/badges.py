@@ -145,10 +145,32 @@ def award_badges(session: Session, tenant_id: int, household_id: int, settings: 
     return new
 
 
-def check_level_ups(session: Session, tenant_id: int, household_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Record each level reached for the first time; returns the new ids (to notify)."""
-    lifetime = session.scalar(select(HouseholdPoints.lifetime).where(HouseholdPoints.tenant_id == tenant_id,
-                                                                     HouseholdPoints.household_id == household_id)) or 0
+def award_from_counters(session: Session, tenant_id: int, household_id: int, settings: dict | None, stats: Stats,
+                        have: set[str], now: dt.datetime | None = None) -> list[int]:
+    """As `award_badges`, against kept counters and the kept set of badges held (`have` gains what is awarded)."""
+    new: list[int] = []
+    for d in badge_definitions(settings):
+        if d["code"] in have or badge_value(d, stats) < int(d["threshold"]):
+            continue
+        award = _insert_once(session, BadgeAward(tenant_id=tenant_id, household_id=household_id, badge_code=d["code"],
+                                                 awarded_at=now or utcnow()))
+        have.add(d["code"])  # awarded now, or already (by a transaction the counters had not seen)
+        if award is not None:
+            new.append(award.id)
+    return new
+
+
+def level_crossed(before: int, after: int) -> bool:
+    """Whether lifetime points passed a level's threshold (only then is `check_level_ups` worth its queries)."""
+    return any(before < lv["min_points"] <= after for lv in LEVELS if lv["min_points"] > 0)
+
+
+def check_level_ups(session: Session, tenant_id: int, household_id: int, now: dt.datetime | None = None,
+                    lifetime: int | None = None) -> list[int]:
+    """Record each level reached for the first time; returns the new ids (to notify). `lifetime` if the caller knows it."""
+    if lifetime is None:
+        lifetime = session.scalar(select(HouseholdPoints.lifetime).where(HouseholdPoints.tenant_id == tenant_id,
+                                                                         HouseholdPoints.household_id == household_id)) or 0
     reached = [lv["code"] for lv in LEVELS if lv["min_points"] > 0 and lifetime >= lv["min_points"]]
     if not reached:
         return []

@@ -1,6 +1,6 @@
 """Leaderboards and environmental impact, as set-based SQL.
 
-Ranks come from RANK() OVER in the database over totals kept per household (the balance rows for all
+Ranks come from the database over totals kept per household (the balance rows for all
 time, `game_period_totals` for a local week, month or year), never from a Python loop over households:
 a board is one indexed read of at most one row per household, and one statement gives the page, the
 total and my own rank. Households that did not opt in are ranked like everyone else but come back
@@ -96,22 +96,41 @@ def _ranks(value, key) -> tuple:  # noqa: ANN001
 
 def households_board(session: Session, tenant_id: int, metric: str, period: str, today: dt.date, *,
                      village_id: int | None = None, me: int | None = None, page: int = 1, per_page: int = 50) -> Board:
+    """Index range scans, not a window over every household: the page is the top of the kept totals' index
+    (value desc, then id), a rank is 1 + the households strictly above (RANK semantics), and mine is looked up
+    by my id. A handful of statements, none sorting the whole village."""
     vals = _values(tenant_id, metric, period, today).subquery()
-    stmt = (select(vals.c.hid, vals.c.value, Household.name, Household.leaderboard_opt_in.label("opt_in"),
-                   Household.village_id, *_ranks(vals.c.value, vals.c.hid))
+    base = (select(vals.c.hid, vals.c.value, Household.name, Household.leaderboard_opt_in.label("opt_in"),
+                   Household.village_id)
             .join(Household, Household.id == vals.c.hid).where(Household.tenant_id == tenant_id, Household.active.is_(True)))
     if village_id is not None:
-        stmt = stmt.where(Household.village_id == village_id)
-    ranked = stmt.subquery()
-    rows, total, mine = _page(session, ranked, ranked.c.hid, me, page, per_page)
+        base = base.where(Household.village_id == village_id)
+    lo = (page - 1) * per_page
+    rows = session.execute(base.order_by(vals.c.value.desc(), vals.c.hid).limit(per_page).offset(lo)).mappings().all()
+    total = int(session.scalar(select(func.count()).select_from(base.subquery())))
 
-    def row(m) -> BoardRow:  # noqa: ANN001
+    def above(value: int) -> int:
+        return int(session.scalar(select(func.count()).select_from(base.where(vals.c.value > value).subquery())))
+
+    ranks: list[int] = []
+    for i, m in enumerate(rows):
+        if i and m["value"] == rows[i - 1]["value"]:
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(lo + i + 1 if (i or lo == 0) else 1 + above(m["value"]))
+
+    def row(m, rank: int) -> BoardRow:  # noqa: ANN001
         own = m["hid"] == me
         shown = own or m["opt_in"]
-        return BoardRow(rank=m["rank"], value=int(m["value"]), village_id=m["village_id"],
+        return BoardRow(rank=rank, value=int(m["value"]), village_id=m["village_id"],
                         household_id=m["hid"] if shown else None, name=m["name"] if shown else None, is_me=own)
 
-    return Board([row(m) for m in rows], total, row(mine) if mine else None)
+    items = [row(m, r) for m, r in zip(rows, ranks)]
+    mine = next((it for it in items if it.is_me), None)
+    if mine is None and me is not None:
+        m = session.execute(base.where(vals.c.hid == me)).mappings().first()
+        mine = row(m, 1 + above(m["value"])) if m else None
+    return Board(items, total, mine)
 
 
 def villages_board(session: Session, tenant_id: int, metric: str, period: str, today: dt.date, *,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, insert, or_, select, update
+from sqlalchemy import case, distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from recycle.db import utcnow
@@ -55,6 +55,8 @@ def create(session: Session, principal: Principal, inp: ChallengeInput, known_ma
                           target_g=inp.target_g, bonus_points=inp.bonus_points, created_by_user_id=principal.user_id)
     session.add(challenge)
     session.flush()
+    challenge.progress_g = progress(session, challenge)[0]  # deposits already in its window count; then kept by each one
+    session.flush()
     return challenge
 
 
@@ -90,27 +92,39 @@ def status(c: Challenge, today: dt.date) -> str:
     return "ended" if today > c.end_date else "running"
 
 
-def complete_reached(session: Session, tenant_id: int, day: dt.date, village_id: int | None, material_codes: set[str],
-                     now: dt.datetime | None = None) -> list[int]:
-    """After a deposit of `day`: mark each open challenge it counts toward that is now reached; returns their ids."""
-    stmt = select(Challenge).where(Challenge.tenant_id == tenant_id, Challenge.completed_at.is_(None),
-                                   Challenge.start_date <= day, Challenge.end_date >= day,
-                                   or_(Challenge.material_code.is_(None), Challenge.material_code.in_(material_codes)),
-                                   or_(Challenge.village_id.is_(None), Challenge.village_id == village_id))
+def add_progress(session: Session, tenant_id: int, day: dt.date, village_id: int | None, grams: dict[str, int],
+                 sign: int = 1, now: dt.datetime | None = None) -> list[int]:
+    """A deposit of `day` (sign 1) or its void (-1): move the running total of every challenge it counts toward
+    (one UPDATE … RETURNING), and mark each open one now reached; returns their ids."""
+    codes = sorted(code for code, g in grams.items() if g)
+    if not codes:
+        return []
+    per_code = case({code: grams[code] * sign for code in codes}, value=Challenge.material_code, else_=0)
+    delta = case((Challenge.material_code.is_(None), sign * sum(grams.values())), else_=per_code)
+    moved = session.execute(update(Challenge).where(
+        Challenge.tenant_id == tenant_id, Challenge.start_date <= day, Challenge.end_date >= day,
+        or_(Challenge.material_code.is_(None), Challenge.material_code.in_(codes)),
+        or_(Challenge.village_id.is_(None), Challenge.village_id == village_id))
+        .values(progress_g=Challenge.progress_g + delta)
+        .returning(Challenge.id, Challenge.progress_g, Challenge.target_g, Challenge.completed_at)
+        .execution_options(synchronize_session=False)).all()
     done = []
-    for c in session.scalars(stmt).all():
-        if mark_if_reached(session, c, now):
-            done.append(c.id)
+    for cid, total, target, completed_at in sorted(moved):
+        if sign > 0 and completed_at is None and total >= target and mark_if_reached(session, session.get(Challenge, cid), now):
+            done.append(cid)
     return done
 
 
+def any_running(tenant_id: int, day: dt.date):  # noqa: ANN201 - an EXISTS clause
+    """Whether any challenge of the tenant runs on `day` (asked inside another query, so usually costs nothing)."""
+    return select(Challenge.id).where(Challenge.tenant_id == tenant_id, Challenge.start_date <= day,
+                                      Challenge.end_date >= day).exists()
+
+
 def mark_if_reached(session: Session, c: Challenge, now: dt.datetime | None = None) -> bool:
-    if progress(session, c)[0] < c.target_g:
-        return False
-    # populate_existing: `c` is the caller's object, so without it the lock would hand back its stale completed_at
     locked = session.scalar(select(Challenge).where(Challenge.id == c.id).with_for_update()
                             .execution_options(populate_existing=True))
-    if locked.completed_at is not None:
+    if locked.completed_at is not None or locked.progress_g < locked.target_g:
         return False
     locked.completed_at = now or utcnow()
     session.flush()

@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import badges, challenges, points
+from recycle.game import award, challenges, counters, points
 from recycle.db import utcnow
-from recycle.game.models import GameDeposit, GameDepositLine, PointsEntry
+from recycle.game.models import GameDeposit, HouseholdPoints, PointsEntry
 from recycle.models import Household, Tenant
 from recycle.game.points import DepositInput, PointRules
 
-MONTH_KINDS = ("deposit", "void", "cap")
+from recycle.game.points import MONTH_KINDS  # noqa: E402
 
 
 @dataclass
@@ -31,38 +31,40 @@ class GameEvents:
     badge_award_ids: list[int] = field(default_factory=list)
     level_up_ids: list[int] = field(default_factory=list)
     completed_challenge_ids: list[int] = field(default_factory=list)
+    ticket_points: int | None = None  # what the weigh-in earned after the cap (None: not awarded now)
 
 
 def award_deposit(session: Session, dep: DepositInput, now: dt.datetime | None = None) -> GameEvents:
     """Points for one active weigh-in, once per ticket (a second call for the same ticket does nothing)."""
-    now = now or utcnow()
-    tenant = session.get(Tenant, dep.tenant_id)
-    rules = points.rules_for(tenant.settings)
-    points.household_row(session, dep.tenant_id, dep.household_id, lock=True)  # one household at a time
-    if _deposit(session, dep.tenant_id, dep.ticket_id) is not None:
-        return GameEvents()
-    day = points.local_date(tenant.timezone, dep.occurred_at)
-    lines = [GameDepositLine(tenant_id=dep.tenant_id, material_code=ln.material_code, category=ln.category, grade=ln.grade,
-                             weight_g=ln.weight_g, quantity=ln.quantity, co2e_g=ln.co2e_g,
-                             points=points.line_points(rules, ln)) for ln in dep.lines]
-    deposit = GameDeposit(tenant_id=dep.tenant_id, household_id=dep.household_id, ticket_id=dep.ticket_id,
-                          occurred_at=dep.occurred_at, local_date=day, weight_g=sum(ln.weight_g or 0 for ln in dep.lines),
-                          raw_points=sum(ln.points for ln in lines), status="active", lines=lines)
-    session.add(deposit)
-    session.flush()
-    ref = ("ticket", dep.ticket_id)
-    points.post(session, dep.tenant_id, dep.household_id, f"ticket:{dep.ticket_id}", "deposit", deposit.raw_points, day,
-                ref=ref, memo=f"weigh-in #{dep.ticket_id}")
-    points.add_weight(session, dep.tenant_id, dep.household_id, deposit.weight_g, day)
-    _reconcile_month(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}", ref)
-    _reconcile_streaks(session, rules, dep.tenant_id, dep.household_id, day, f"t{dep.ticket_id}")
-    events = GameEvents(badge_award_ids=badges.award_badges(session, dep.tenant_id, dep.household_id,
-                                                                 tenant.settings, now),
-                        level_up_ids=badges.check_level_ups(session, dep.tenant_id, dep.household_id, now))
-    village_id = session.scalar(select(Household.village_id).where(Household.id == dep.household_id))
-    events.completed_challenge_ids = challenges.complete_reached(
-        session, dep.tenant_id, day, village_id, {ln.material_code for ln in lines}, now)
-    return events
+    return award.award_deposits(session, [dep], now).get(dep.ticket_id) or GameEvents()
+
+
+def award_deposits(session: Session, deps: list[DepositInput], now: dt.datetime | None = None) -> dict[int, GameEvents]:
+    """A synced batch: the same as awarding each in turn, in a fixed number of statements (see recycle.game.award)."""
+    return award.award_deposits(session, deps, now)
+
+
+def _grams_by_code(lines: list) -> dict[str, int]:  # type: ignore[type-arg]
+    out: dict[str, int] = {}
+    for ln in lines:
+        out[ln.material_code] = out.get(ln.material_code, 0) + (ln.weight_g or 0)
+    return out
+
+
+def _lock(session: Session, tenant_id: int, household_id: int, ticket_id: int,
+          day: dt.date | None = None) -> tuple[HouseholdPoints, bool, bool]:
+    """The household's balance row, locked and read afresh (other code moves it with plain UPDATEs), whether the
+    game already saw this ticket, and whether a challenge runs on `day`: one query."""
+    seen = select(GameDeposit.id).where(GameDeposit.tenant_id == tenant_id, GameDeposit.ticket_id == ticket_id).exists()
+    running = challenges.any_running(tenant_id, day or dt.date.min)
+    stmt = (select(HouseholdPoints, seen.label("seen"), running.label("running"))
+            .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+            .with_for_update(of=HouseholdPoints).execution_options(populate_existing=True))
+    found = session.execute(stmt).first()
+    if found is None:
+        points.household_row(session, tenant_id, household_id)
+        found = session.execute(stmt).first()
+    return found[0], bool(found[1]), bool(found[2])
 
 
 def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
@@ -71,10 +73,11 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     if deposit is None:
         return  # weighed before the game existed (see points_hook.replay_tickets)
     hid = deposit.household_id
-    points.household_row(session, tenant_id, hid, lock=True)
+    row, _, _ = _lock(session, tenant_id, hid, ticket_id)
     session.refresh(deposit)
     if deposit.status == "voided":
         return
+    stats = row.stats if row.stats is not None else counters.build(session, tenant_id, hid)
     rules = points.rules_for(session.get(Tenant, tenant_id).settings)
     deposit.status, deposit.voided_at = "voided", utcnow()
     earned = points.ticket_points(session, tenant_id, ticket_id)
@@ -82,9 +85,17 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     points.post(session, tenant_id, hid, f"void:{ticket_id}", "void", -earned, deposit.local_date, ref=("ticket", ticket_id),
                 reverses_id=original.id if original else None, memo=f"void of weigh-in #{ticket_id}")
     points.add_weight(session, tenant_id, hid, -deposit.weight_g, deposit.local_date)
+    points.add_to_periods(session, tenant_id, hid, deposit.local_date, deposits=-1, raw_points=-deposit.raw_points)
     session.flush()
     _reconcile_month(session, rules, tenant_id, hid, deposit.local_date, f"v{ticket_id}", None)
     _reconcile_streaks(session, rules, tenant_id, hid, deposit.local_date, f"v{ticket_id}")
+    stats = counters.moved(stats, deposit.lines, -1)
+    stats["ls"] = counters.longest_now(session, tenant_id, hid)
+    session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(stats=stats)
+                    .execution_options(synchronize_session=False))
+    household = session.get(Household, hid)
+    challenges.add_progress(session, tenant_id, deposit.local_date, household.village_id if household else None,
+                            _grams_by_code(deposit.lines), -1)
 
 
 def _deposit(session: Session, tenant_id: int, ticket_id: int) -> GameDeposit | None:
@@ -102,8 +113,8 @@ def _posted(session: Session, tenant_id: int, household_id: int, kinds: tuple[st
         PointsEntry.local_date >= start, PointsEntry.local_date < end)))
 
 
-def month_target(raw_total: int, rules: PointRules) -> int:
-    return min(raw_total, rules.monthly_cap) if rules.monthly_cap > 0 else raw_total
+month_target = award.month_target
+streak_bonus = award.streak_bonus
 
 
 def _reconcile_month(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date, trigger: str,
@@ -114,16 +125,6 @@ def _reconcile_month(session: Session, rules: PointRules, tenant_id: int, househ
     delta = month_target(raw, rules) - _posted(session, tenant_id, household_id, MONTH_KINDS, start, end)
     points.post(session, tenant_id, household_id, f"cap:{household_id}:{trigger}", "cap", delta, day, ref=ref,
                 memo=f"monthly cap {rules.monthly_cap} for {start:%Y-%m}")
-
-
-def streak_bonus(weeks: set[dt.date], week: dt.date, rules: PointRules) -> int:
-    """bonus × the consecutive earlier weeks with a deposit (at most `streak_max_weeks`), if this week has one."""
-    if week not in weeks:
-        return 0
-    n = 0
-    while n < rules.streak_max_weeks and week - dt.timedelta(weeks=n + 1) in weeks:
-        n += 1
-    return rules.streak_bonus * n
 
 
 def _reconcile_streaks(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
@@ -62,6 +62,8 @@ class HouseholdPoints(Base):
     lifetime: Mapped[int] = mapped_column(default=0)
     weight_g: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # What badges are checked against, kept by each deposit and void (recycle.game.counters); NULL = not built yet.
+    stats: Mapped[dict | None] = mapped_column(JSON)
 
 
 class PeriodTotal(Base):
@@ -72,6 +74,7 @@ class PeriodTotal(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "period", "start", "household_id"),
                       Index("ix_game_period_totals_points", "tenant_id", "period", "start", "points"),
                       Index("ix_game_period_totals_weight", "tenant_id", "period", "start", "weight_g"),
+                      Index("ix_game_period_totals_household", "tenant_id", "household_id", "period", "start"),
                       check_in("period", BoardPeriod))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
@@ -80,6 +83,11 @@ class PeriodTotal(Base):
     start: Mapped[dt.date] = mapped_column(Date)  # the local Monday, first of the month or of the year
     points: Mapped[int] = mapped_column(default=0)
     weight_g: Mapped[int] = mapped_column(default=0)
+    # Kept so a weigh-in reconciles its cap and streaks without summing history (recycle.game.deposits):
+    deposits: Mapped[int] = mapped_column(default=0, server_default="0")  # active deposits
+    raw_points: Mapped[int] = mapped_column(default=0, server_default="0")  # their points before the cap
+    capped_points: Mapped[int] = mapped_column(default=0, server_default="0")  # posted deposit, void and cap entries
+    streak_points: Mapped[int] = mapped_column(default=0, server_default="0")  # posted streak entries
 
 
 class PointsEntry(Base):
@@ -190,6 +198,7 @@ class Challenge(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)  # inclusive
     target_g: Mapped[int]
+    progress_g: Mapped[int] = mapped_column(default=0, server_default="0")  # running total of matching active lines
     bonus_points: Mapped[int] = mapped_column(default=0)
     completed_at: Mapped[dt.datetime | None]
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

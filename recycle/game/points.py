@@ -163,7 +163,7 @@ def post(session: Session, tenant_id: int, household_id: int, key: str, kind: st
                     .values(balance=HouseholdPoints.balance + points, lifetime=HouseholdPoints.lifetime + earned,
                             updated_at=utcnow()).execution_options(synchronize_session=False))
     if earned:
-        add_to_periods(session, tenant_id, household_id, day, points=earned)
+        add_to_periods(session, tenant_id, household_id, day, points=earned, **counters_for(kind, points))
     return entry
 
 
@@ -179,25 +179,57 @@ def period_starts(day: dt.date) -> dict[str, dt.date]:
     return {"week": week_start(day), "month": day.replace(day=1), "year": day.replace(month=1, day=1)}
 
 
+PERIOD_COUNTERS = ("points", "weight_g", "deposits", "raw_points", "capped_points", "streak_points")
+MONTH_KINDS = ("deposit", "void", "cap")  # what the monthly cap counts
+
+
 def add_to_periods(session: Session, tenant_id: int, household_id: int, day: dt.date, points: int = 0,
-                   weight_g: int = 0) -> None:
+                   weight_g: int = 0, **counters: int) -> None:
     """Move the week, month and year totals of `day` (rows made on first use; increments are atomic)."""
+    deltas: dict[tuple[str, dt.date], dict[str, int]] = {}
+    add_deltas(deltas, day, points=points, weight_g=weight_g, **counters)
+    upsert_periods(session, tenant_id, household_id, deltas)
+
+
+def add_deltas(deltas: dict[tuple[str, dt.date], dict[str, int]], day: dt.date, **amounts: int) -> None:
+    """Accumulate `amounts` into the week, month and year of `day` (one upsert later moves them all)."""
     for period, start in period_starts(day).items():
-        where = (PeriodTotal.tenant_id == tenant_id, PeriodTotal.period == period, PeriodTotal.start == start,
-                 PeriodTotal.household_id == household_id)
-        moved = session.execute(update(PeriodTotal).where(*where).values(
-            points=PeriodTotal.points + points, weight_g=PeriodTotal.weight_g + weight_g)
-            .execution_options(synchronize_session=False))
-        if moved.rowcount == 1:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(PeriodTotal(tenant_id=tenant_id, household_id=household_id, period=period, start=start,
-                                        points=points, weight_g=weight_g))
-        except IntegrityError:  # made by another transaction meanwhile: add to it
-            session.execute(update(PeriodTotal).where(*where).values(
-                points=PeriodTotal.points + points, weight_g=PeriodTotal.weight_g + weight_g)
-                .execution_options(synchronize_session=False))
+        row = deltas.setdefault((period, start), dict.fromkeys(PERIOD_COUNTERS, 0))
+        for k, v in amounts.items():
+            row[k] += v
+
+
+def upsert_periods(session: Session, tenant_id: int, household_id: int,
+                   deltas: dict[tuple[str, dt.date], dict[str, int]]) -> None:
+    upsert_period_rows(session, tenant_id, {(household_id, *k): v for k, v in deltas.items()})
+
+
+def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int, str, dt.date], dict[str, int]]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE adding every delta (PostgreSQL and SQLite both speak it); keys are
+    (household, period, start), sorted so concurrent upserts take row locks in one order."""
+    rows = [{"tenant_id": tenant_id, "household_id": hid, "period": period, "start": start, **amounts}
+            for (hid, period, start), amounts in sorted(deltas.items()) if any(amounts.values())]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(PeriodTotal).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PeriodTotal.tenant_id, PeriodTotal.period, PeriodTotal.start, PeriodTotal.household_id],
+        set_={k: getattr(PeriodTotal, k) + getattr(stmt.excluded, k) for k in PERIOD_COUNTERS})
+    session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def counters_for(kind: str, points: int) -> dict[str, int]:
+    """The kept counters an entry of `kind` moves besides earned points."""
+    if kind in MONTH_KINDS:
+        return {"capped_points": points}
+    if kind == "streak":
+        return {"streak_points": points}
+    return {}
 
 
 def spend(session: Session, tenant_id: int, household_id: int, points: int) -> bool:

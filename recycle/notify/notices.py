@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recycle import outbox
-from recycle.db import utcnow
+from recycle.db import insert_ignoring_conflicts, utcnow
 from recycle.models import Household, Tenant
 from recycle.notify.models import Notice, NoticePreference, NoticeStatus
 
@@ -89,28 +88,35 @@ def _channel_for(tenant: Tenant, pref: NoticePreference | None) -> str:
 
 
 def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str, msg: Message) -> Notice | None:
-    """Write the notice in the caller's transaction (once per dedupe_key); sent after commit."""
-    existing = session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.dedupe_key == dedupe_key))
-    if existing is not None:
-        return existing
+    """Write the notice in the caller's transaction (once per dedupe_key); sent after commit.
+
+    On the log channel (the embedded default, nothing leaves the machine) it is written as sent and logged at
+    once: no task, no retry, and a weigh-in pays no statements for a send it does not need."""
     tenant = session.get(Tenant, tenant_id)
-    pref = preference(session, tenant_id, household_id)
+    wanted = str((tenant.settings or {}).get("notify_channel", "log"))
+    pref = preference(session, tenant_id, household_id) if wanted != "log" else None
     household = session.get(Household, household_id)
     # PDPA: with notifications consent withdrawn (PUT /me/consents) the notice stays in the member's record
     # but is pushed nowhere beyond the log.
     channel = _channel_for(tenant, pref) if household is None or household.notifications_opt_in else "log"
-    status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
-    notice = Notice(tenant_id=tenant_id, household_id=household_id, kind=msg.kind, dedupe_key=dedupe_key[:120],
-                    channel=channel, lang=pref.lang if pref else "th", title_th=msg.title_th[:300],
-                    title_en=msg.title_en[:300], body_th=msg.body_th, body_en=msg.body_en, data=msg.data or {},
-                    status=status.value, retry_key=str(uuid.uuid4()), next_attempt_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(notice)
-            session.flush()
-    except IntegrityError:  # the same event recorded by a concurrent transaction
-        return session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.dedupe_key == dedupe_key))
-    if status is NoticeStatus.PENDING:
+    now = utcnow()
+    if channel == "log":
+        status = NoticeStatus.SENT
+    else:
+        status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
+    values = dict(tenant_id=tenant_id, household_id=household_id, kind=msg.kind, dedupe_key=dedupe_key[:120],
+                  channel=channel, lang=pref.lang if pref else "th", title_th=msg.title_th[:300],
+                  title_en=msg.title_en[:300], body_th=msg.body_th, body_en=msg.body_en, data=msg.data or {},
+                  status=status.value, retry_key=str(uuid.uuid4()), attempts=0, next_attempt_at=now, created_at=now,
+                  sent_at=now if status is NoticeStatus.SENT else None)
+    # the unique dedupe key decides: an event told twice (a retried task, a racing transaction) is one notice
+    notice = session.scalars(insert_ignoring_conflicts(session, Notice, ["tenant_id", "dedupe_key"]).values(**values)
+                             .returning(Notice)).first()
+    if notice is None:
+        return session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.dedupe_key == dedupe_key[:120]))
+    if status is NoticeStatus.SENT:
+        CHANNELS["log"].send(notice, None)
+    elif status is NoticeStatus.PENDING:
         send_after_commit(session, notice.id)
     return notice
 
@@ -127,25 +133,35 @@ def record_many(session: Session, tenant_id: int, items: list[tuple[int, str, Me
                                                                    Notice.dedupe_key.in_(keys[i:i + 500]))))
     hids = sorted({h for h, _, _ in items})
     prefs: dict[int, NoticePreference] = {}
+    silent: set[int] = set()  # notifications consent withdrawn: recorded, pushed nowhere beyond the log
     for i in range(0, len(hids), 500):
-        prefs.update({p.household_id: p for p in session.scalars(select(NoticePreference).where(
-            NoticePreference.tenant_id == tenant_id, NoticePreference.household_id.in_(hids[i:i + 500])))})
-    now, rows = utcnow(), []
+        if str((tenant.settings or {}).get("notify_channel", "log")) != "log":
+            prefs.update({p.household_id: p for p in session.scalars(select(NoticePreference).where(
+                NoticePreference.tenant_id == tenant_id, NoticePreference.household_id.in_(hids[i:i + 500])))})
+            silent |= set(session.scalars(select(Household.id).where(Household.id.in_(hids[i:i + 500]),
+                                                                     Household.notifications_opt_in.is_(False))))
+    now, rows, pending = utcnow(), [], False
     for hid, key, msg in items:
         if key in seen:
             continue
         seen.add(key)
         pref = prefs.get(hid)
-        channel = _channel_for(tenant, pref)
-        status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
+        channel = "log" if hid in silent else _channel_for(tenant, pref)
+        if channel == "log":
+            status = NoticeStatus.SENT
+            log.info("notify tenant=%s household=%s %s: %s / %s", tenant_id, hid, msg.kind, msg.title_th, msg.title_en)
+        else:
+            status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
+        pending = pending or status is NoticeStatus.PENDING
         rows.append({"tenant_id": tenant_id, "household_id": hid, "kind": msg.kind, "dedupe_key": key[:120],
                      "channel": channel, "lang": pref.lang if pref else "th", "title_th": msg.title_th[:300],
                      "title_en": msg.title_en[:300], "body_th": msg.body_th, "body_en": msg.body_en, "data": msg.data or {},
                      "status": status.value, "retry_key": str(uuid.uuid4()), "attempts": 0, "next_attempt_at": now,
-                     "created_at": now})
+                     "created_at": now, "sent_at": now if status is NoticeStatus.SENT else None})
     if rows:
         session.execute(insert(Notice), rows)
-        sweep_after_commit(session)
+        if pending:
+            sweep_after_commit(session)
     return len(rows)
 
 

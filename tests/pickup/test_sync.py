@@ -36,6 +36,15 @@ def test_a_batch_with_bad_items_keeps_the_good_ones(client, db, auth, tenant, ca
     assert (r.json["created"], r.json["rejected"]) == (3, 3)
 
 
+def test_a_null_item_is_rejected_alone(client, db, auth, tenant, catalog, collector, member):
+    good = batch_for([member.household_id], 2)
+    r = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [good[0], None, good[1]]})
+    assert r.status_code == 200, r.json
+    assert [x["status"] for x in r.json["results"]] == ["created", "rejected", "created"]
+    assert r.json["results"][1]["errors"] == {"_schema": ["each item must be a JSON object, not null"]}
+    assert db.scalar(select(func.count()).select_from(CollectionTicket)) == 2
+
+
 def test_replayed_any_number_of_times_in_any_order(client, db, auth, tenant, catalog, collector, member):
     items = batch_for([member.household_id], 5)
     first = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": items}).json
