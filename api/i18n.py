@@ -47,7 +47,8 @@ def _pattern(msgid: str) -> re.Pattern[str]:
     parts, pos = [], 0
     for m in _PLACEHOLDER.finditer(msgid):
         parts.append(re.escape(msgid[pos:m.start()].replace("{{", "{").replace("}}", "}")))
-        parts.append(f"(?P<{m.group(1)}>.+?)")
+        # a value inside a sentence never holds "; " (that joins messages); only a trailing one may ("...: {reasons}")
+        parts.append(f"(?P<{m.group(1)}>.+?)" if m.end() == len(msgid) else f"(?P<{m.group(1)}>(?:(?!; ).)+?)")
         pos = m.end()
     parts.append(re.escape(msgid[pos:].replace("{{", "{").replace("}}", "}")))
     return re.compile("^" + "".join(parts) + "$", re.DOTALL)
@@ -82,6 +83,10 @@ def to_thai(text: str, _depth: int = 0) -> str:
         if m:
             values = {k: to_thai(v, _depth + 1) for k, v in m.groupdict().items()}
             return _fill(msgstr, values)
+    if ": " in text:  # "field: message" whose message itself has a "; " (InvalidInput.field)
+        head, tail = text.split(": ", 1)
+        if " " not in head.strip() and tail in cat:
+            return f"{head}: {cat[tail]}"
     if "; " in text:  # several messages joined
         return "; ".join(to_thai(p, _depth + 1) for p in text.split("; "))
     if ": " in text:  # "field: message"

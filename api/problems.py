@@ -142,6 +142,36 @@ PROBLEM_TYPES: dict[str, str] = {
     "reward_retired": "The reward is no longer offered.",
     "out_of_stock": "The reward is out of stock.",
     "not_enough_points": "The household does not have enough points for this reward.",
+    "database_unavailable": "The database is busy or unreachable for a moment; nothing was saved. Try again after "
+                            "the Retry-After seconds.",
+    "token_reused": "This refresh token was already used once, so for safety that whole login was ended: log in again.",
+    "reset_failed": "The phone number or password reset code is wrong, or the code was used or expired: ask the admin "
+                    "for a new code.",
+    "own_account": "An admin cannot disable, enable or reset the password of their own account: ask another admin "
+                   "(change your own password with POST /me/password).",
+    "account_disabled": "This account is disabled: an admin must enable it before its password can be reset.",
+    "phone_taken": "Another account of this waste bank already uses this phone number: use a different number.",
+    "already_linked": "The member already has an app login: log in with it; if the password is forgotten, ask the "
+                      "admin for a reset code.",
+    "link_code_invalid": "The sign-up code is wrong, already used or expired: ask the waste bank staff for a new one.",
+    "household_inactive": "The member's account is closed, so it cannot be used to sign up in the app: ask the waste "
+                          "bank staff.",
+    "not_pending": "The ticket is not waiting for approval (it was already approved, voided or corrected); only a "
+                   "held ticket can be approved.",
+    "dispute_closed": "The dispute was already decided (upheld or rejected); it is decided once.",
+    "already_decided": "This approval request was already approved or rejected; it is decided once. Make a new "
+                       "request if the action is still needed.",
+    "second_person_required": "Money rules: this step (cash instead of a bank transfer, or a correction above the "
+                              "waste bank's limit) cannot be done by one person; ask for it as an approval request "
+                              "and let another staff member approve it (see /approvals).",
+    "settlement_stale": "The ledger changed after this settlement run was computed (a ticket voided, corrected or "
+                        "synced late): recompute the run and review it again before approving.",
+    "close_refused": "The membership cannot be closed while money is still open (a balance, unpaid payouts, tickets "
+                     "waiting for approval or open disputes); `errors` lists what to settle and pay first.",
+    "erasure_refused": "The member's data cannot be erased while money is still open (a balance, unpaid payouts, "
+                       "tickets waiting for approval or open disputes); `errors` lists what to settle and pay first.",
+    "bad_signature": "The LINE webhook call had no valid X-Line-Signature, so nothing in it was read or recorded; "
+                     "check the LINE channel secret set on the server.",
 }
 
 
