@@ -56,7 +56,7 @@ def test_approving_a_run_the_ledger_moved_under_is_refused_until_recomputed(clie
     assert pays[a]["net_satang"] == 43_120
     client.post(f"/api/v1/collections/{t['id']}/void", headers=auth(staff), json={"reason": "not ours"})
     checker = _checker_headers(client, tenant)
-    r = client.post(f"/api/v1/settlements/{run['id']}/approve", headers=checker)
+    r = client.post(f"/api/v1/settlements/{run['id']}/approve", headers={**checker, "Accept-Language": "en"})
     assert r.status_code == 409 and r.json["type"].endswith("settlement_stale"), r.json
     assert r.headers["Content-Type"].startswith("application/problem+json") and "recompute" in r.json["detail"]
     assert str(a) in r.json["errors"]["household_id"][0]

@@ -150,7 +150,7 @@ def test_withdrawing_leaderboard_consent_hides_the_name(client, db, auth, tenant
 def test_erasure_is_refused_while_money_is_owed_then_anonymises(client, db, auth, tenant, catalog, staff, member):
     hid, phone = member.household_id, member.phone
     credit(client, auth(staff), hid, 1000)
-    r = client.post("/api/v1/me/erasure", headers=auth(member), json={"confirm": True})
+    r = client.post("/api/v1/me/erasure", headers={**auth(member), "Accept-Language": "en"}, json={"confirm": True})
     assert r.status_code == 409 and "balance" in r.json["detail"] and r.json["errors"]["household"]
     assert client.post("/api/v1/me/erasure", headers=auth(member), json={"confirm": False}).status_code == 422
     # the bank pays the member out: the balance is 0, so erasure may go ahead
@@ -183,7 +183,7 @@ def test_staff_erasure_on_behalf_refused_with_unpaid_payout(client, db, auth, te
     db.add(Payout(tenant_id=tenant.id, run_id=run.id, household_id=household.id, reissue_no=0, gross_satang=5000,
                   welfare_satang=0, net_satang=5000, status="failed", method="promptpay"))
     db.flush()
-    r = client.post(f"/api/v1/households/{household.id}/erasure", headers=auth(staff),
+    r = client.post(f"/api/v1/households/{household.id}/erasure", headers={**auth(staff), "Accept-Language": "en"},
                     json={"confirm": True, "reason": "คำขอเลขที่ 12/2569"})
     assert r.status_code == 409 and any("payout" in m for m in r.json["errors"]["household"])
     other = factories.HouseholdFactory(tenant=tenant)
