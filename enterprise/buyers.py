@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from enterprise.stock_models import Buyer, BuyerMaterial
 from pricing.models import Material
 from recycle import audit
-from recycle.errors import Conflict, InvalidInput
+from recycle.errors import Conflict, FieldErrors, InvalidInput
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
 from recycle.thai_ids import is_valid_citizen_id
@@ -34,7 +34,7 @@ class BuyerInput:
 def create(session: Session, principal: Principal, inp: BuyerInput) -> Buyer:
     principal.require("staff", "admin")
     tenant_id = principal.tenant_id
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     tax_id = "".join(ch for ch in inp.tax_id if ch not in " -")
     if not is_valid_citizen_id(tax_id):
         errors["tax_id"] = ["not a valid 13-digit tax id (check the digits; the last one is a check digit)"]
@@ -46,13 +46,13 @@ def create(session: Session, principal: Principal, inp: BuyerInput) -> Buyer:
     for i, code in enumerate(codes):
         m = materials.get(code)
         if m is None:
-            errors.setdefault(f"material_codes.{i}", []).append(f"unknown material {code!r}")
+            errors.add(f"material_codes.{i}", f"unknown material {code!r}")
         elif (m.category == "hazardous") != (inp.kind == "disposer"):
-            errors.setdefault(f"material_codes.{i}", []).append(
+            errors.add(f"material_codes.{i}", 
                 "hazardous waste goes only to a licensed disposer" if m.category == "hazardous"
                 else "a disposer takes only hazardous waste")
     if len(set(codes)) != len(codes):
-        errors.setdefault("material_codes", []).append("each material once")
+        errors.add("material_codes", "each material once")
     if errors:
         raise InvalidInput("the buyer was not saved", errors)
     if session.scalar(select(Buyer.id).where(Buyer.tenant_id == tenant_id, Buyer.tax_id == tax_id)):

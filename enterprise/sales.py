@@ -18,7 +18,7 @@ from pricing.catalog import grade_index
 from pricing.models import Grade
 from recycle import audit, ledger
 from recycle.db import utcnow
-from recycle.errors import Conflict, InvalidInput
+from recycle.errors import Conflict, FieldErrors, InvalidInput
 from recycle.money import line_amount_satang, piece_amount_satang
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
@@ -73,7 +73,7 @@ def create_draft(session: Session, principal: Principal, buyer_id: int, lines: l
     """Reserve stock for a buyer; never more than is free (on hand less what other open batches hold)."""
     principal.require("staff", "admin")
     tid = principal.tenant_id
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     buyer = session.get(Buyer, buyer_id)
     if buyer is None or buyer.tenant_id != tid:
         errors["buyer_id"], buyer = ["no such buyer in this waste bank"], None
@@ -88,14 +88,14 @@ def create_draft(session: Session, principal: Principal, buyer_id: int, lines: l
             continue
         qty = stock.amount_field(grade, ln.weight_g, ln.quantity, prefix, errors)
         if any(g.id == grade.id for _, g, _ in wanted):
-            errors.setdefault(prefix + "grade", []).append("the same material and grade twice")
+            errors.add(prefix + "grade", "the same material and grade twice")
         elif buyer is not None and not buyers.takes(buyer, grade.material_id):
-            errors.setdefault(prefix + "material_code", []).append(f"{buyer.name} does not take {grade.material.code}")
+            errors.add(prefix + "material_code", f"{buyer.name} does not take {grade.material.code}")
         elif qty is not None:
             wanted.append((i, grade, qty))
     hazardous = {g.material.category == "hazardous" for _, g, _ in wanted}
     if len(hazardous) > 1:
-        errors.setdefault("lines", []).append("hazardous waste goes in a batch of its own")
+        errors.add("lines", "hazardous waste goes in a batch of its own")
     if errors:
         raise InvalidInput("the sale batch was not drafted", errors)
     stock.lock(session, tid, [g.id for _, g, _ in wanted])
@@ -135,7 +135,7 @@ def dispatch(session: Session, principal: Principal, batch_id: int, dispatched_o
     principal.require("staff", "admin")
     batch = get(session, principal.tenant_id, batch_id)
     _require_status(batch, "draft", "dispatch")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if batch.hazardous and not (manifest_no or "").strip():
         errors["manifest_no"] = ["a hazardous batch travels with a waste manifest: give its number"]
     if dispatched_on > utcnow().date() + dt.timedelta(days=1):
@@ -172,24 +172,24 @@ def _check_line(batch: SaleBatch, line: SaleLine, inp: SettleLine, prefix: str, 
     f, dname = _field(line.unit), "deduction_g" if kg else "deduction_quantity"
     before = len(errors)
     if wrong is not None or (inp.deduction_quantity if kg else inp.deduction_g):
-        errors.setdefault(prefix + f, []).append(f"{line.material_code} is counted by {f}")
+        errors.add(prefix + f, f"{line.material_code} is counted by {f}")
     if received is None or received < 0:
-        errors.setdefault(prefix + f, []).append("required: what the buyer's scale measured, zero or more")
+        errors.add(prefix + f, "required: what the buyer's scale measured, zero or more")
     elif received * 100 > line.qty * (100 + MAX_OVER_PCT):
-        errors.setdefault(prefix + f, []).append(f"{received} is over {MAX_OVER_PCT}% more than the {line.qty} dispatched; "
+        errors.add(prefix + f, f"{received} is over {MAX_OVER_PCT}% more than the {line.qty} dispatched; "
                                                  "check the weight")
     elif deducted < 0 or deducted > received:
-        errors.setdefault(prefix + dname, []).append("zero up to the measured amount")
+        errors.add(prefix + dname, "zero up to the measured amount")
     if batch.hazardous and (inp.price_satang or deducted or inp.deduction_satang):
-        errors.setdefault(prefix + "price_satang", []).append("a disposer is paid, not paying: give fee_satang")
+        errors.add(prefix + "price_satang", "a disposer is paid, not paying: give fee_satang")
     if not batch.hazardous and inp.fee_satang:
-        errors.setdefault(prefix + "fee_satang", []).append("only a hazardous batch has a disposal fee")
+        errors.add(prefix + "fee_satang", "only a hazardous batch has a disposal fee")
     if len(errors) > before:
         return None
     paid_for = received - deducted
     gross = line_amount_satang(paid_for, inp.price_satang) if kg else piece_amount_satang(paid_for, inp.price_satang)
     if inp.deduction_satang > gross:
-        errors.setdefault(prefix + "deduction_satang", []).append(f"more than the {gross} satang the line is worth")
+        errors.add(prefix + "deduction_satang", f"more than the {gross} satang the line is worth")
         return None
     return {"received_qty": received, "deduction_qty": deducted, "price_satang": inp.price_satang,
             "deduction_satang": inp.deduction_satang, "deduction_reason": inp.deduction_reason.strip()[:200],
@@ -202,20 +202,20 @@ def settle(session: Session, principal: Principal, batch_id: int, inp: SettleInp
     tid = principal.tenant_id
     batch = get(session, tid, batch_id)
     _require_status(batch, "dispatched", "settle")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     by_key = {(ln.material_code, ln.grade): ln for ln in batch.lines}
     figures: dict[int, dict] = {}
     for i, item in enumerate(inp.lines):
         key = ((item.material_code or "").strip().upper(), (item.grade or "A").strip().upper())
         line = by_key.get(key)
         if line is None or line.id in figures:
-            errors.setdefault(f"lines.{i}.material_code", []).append(
+            errors.add(f"lines.{i}.material_code", 
                 f"{key[0]} {key[1]} is not in this batch" if line is None else "the same line twice")
             continue
         figures[line.id] = _check_line(batch, line, item, f"lines.{i}.", errors) or {}
     missing = [f"{ln.material_code} {ln.grade}" for ln in batch.lines if ln.id not in figures]
     if missing:
-        errors.setdefault("lines", []).append("give every line of the batch; missing " + ", ".join(missing))
+        errors.add("lines", "give every line of the batch; missing " + ", ".join(missing))
     revenue = sum(f.get("revenue_satang", 0) for f in figures.values())
     fee = sum(f.get("fee_satang", 0) for f in figures.values())
     if inp.payment is not None and inp.payment.amount_satang > revenue:

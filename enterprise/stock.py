@@ -20,7 +20,7 @@ from pricing.catalog import grade_index
 from pricing.models import Grade
 from recycle import audit, ledger
 from recycle.db import utcnow
-from recycle.errors import Conflict, InvalidInput
+from recycle.errors import Conflict, FieldErrors, InvalidInput
 from recycle.money import round_half_up_div
 from recycle.principal import Principal
 
@@ -154,9 +154,9 @@ def find_grade(session: Session, tenant_id: int, material_code: str, grade: str,
     found = index.get((mcode, gcode))
     if found is None:
         if any(m == mcode for m, _ in index):
-            errors.setdefault(f"{prefix}grade", []).append(f"{mcode} has no grade {gcode!r}")
+            errors.add(f"{prefix}grade", f"{mcode} has no grade {gcode!r}")
         else:
-            errors.setdefault(f"{prefix}material_code", []).append(f"unknown material {mcode!r}")
+            errors.add(f"{prefix}material_code", f"unknown material {mcode!r}")
     return found
 
 
@@ -167,10 +167,10 @@ def amount_field(grade: Grade, weight_g: int | None, quantity: int | None, prefi
     want, other = ("weight_g", "quantity") if by_weight else ("quantity", "weight_g")
     value, wrong = (weight_g, quantity) if by_weight else (quantity, weight_g)
     if wrong is not None:
-        errors.setdefault(prefix + other, []).append(f"{grade.material.code} is counted by {want}, not {other}")
+        errors.add(prefix + other, f"{grade.material.code} is counted by {want}, not {other}")
         return None
     if value is None or (value <= 0 and not signed) or (signed and value == 0):
-        errors.setdefault(prefix + want, []).append("required, more than zero" if not signed else "required, not zero")
+        errors.add(prefix + want, "required, more than zero" if not signed else "required, not zero")
         return None
     return value
 
@@ -179,9 +179,9 @@ def _count(grade: Grade, weight_g: int | None, quantity: int | None, errors: dic
     want, other = ("weight_g", "quantity") if grade.material.unit == "kg" else ("quantity", "weight_g")
     value, wrong = (weight_g, quantity) if want == "weight_g" else (quantity, weight_g)
     if wrong is not None:
-        errors.setdefault(other, []).append(f"{grade.material.code} is counted by {want}, not {other}")
+        errors.add(other, f"{grade.material.code} is counted by {want}, not {other}")
     elif value is None or value < 0:
-        errors.setdefault(want, []).append("required: what was counted, zero or more")
+        errors.add(want, "required: what was counted, zero or more")
     else:
         return value
     return None
@@ -191,7 +191,7 @@ def adjust(session: Session, principal: Principal, material_code: str, grade_cod
            weight_g: int | None, quantity: int | None, reason: str, client_id: str | None = None) -> StockMovement:
     """A count (what is on the floor now) or an adjustment (a signed difference), always with a reason."""
     principal.require("staff", "admin")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if not reason or not reason.strip():
         errors["reason"] = ["say why the stock changes"]
     grade = find_grade(session, principal.tenant_id, material_code, grade_code, "", errors)

@@ -10,7 +10,7 @@ from pickup.events import HandoverRecorded
 from pickup.models import CollectionTicket, Handover, HandoverLine, Round, TicketLine
 from pricing.catalog import grade_index, resolve_grade
 from recycle import audit, events
-from recycle.errors import Conflict, InvalidInput, NotFound
+from recycle.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from recycle.models import Tenant
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
@@ -48,7 +48,7 @@ def record(session: Session, principal: Principal, tenant: Tenant, round_id: int
     if session.scalar(select(Handover.id).where(Handover.tenant_id == tenant.id, Handover.round_id == round_id)):
         raise Conflict("this round was already handed over", code="already_handed_over")
     index = grade_index(session, tenant.id)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     measured: dict[int, tuple[object, int]] = {}
     for i, ln in enumerate(lines):
         key = f"lines.{i}."
@@ -58,10 +58,10 @@ def record(session: Session, principal: Principal, tenant: Tenant, round_id: int
         amount = ln.weight_g if grade.material.unit == "kg" else ln.quantity
         if amount is None or amount < 0:
             field = "weight_g" if grade.material.unit == "kg" else "quantity"
-            errors.setdefault(key + field, []).append("required, zero or more")
+            errors.add(key + field, "required, zero or more")
             continue
         if grade.id in measured:
-            errors.setdefault(key + "grade", []).append("the same material and grade twice")
+            errors.add(key + "grade", "the same material and grade twice")
             continue
         measured[grade.id] = (grade, amount)
     if errors:

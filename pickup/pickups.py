@@ -18,7 +18,7 @@ from pickup.models import PICKUP_TRANSITIONS, PickupRequest, RoundStop
 from pricing.models import Material
 from recycle import audit
 from recycle.db import utcnow
-from recycle.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recycle.errors import Conflict, FieldErrors, Forbidden, InvalidInput, NotFound
 from recycle.locking import for_update, get_for_update
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
@@ -119,7 +119,7 @@ def _check(session: Session, tenant: Tenant, values: dict[str, Any]) -> None:
     codes = [e["material_code"] for e in values["estimated"]]
     known = {m.code: m for m in session.scalars(select(Material).where(Material.tenant_id == tenant.id,
                                                                           Material.code.in_(sorted(set(codes)))))}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     for i, line in enumerate(values["estimated"]):
         code, material = line["material_code"], known.get(line["material_code"])
         if material is None:

@@ -86,14 +86,14 @@ def resolve_grade(index: dict[tuple[str, str], Grade], material_code: str, grade
     found = index.get((mcode, gcode))
     if found is None:
         if not any(m == mcode for m, _ in index):
-            errors.setdefault(f"{field_prefix}material_code", []).append(f"unknown material {mcode!r}")
+            errors.add(f"{field_prefix}material_code", f"unknown material {mcode!r}")
         else:
-            errors.setdefault(f"{field_prefix}grade", []).append(f"{mcode} has no grade {gcode!r}")
+            errors.add(f"{field_prefix}grade", f"{mcode} has no grade {gcode!r}")
         return None
     if not found.material.active:
-        errors.setdefault(f"{field_prefix}material_code", []).append(f"{mcode} is retired")
+        errors.add(f"{field_prefix}material_code", f"{mcode} is retired")
         return None
     if not found.active:
-        errors.setdefault(f"{field_prefix}grade", []).append(f"grade {gcode} of {mcode} is retired")
+        errors.add(f"{field_prefix}grade", f"grade {gcode} of {mcode} is retired")
         return None
     return found

@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from recycle.thai_dates import ce_year
+from recycle.errors import FieldErrors
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 MAX_ROWS = 5_000
@@ -204,7 +205,7 @@ def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = 
     reader = csv.reader(io.StringIO(text, newline=""),
                         delimiter=_pick_delimiter(header_line), skipinitialspace=True,
                         strict=True)  # an unclosed quote must not swallow rows
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     rows: list[PriceSheetRow] = []
     seen: dict[tuple, int] = {}
     cols: dict[str, int] | None = None
@@ -223,7 +224,7 @@ def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = 
                 continue
             count += 1
             if count > MAX_ROWS:
-                errors.setdefault("file", []).append(f"more than {MAX_ROWS:,} price rows")
+                errors.add("file", f"more than {MAX_ROWS:,} price rows")
                 break
             msgs: list[str] = []
             row = _read_row(line, cells, cols, header, default_effective_from, msgs)
@@ -238,7 +239,7 @@ def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = 
             if msgs:
                 errors[f"line {line}"] = msgs
     except csv.Error as exc:
-        errors.setdefault(f"line {prev_end + 1}", []).append(
+        errors.add(f"line {prev_end + 1}", 
             f"malformed CSV (check the quotes): {exc}")
     if not errors and not rows:
         errors["file"] = ["no price rows below the header"]

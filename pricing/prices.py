@@ -15,7 +15,7 @@ from pricing.catalog import grade_index, resolve_grade
 from pricing.models import Grade, Material, Price
 from recycle import audit
 from recycle.db import utcnow
-from recycle.errors import Conflict, InvalidInput
+from recycle.errors import Conflict, FieldErrors, InvalidInput
 from recycle.principal import Principal
 
 CLOCK_SKEW = dt.timedelta(minutes=2)  # "now" from a staff laptop may lag the server a little
@@ -42,7 +42,7 @@ def set_prices(session: Session, principal: Principal, changes: list[PriceChange
     if not changes:
         raise InvalidInput.field("prices", "give at least one price")
     index = grade_index(session, principal.tenant_id)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     planned: list[tuple[PriceChange, Grade, dt.datetime, int | None]] = []
     seen: dict[tuple[int, dt.datetime], str] = {}
     for i, ch in enumerate(changes):
@@ -50,26 +50,26 @@ def set_prices(session: Session, principal: Principal, changes: list[PriceChange
         grade = resolve_grade(index, ch.material_code, ch.grade, key, errors)
         when = ch.effective_from or now
         if when.tzinfo is None:
-            errors.setdefault(f"{key}effective_from", []).append("give a time zone offset, e.g. +07:00")
+            errors.add(f"{key}effective_from", "give a time zone offset, e.g. +07:00")
             continue
         if when < now - CLOCK_SKEW:
-            errors.setdefault(f"{key}effective_from", []).append(
+            errors.add(f"{key}effective_from", 
                 "is in the past: a price change may not re-price waste already weighed")
         if ch.buy_price_satang < 0:
-            errors.setdefault(f"{key}buy_price_satang", []).append("must not be negative")
+            errors.add(f"{key}buy_price_satang", "must not be negative")
         if ch.ref_sale_price_satang is not None and ch.ref_sale_price_satang < 0:
-            errors.setdefault(f"{key}ref_sale_price_satang", []).append("must not be negative")
+            errors.add(f"{key}ref_sale_price_satang", "must not be negative")
         if grade is None:
             continue
         if (grade.id, when) in seen:
-            errors.setdefault(f"{key}effective_from", []).append(f"same grade and instant as {seen[(grade.id, when)]}")
+            errors.add(f"{key}effective_from", f"same grade and instant as {seen[(grade.id, when)]}")
         seen[(grade.id, when)] = key.rstrip(".")
         sale = ch.ref_sale_price_satang
         if sale is None:
             prior = price_in_force(session, principal.tenant_id, grade.id, when)
             sale = prior.ref_sale_price_satang if prior else None
         if sale is not None and ch.buy_price_satang > sale and not confirm_loss:
-            errors.setdefault(f"{key}buy_price_satang", []).append(
+            errors.add(f"{key}buy_price_satang", 
                 f"buying at {ch.buy_price_satang} above the sale price {sale} loses money; send confirm_loss to insist")
         planned.append((ch, grade, when, sale))
     if errors:

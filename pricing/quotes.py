@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from pricing.book import book_for
 from pricing.catalog import resolve_grade
-from recycle.errors import InvalidInput
+from recycle.errors import FieldErrors, InvalidInput
 from recycle.models import Tenant
 from recycle.money import line_amount_satang, piece_amount_satang, round_half_up_div
 
@@ -65,7 +65,7 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
     book = book_for(session, tenant)  # no query unless a price changed since this worker last looked
     index = book.index
     max_g, max_n = tenant.setting("max_line_weight_g"), tenant.setting("max_line_quantity")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     seen: dict[int, int] = {}
     priced: list[PricedLine] = []
     for i, line in enumerate(lines):
@@ -76,29 +76,29 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
         unit = grade.material.unit
         if unit == "kg":
             if line.weight_g is None:
-                errors.setdefault(f"{key}weight_g", []).append("required for a material sold by weight")
+                errors.add(f"{key}weight_g", "required for a material sold by weight")
             elif line.weight_g <= 0:
-                errors.setdefault(f"{key}weight_g", []).append("must be more than 0 g")
+                errors.add(f"{key}weight_g", "must be more than 0 g")
             elif line.weight_g > max_g:
-                errors.setdefault(f"{key}weight_g", []).append(f"{line.weight_g} g is above the plausible {max_g} g for one line")
+                errors.add(f"{key}weight_g", f"{line.weight_g} g is above the plausible {max_g} g for one line")
             if line.quantity is not None:
-                errors.setdefault(f"{key}quantity", []).append(f"{grade.material.code} is sold by weight, not by piece")
+                errors.add(f"{key}quantity", f"{grade.material.code} is sold by weight, not by piece")
         else:
             if line.quantity is None:
-                errors.setdefault(f"{key}quantity", []).append("required for a material counted by piece")
+                errors.add(f"{key}quantity", "required for a material counted by piece")
             elif line.quantity <= 0:
-                errors.setdefault(f"{key}quantity", []).append("must be at least 1")
+                errors.add(f"{key}quantity", "must be at least 1")
             elif line.quantity > max_n:
-                errors.setdefault(f"{key}quantity", []).append(f"{line.quantity} pieces is above the plausible {max_n}")
+                errors.add(f"{key}quantity", f"{line.quantity} pieces is above the plausible {max_n}")
             if line.weight_g is not None and line.weight_g <= 0:
-                errors.setdefault(f"{key}weight_g", []).append("must be more than 0 g when given")
+                errors.add(f"{key}weight_g", "must be more than 0 g when given")
         if forbid_duplicates and grade.id in seen:
-            errors.setdefault(f"{key}grade", []).append(
+            errors.add(f"{key}grade", 
                 f"{grade.material.code}/{grade.code} already on line {seen[grade.id]}; weigh it as one line")
         seen.setdefault(grade.id, i)
         price = book.in_force(grade.id, at)
         if price is None:
-            errors.setdefault(f"{key}material_code", []).append(
+            errors.add(f"{key}material_code", 
                 f"{grade.material.code}/{grade.code} had no price at {at.isoformat()}")
             continue
         if any(k.startswith(key) for k in errors):

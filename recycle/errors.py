@@ -43,3 +43,14 @@ class Forbidden(DomainError):
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
+
+
+class FieldErrors(dict[str, list[str]]):
+    """Every problem with the input, by field, gathered before anything is written (so one answer names them all)."""
+
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self, detail: str) -> None:
+        if self:
+            raise InvalidInput(detail, dict(self))

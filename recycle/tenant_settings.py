@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from recycle import audit
-from recycle.errors import InvalidInput, NotFound
+from recycle.errors import FieldErrors, InvalidInput, NotFound
 from recycle.models import DEFAULT_TENANT_SETTINGS, Tenant
 from recycle.principal import Principal
 
@@ -66,7 +66,7 @@ def update(session: Session, principal: Principal, values: dict[str, Any]) -> di
     tenant = session.get(Tenant, principal.tenant_id)
     if tenant is None:
         raise NotFound("no such waste bank")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     for key, value in values.items():
         d = BY_KEY.get(key)
         if d is None:

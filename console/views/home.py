@@ -24,7 +24,7 @@ from console.forms import clean_text
 from console.web import STASH_KEY, StaffLogin, bp, tenant
 from enterprise.today import today_numbers
 from recycle import accounts
-from recycle.errors import DomainError
+from recycle.errors import DomainError, FieldErrors
 from recycle.models import STAFF_ROLES, Tenant
 
 
@@ -49,7 +49,7 @@ def _login_limit() -> str:
 def login():  # noqa: ANN201
     form = {"tenant": clean_text(request.form.get("tenant", ""))[:40] or _default_tenant(),
             "phone": clean_text(request.form.get("phone", ""))[:20]}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     nxt = request.values.get("next")
     if request.method == "POST":
         db = db_session()

@@ -11,7 +11,7 @@ from console.views.members import fresh_password_ok
 from console.web import admin_only, bp, principal, tenant
 from recycle import households, linking
 from recycle import members as members_mod
-from recycle.errors import DomainError
+from recycle.errors import DomainError, FieldErrors
 
 
 @bp.post("/members/<int:household_id>/link-code")
@@ -31,7 +31,7 @@ def link_code(household_id: int):  # noqa: ANN201
 @bp.post("/members/<int:household_id>/merge")
 @admin_only
 def merge_member(household_id: int):  # noqa: ANN201
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if not fresh_password_ok(errors):
         flash(errors["password"][0], "warning")
         return redirect(url_for("console.member", household_id=household_id))

@@ -17,7 +17,7 @@ from enterprise.member_overview import overview
 from recycle import audit, households, passbook, submissions, thai_dates
 from recycle import members as members_mod
 from recycle.db import utcnow
-from recycle.errors import DomainError, InvalidInput
+from recycle.errors import DomainError, FieldErrors, InvalidInput
 from recycle.ledger import household_balance
 from recycle.models import Household, User, Village
 from recycle.security import verify_password
@@ -74,7 +74,7 @@ def members():  # noqa: ANN201
 
 @bp.route("/members/new", methods=["GET", "POST"])
 def register_member():  # noqa: ANN201
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     duplicates: list[Household] = []
     form = _single(stashed_form()) or {"form_token": new_token()}
     if request.method == "POST":
@@ -135,7 +135,7 @@ def member(household_id: int):  # noqa: ANN201
 def edit_member(household_id: int):  # noqa: ANN201
     db = db_session()
     household = households.get(db, principal(), household_id)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     form = _single(stashed_form()) or {
         "name": household.name, "village_id": str(household.village_id), "address": household.address,
         "phone": household.phone or "", "promptpay_id": household.promptpay_id or "",
@@ -162,7 +162,7 @@ def edit_member(household_id: int):  # noqa: ANN201
 
 @bp.post("/members/<int:household_id>/deactivate")
 def deactivate_member(household_id: int):  # noqa: ANN201
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if not fresh_password_ok(errors):
         flash(errors["password"][0], "warning")
         return redirect(url_for("console.member", household_id=household_id))

@@ -25,7 +25,7 @@ from pricing.price_sheet import (
 )
 from recycle import thai_dates
 from recycle.db import utcnow
-from recycle.errors import DomainError
+from recycle.errors import DomainError, FieldErrors
 
 MAX_UPLOAD = 512 * 1024
 
@@ -46,7 +46,7 @@ def set_prices():  # noqa: ANN201
     """New buying prices typed on the board, all from one day (today means now)."""
     rows = _board()
     form = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     try:
         day = parse_when(form.get("effective_day", "")).date()
     except ValueError as exc:
@@ -109,7 +109,7 @@ def import_prices():  # noqa: ANN201
     upload = request.files.get("file")
     data = upload.read(MAX_UPLOAD + 1) if upload else b""
     apply = request.form.get("action") == "apply"
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     preview = []
     if not data:
         errors["file"] = ["เลือกไฟล์ CSV / choose a CSV file"]

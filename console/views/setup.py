@@ -17,7 +17,7 @@ from console.web import admin_only, bp, principal, tenant
 from pricing.demo import start_from_template
 from pricing.models import Material
 from recycle import accounts, tenant_settings
-from recycle.errors import DomainError
+from recycle.errors import DomainError, FieldErrors
 from recycle.models import User, Village
 
 
@@ -95,7 +95,7 @@ def add_account():  # noqa: ANN201
 @admin_only
 def account_action(user_id: int, action: str):  # noqa: ANN201
     """Disable, enable or set a new password: each asks for the admin's own password again."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if action not in ("disable", "enable", "password"):
         return _page({"_": [i18n.gettext("not_found")]}, status=404)
     if not fresh_password_ok(errors):
@@ -120,7 +120,7 @@ def account_action(user_id: int, action: str):  # noqa: ANN201
 @admin_only
 def save_settings():  # noqa: ANN201
     values: dict = {}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     for d in tenant_settings.SETTINGS:
         raw = request.form.get(d.key, "").strip().replace(",", "")
         if raw == "":

@@ -27,7 +27,7 @@ from pricing.prices import board
 from pricing.quotes import LineInput
 from recycle import households, thai_dates
 from recycle.db import utcnow
-from recycle.errors import DomainError
+from recycle.errors import DomainError, FieldErrors
 from recycle.game import points, rewards
 from recycle.game.models import Reward
 from recycle.money import format_baht
@@ -80,7 +80,7 @@ def walk_in(household_id: int):  # noqa: ANN201
     rows = board(db, principal().tenant_id)
     stash = stashed_form()
     form = {k: v[0] for k, v in stash.items() if v} if stash else {"form_token": new_token()}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
         done = _earlier_ticket(form.get("form_token", ""), household.id)
