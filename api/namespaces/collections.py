@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Response, current_app, g, render_template
+from flask import Response, current_app, g, render_template, request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
@@ -80,13 +80,14 @@ class CollectionsSync(Resource):
     def post(self, data):
         items = [_input(it["ok"]) if "ok" in it
                  else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"])) for it in data["items"]]
-        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items)
+        raw = (request.get_json(silent=True) or {}).get("items") or []
+        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items, raw=raw)
         commit()
         for r in results:
             if r.ticket is not None:
                 ticket_out(r.ticket)
         counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "duplicate", "conflict", "rejected")}
-        return {"results": results, **counts}
+        return {"results": results, **counts, "parked": sum(1 for r in results if r.parked)}
 
 
 @ns.route("/collections/<int:ticket_id>")

@@ -97,6 +97,9 @@ class SyncItemResultSchema(Schema):
     detail = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
     code = fields.String(allow_none=True)
+    parked = fields.Boolean(required=True, metadata={
+        "description": "a rejected item kept in the sync inbox for staff to fix or discard; stop retrying it"})
+    inbox_id = fields.Integer(allow_none=True)
 
 
 class SyncResultSchema(Schema):
@@ -105,6 +108,7 @@ class SyncResultSchema(Schema):
     duplicate = fields.Integer(required=True)
     conflict = fields.Integer(required=True)
     rejected = fields.Integer(required=True)
+    parked = fields.Integer(required=True, metadata={"description": "of the rejected, how many staff now hold"})
 
 
 class TicketFilterSchema(Schema):
