@@ -137,6 +137,12 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
     return rnd
 
 
+def collectors_query(tenant_id: int) -> Select:
+    """The tenant's active collectors by name: staff plan a round by picking a person, not a user id."""
+    return (select(User).where(User.tenant_id == tenant_id, User.role == "collector", User.active.is_(True))
+            .order_by(User.name, User.id))
+
+
 def get(session: Session, principal: Principal, round_id: int, lock: bool = False) -> Round:
     """Staff see every round of the tenant; a collector only its own (another's is a 404).
     `lock` before changing its stops: a handover completing the round meanwhile is then seen."""

@@ -180,3 +180,9 @@ class RoundSchema(RoundSummarySchema):
     collector_name = fields.String(required=True)
     route_length_m = fields.Integer(required=True, metadata={"description": "straight-line metres from the centre"})
     stops = fields.List(fields.Nested(StopSchema), required=True, metadata={"description": "in visiting order"})
+
+
+class CollectorSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)

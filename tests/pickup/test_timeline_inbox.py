@@ -79,3 +79,13 @@ def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(c
     assert retry["status"] == "duplicate" and retry["ticket"]["id"] == t.id
     assert db.scalar(select(func.count()).select_from(CollectionTicket)) == 1
     assert inbox.parked_count(db, tenant.id) == 0
+
+
+def test_staff_find_collectors_by_name(client, auth, tenant, staff, collector, member):
+    from tests import factories
+    factories.UserFactory(tenant=tenant, role="collector", active=False)
+    factories.UserFactory(role="collector")  # another waste bank's
+    r = client.get("/api/v1/collectors", headers=auth(staff))
+    assert r.status_code == 200 and [c["id"] for c in r.json["items"]] == [collector.id]
+    assert r.json["items"][0]["name"] == collector.name
+    assert client.get("/api/v1/collectors", headers=auth(collector)).status_code == 403
