@@ -218,6 +218,10 @@ class Handover(Base):
     tolerance_pct: Mapped[int]
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # A flagged handover stays on the supervisor's list until someone looks into it and says what they found.
+    flag_resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    flag_resolved_at: Mapped[dt.datetime | None]
+    flag_note: Mapped[str] = mapped_column(Text, default="")
 
     lines: Mapped[list["HandoverLine"]] = relationship(back_populates="handover", lazy="selectin",
                                                        cascade="all, delete-orphan", order_by="HandoverLine.id")
@@ -238,8 +242,24 @@ class HandoverLine(Base):
     measured: Mapped[int]   # grams (or pieces) on the centre's scale
     difference: Mapped[int]
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Wet (organic) waste goes to composting/biogas: counted, never stocked, never "short".
+    wet: Mapped[bool] = mapped_column(Boolean, default=False)
 
     handover: Mapped[Handover] = relationship(back_populates="lines")
+
+
+class HandoverCorrection(Base):
+    """A typing mistake at the handover put right: who, when, why, each line before and after (stock follows)."""
+
+    __tablename__ = "handover_corrections"
+    __table_args__ = (Index("ix_handover_corrections_handover", "handover_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"))
+    corrected_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(500))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class PickupEvent(Base):
