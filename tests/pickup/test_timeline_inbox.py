@@ -89,3 +89,40 @@ def test_staff_find_collectors_by_name(client, auth, tenant, staff, collector, m
     assert r.status_code == 200 and [c["id"] for c in r.json["items"]] == [collector.id]
     assert r.json["items"][0]["name"] == collector.name
     assert client.get("/api/v1/collectors", headers=auth(collector)).status_code == 403
+
+
+def test_two_phones_parking_the_same_refused_item_at_once_make_one_inbox_row(committed_app):
+    """On PostgreSQL this races two real transactions on the inbox's unique (tenant, client_id)."""
+    import threading
+
+    from recycle.db import UnitOfWork
+    from tests import factories
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with UnitOfWork(factory) as uow:
+        factories.bind(uow.session)
+        tenant = factories.TenantFactory()
+        factories.add_material(uow.session, tenant, "PET_CLEAR", since=utcnow() - dt.timedelta(days=1))
+        collectors = [factories.UserFactory(tenant=tenant, role="collector") for _ in range(2)]
+        uow.commit()
+        tenant_id = tenant.id
+    from api.auth import issue_tokens
+    with committed_app.app_context():
+        headers = [{"Authorization": "Bearer " + issue_tokens(c)["access_token"]} for c in collectors]
+    item = ticket(household_id=99999999, typed=True, lines=[{"material_code": "PET_CLEAR", "weight_g": 1000}])
+    barrier = threading.Barrier(2)
+    responses: list = [None, None]
+
+    def send(i: int) -> None:
+        client = committed_app.test_client()
+        barrier.wait()
+        responses[i] = client.post("/api/v1/collections/sync", headers=headers[i], json={"items": [item]})
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    [t.start() for t in threads]
+    [t.join(timeout=120) for t in threads]
+    assert [r.status_code for r in responses] == [200, 200], [r.json for r in responses]
+    ids = {r.json["results"][0]["inbox_id"] for r in responses}
+    assert len(ids) == 1 and all(r.json["results"][0]["parked"] for r in responses)
+    with UnitOfWork(factory) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(SyncInboxItem)
+                                  .where(SyncInboxItem.tenant_id == tenant_id)) == 1
