@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from pickup import notice_hooks
 from pickup import pickups as pickup_requests
 from pickup import visibility
-from pickup.models import PickupRequest, Round, RoundStop
+from pickup.models import PickupRequest, Round, RoundStatus, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
 from recycle.errors import Conflict, InvalidInput, NotFound
@@ -160,6 +160,16 @@ def list_query(principal: Principal, day: dt.date | None = None, collector_user_
     if collector_user_id:
         stmt = stmt.where(Round.collector_user_id == collector_user_id)
     return stmt.order_by(Round.round_date.desc(), Round.id.desc())
+
+
+def start(session: Session, principal: Principal, round_id: int) -> Round:
+    """The collector sets out (or staff say so): planned -> in_progress. Again, or later, changes nothing."""
+    principal.require("collector", "staff", "admin")
+    rnd = get(session, principal, round_id, lock=True)
+    if rnd.status == RoundStatus.PLANNED:
+        rnd.status = RoundStatus.IN_PROGRESS
+        audit.record(session, "round.start", principal=principal, target=("round", rnd.id))
+    return rnd
 
 
 def _editable(rnd: Round) -> None:

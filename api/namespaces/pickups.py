@@ -159,6 +159,16 @@ class RoundReoptimize(Resource):
         return _round_out(rnd)
 
 
+@ns.route("/rounds/<int:round_id>/start")
+class RoundStart(Resource):
+    @roles(*FIELD)
+    @response(RoundSchema, 200, "In progress (idempotent); the first ticket on the round does the same")
+    def post(self, round_id):
+        rnd = rounds.start(session(), g.principal, round_id)
+        commit()
+        return _round_out(rnd)
+
+
 @ns.route("/collectors")
 class Collectors(Resource):
     @roles(*STAFF)

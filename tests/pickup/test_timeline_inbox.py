@@ -126,3 +126,14 @@ def test_two_phones_parking_the_same_refused_item_at_once_make_one_inbox_row(com
     with UnitOfWork(factory) as uow:
         assert uow.session.scalar(select(func.count()).select_from(SyncInboxItem)
                                   .where(SyncInboxItem.tenant_id == tenant_id)) == 1
+
+
+def test_the_collector_starts_the_round_and_only_its_own(client, db, auth, tenant, staff, collector, member, today):
+    from tests import factories
+    pid = client.post("/api/v1/pickups", headers=auth(member), json={"requested_date": today.isoformat()}).json["id"]
+    rnd = _plan(client, auth, staff, collector, pid, today)
+    someone_else = factories.UserFactory(tenant=tenant, role="collector")
+    assert client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(someone_else)).status_code == 404
+    r = client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(collector))
+    assert r.status_code == 200 and r.json["status"] == "in_progress"
+    assert client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(collector)).json["status"] == "in_progress"
