@@ -2,8 +2,6 @@
 and the sync inbox (fix and accept, or discard). Counts are on the home page."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -144,7 +142,7 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
             flash(i18n.gettext(done), "ok")
             return redirect(url_for("console.inbox_list"))
     return render_template("console/queues/inbox_item.html", row=row, rows=rows, form=form, errors=errors,
-                           collector=db.get(User, row.collector_user_id), now=dt.datetime.now(dt.UTC)), (422 if errors else 200)
+                           collector=db.get(User, row.collector_user_id)), (422 if errors else 200)
 
 
 class _FormInvalid(Exception):

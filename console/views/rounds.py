@@ -15,7 +15,7 @@ from console.pdf import pdf_response
 from console.views.walk_in import _lines_from_form
 from console.web import bp, principal, tenant
 from pickup import paper_round, pickups, rounds
-from pickup.models import PickupStatus, Round
+from pickup.models import Handover, PickupStatus, Round
 from pricing.prices import board
 from recycle.errors import DomainError
 from recycle.models import User
@@ -72,8 +72,10 @@ def rounds_day():  # noqa: ANN201
     names.update({u.id: u.name for u in db.scalars(select(User).where(
         User.id.in_([r.collector_user_id for r in day_rounds]), User.tenant_id == p.tenant_id))})
     collectors = list(db.scalars(rounds.collectors_query(p.tenant_id)))
+    handovers = {h.round_id: h for h in db.scalars(select(Handover).where(
+        Handover.tenant_id == p.tenant_id, Handover.round_id.in_([r.id for r in day_rounds])))}
     return render_template("console/rounds/day.html", day=day, groups=_by_village(waiting), rounds=day_rounds,
-                           collectors=collectors, names=names, errors=errors,
+                           collectors=collectors, names=names, errors=errors, handovers=handovers,
                            chosen=request.form.get("collector_user_id", "")), (422 if errors else 200)
 
 

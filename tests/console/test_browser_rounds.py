@@ -109,6 +109,13 @@ def test_a_round_planned_printed_entered_from_paper_and_handed_over_with_a_corre
     assert page.locator("#ho-flag").count() == 0
     assert page.get_by_text("0.750 กิโลกรัม → 7.500 กิโลกรัม").is_visible()
     shot(page, "r06-handover-corrected")
+    page.get_by_role("link", name="รอบเก็บขยะ", exact=True).first.click()
+    assert page.get_by_role("cell", name="รับมอบแล้ว").is_visible()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name=re.compile("^Rounds · ")).wait_for()
+    assert page.get_by_role("cell", name="Handed over").is_visible()
+    shot(page, "r06b-rounds-english")
+    page.get_by_role("button", name="ภาษาไทย").click()
     with UnitOfWork(live.sessions) as uow:
         tenant_id = uow.session.scalar(select(Tenant.id).where(Tenant.slug == "khrueng"))
         on_hand = {(r["material_code"], r["grade"]): r["on_hand"] for r in stock.inventory(uow.session, tenant_id)}
