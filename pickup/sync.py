@@ -83,6 +83,6 @@ def _park(session: Session, principal: Principal, result: SyncResult, sent: obje
 def _from_inbox(session: Session, index: int, row: SyncInboxItem) -> SyncResult:
     if row.status == InboxStatus.ACCEPTED and row.ticket_id is not None:
         return SyncResult(index, row.client_id, "duplicate", session.get(CollectionTicket, row.ticket_id),
-                          parked=True, inbox_id=row.id)
+                          inbox_id=row.id)  # staff accepted it: done, as any duplicate
     detail = row.reason if row.status == InboxStatus.PARKED else f"discarded by staff: {row.resolution_note}"
     return SyncResult(index, row.client_id, "rejected", detail=detail, code=row.reason_code, parked=True, inbox_id=row.id)

@@ -76,7 +76,7 @@ def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(c
     row = db.get(SyncInboxItem, inbox_id)
     assert row.status == "accepted" and row.resolved_by_user_id == staff.id and row.ticket_id == t.id
     retry = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0]
-    assert retry["status"] == "duplicate" and retry["ticket"]["id"] == t.id
+    assert retry["status"] == "duplicate" and retry["ticket"]["id"] == t.id and retry["parked"] is False
     assert db.scalar(select(func.count()).select_from(CollectionTicket)) == 1
     assert inbox.parked_count(db, tenant.id) == 0
 
