@@ -137,3 +137,21 @@ def test_the_collector_starts_the_round_and_only_its_own(client, db, auth, tenan
     r = client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(collector))
     assert r.status_code == 200 and r.json["status"] == "in_progress"
     assert client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(collector)).json["status"] == "in_progress"
+
+
+def test_a_discarded_item_needs_a_reason_and_the_phone_retry_says_so(client, db, auth, tenant, catalog, staff, collector,
+                                                                     member):
+    from recycle.errors import InvalidInput
+    item = _revoked_item(client, auth, staff, member)
+    inbox_id = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0]["inbox_id"]
+    who = Principal(staff.id, tenant.id, "staff")
+    try:
+        inbox.discard(db, who, inbox_id, "  ")
+        raise AssertionError("a discard without a reason was accepted")
+    except InvalidInput as exc:
+        assert "reason" in exc.errors
+    inbox.discard(db, who, inbox_id, "สมาชิกขอยกเลิก นำขยะกลับไป")
+    db.flush()
+    retry = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0]
+    assert retry["status"] == "rejected" and "discarded by staff" in retry["detail"] and retry["parked"] is True
+    assert db.scalar(select(func.count()).select_from(CollectionTicket)) == 0
