@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enterprise import stock_hooks
 from pickup import notice_hooks, points_hook
-from pickup.events import HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
+from pickup.events import HandoverCorrected, HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from recycle import events
 
 EVENT_HANDLERS: dict[type, list[events.Handler]] = {
@@ -18,6 +18,7 @@ EVENT_HANDLERS: dict[type, list[events.Handler]] = {
     TicketsSynced: [points_hook.on_tickets, stock_hooks.on_tickets_synced, notice_hooks.on_tickets_synced],
     TicketVoided: [points_hook.on_void, stock_hooks.on_void],
     HandoverRecorded: [stock_hooks.on_handover],
+    HandoverCorrected: [stock_hooks.on_handover_corrected],
 }
 
 # Celery finds `tasks.py` in each of these packages (`autodiscover_tasks`): a new task module needs no list.

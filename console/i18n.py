@@ -150,6 +150,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pages": ("หน้า", "Page"),
 }
 
+from console.i18n_rounds import STRINGS as _ROUNDS  # noqa: E402  (rounds, handover, inbox, queues)
+
+STRINGS.update(_ROUNDS)
+
 
 def lang() -> str:
     value = session.get("lang", "th")

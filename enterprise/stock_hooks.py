@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from enterprise import stock
-from pickup.events import HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
+from pickup.events import HandoverCorrected, HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from pickup.models import CollectionTicket, Handover, HandoverLine, TicketLine
 from pricing.models import Grade
 from recycle import ledger
@@ -33,11 +33,23 @@ def on_handover(session: Session, event: HandoverRecorded) -> None:
     costs = lot_costs(session, ho.tenant_id, ho.round_id)
     stock.lock(session, ho.tenant_id, [line.grade_id for line in ho.lines if line.measured > 0])
     for line in ho.lines:
-        if line.measured <= 0:
-            continue  # nothing arrived: its cost stays an expense
+        if line.measured <= 0 or line.wet:
+            continue  # nothing arrived, or wet waste gone to composting: its cost stays an expense
         grade = session.get(Grade, line.grade_id)
         stock.move(session, grade, "handover", line.measured, f"handover:{line.id}", ledger.PURCHASES,
                    cost=costs.get(grade.id, 0), user_id=ho.received_by_user_id, handover_id=ho.id)
+
+
+def on_handover_corrected(session: Session, event: HandoverCorrected) -> None:
+    """The stock follows a corrected handover by the difference (an adjustment at average cost, with the reason)."""
+    fix = event.correction
+    dry = [c for c in fix.changes if not c.get("wet")]
+    stock.lock(session, fix.tenant_id, [c["grade_id"] for c in dry])
+    for c in dry:
+        grade = session.get(Grade, c["grade_id"])
+        stock.move(session, grade, "adjustment", c["after"] - c["before"], f"handover-fix:{fix.id}:{grade.id}",
+                   stock.STOCK_ADJUSTMENTS, reason=f"handover correction #{fix.id}: {fix.reason}"[:500],
+                   user_id=fix.corrected_by_user_id, handover_id=fix.handover_id)
 
 
 def _qty(line: TicketLine) -> int:

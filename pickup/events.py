@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pickup.models import CollectionTicket, Handover
+from pickup.models import CollectionTicket, Handover, HandoverCorrection
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,11 @@ class HandoverRecorded:
     """A round's load was re-weighed at the centre."""
 
     handover: Handover
+
+
+@dataclass(frozen=True)
+class HandoverCorrected:
+    """A handover's measured weights were corrected: `changes` says each line before and after."""
+
+    handover: Handover
+    correction: HandoverCorrection

@@ -78,6 +78,12 @@ class PickupRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     household: Mapped[Household] = relationship(lazy="joined")
+    events: Mapped[list["PickupEvent"]] = relationship(order_by="PickupEvent.id", lazy="select",
+                                                       cascade="all, delete-orphan")
+
+    def record(self, status: str, at: dt.datetime | None = None, by_user_id: int | None = None) -> None:
+        """Append to the timeline (the one place a status change is written down)."""
+        self.events.append(PickupEvent(tenant_id=self.tenant_id, status=status, at=at or utcnow(), by_user_id=by_user_id))
 
 
 class Round(Base):
@@ -213,6 +219,10 @@ class Handover(Base):
     tolerance_pct: Mapped[int]
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # A flagged handover stays on the supervisor's list until someone looks into it and says what they found.
+    flag_resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    flag_resolved_at: Mapped[dt.datetime | None]
+    flag_note: Mapped[str] = mapped_column(Text, default="")
 
     lines: Mapped[list["HandoverLine"]] = relationship(back_populates="handover", lazy="selectin",
                                                        cascade="all, delete-orphan", order_by="HandoverLine.id")
@@ -233,5 +243,62 @@ class HandoverLine(Base):
     measured: Mapped[int]   # grams (or pieces) on the centre's scale
     difference: Mapped[int]
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Wet (organic) waste goes to composting/biogas: counted, never stocked, never "short".
+    wet: Mapped[bool] = mapped_column(Boolean, default=False)
 
     handover: Mapped[Handover] = relationship(back_populates="lines")
+
+
+class HandoverCorrection(Base):
+    """A typing mistake at the handover put right: who, when, why, each line before and after (stock follows)."""
+
+    __tablename__ = "handover_corrections"
+    __table_args__ = (Index("ix_handover_corrections_handover", "handover_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"))
+    corrected_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(500))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class PickupEvent(Base):
+    """One status change of a pickup and when it happened (collected: the ticket's collected_at, not the sync)."""
+
+    __tablename__ = "pickup_events"
+    __table_args__ = (Index("ix_pickup_events_pickup", "pickup_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    pickup_id: Mapped[int] = mapped_column(ForeignKey("pickup_requests.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class InboxStatus(StrEnum):
+    PARKED = "parked"
+    ACCEPTED = "accepted"
+    DISCARDED = "discarded"
+
+
+class SyncInboxItem(Base):
+    """A synced item the server refused (a revoked card, a cancelled pickup): kept for staff to fix or discard."""
+
+    __tablename__ = "sync_inbox"
+    __table_args__ = (UniqueConstraint("tenant_id", "client_id"),
+                      Index("ix_sync_inbox_tenant_status", "tenant_id", "status"),
+                      check_in("status", InboxStatus))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    collector_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    client_id: Mapped[str] = mapped_column(String(64))
+    item: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason_code: Mapped[str] = mapped_column(String(40), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(10), default="parked")
+    resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    resolution_note: Mapped[str] = mapped_column(String(500), default="")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("collection_tickets.id"))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pickup import visibility
-from pickup.models import PICKUP_TRANSITIONS, PickupRequest, RoundStop
+from pickup.models import PICKUP_TRANSITIONS, PickupEvent, PickupRequest, RoundStop
 from pricing.models import Material
 from recycle import audit
 from recycle.db import utcnow
@@ -154,6 +154,7 @@ def create(session: Session, principal: Principal, data: PickupInput) -> tuple[P
         raise Conflict(msg, {"requested_date": [msg]}, code="pickup_exists")
     pickup = PickupRequest(tenant_id=tenant.id, client_id=data.client_id, requested_by_user_id=principal.user_id,
                            status="requested", status_changed_at=utcnow(), **values)
+    pickup.record("requested", pickup.status_changed_at, principal.user_id)
     try:
         with session.begin_nested():
             session.add(pickup)
@@ -167,12 +168,14 @@ def create(session: Session, principal: Principal, data: PickupInput) -> tuple[P
     return pickup, True
 
 
-def transition(pickup: PickupRequest, to: str, *, reason: str = "", when: dt.datetime | None = None) -> None:
+def transition(pickup: PickupRequest, to: str, *, reason: str = "", when: dt.datetime | None = None,
+               by_user_id: int | None = None) -> None:
     """The one place a status changes: only along PICKUP_TRANSITIONS, anything else is a 409."""
     if to not in PICKUP_TRANSITIONS[pickup.status]:
         msg = f"a {pickup.status} pickup cannot become {to}"
         raise Conflict(msg, {"status": [msg]}, code="pickup_transition")
     pickup.status, pickup.status_reason, pickup.status_changed_at = to, reason[:300], when or utcnow()
+    pickup.record(to, pickup.status_changed_at, by_user_id)
 
 
 def leave_round(session: Session, pickup: PickupRequest) -> None:
@@ -186,6 +189,13 @@ def leave_round(session: Session, pickup: PickupRequest) -> None:
             s.position = i
     pickup.round_id = None
     session.flush()
+
+
+def timeline(session: Session, pickup: PickupRequest) -> list[PickupEvent]:
+    """The pickup's status changes, oldest first."""
+    return list(session.scalars(select(PickupEvent).where(PickupEvent.tenant_id == pickup.tenant_id,
+                                                          PickupEvent.pickup_id == pickup.id)
+                                .order_by(PickupEvent.at, PickupEvent.id)))
 
 
 def get(session: Session, principal: Principal, pickup_id: int, lock: bool = False) -> PickupRequest:
@@ -217,7 +227,7 @@ def cancel(session: Session, principal: Principal, pickup_id: int, reason: str =
     """A household cancels its own (until collected), staff any; the stop leaves its round."""
     principal.require("household", "staff", "admin")
     pickup = get(session, principal, pickup_id, lock=True)
-    transition(pickup, "cancelled", reason=reason.strip())
+    transition(pickup, "cancelled", reason=reason.strip(), by_user_id=principal.user_id)
     leave_round(session, pickup)
     audit.record(session, "pickup.cancel", principal=principal, target=("pickup", pickup.id), reason=reason)
     return pickup
@@ -229,13 +239,14 @@ def mark_missed(session: Session, principal: Principal, pickup_id: int, reason: 
     pickup = get(session, principal, pickup_id, lock=True)
     if not reason.strip():
         raise InvalidInput.field("reason", "say why it was missed")
-    transition(pickup, "missed", reason=reason.strip())
+    transition(pickup, "missed", reason=reason.strip(), by_user_id=principal.user_id)
     session.flush()
     audit.record(session, "pickup.missed", principal=principal, target=("pickup", pickup.id), reason=reason)
     return pickup
 
 
-def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime) -> PickupRequest:
+def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime,
+                   by_user_id: int | None = None) -> PickupRequest:
     """Called by the weigh-in: collected at `when`. Idempotent (a synced retry), never for a cancelled one."""
     pickup = get_for_update(session, PickupRequest, pickup.id, pickup.tenant_id) or pickup
     if pickup.status == "collected":
@@ -243,7 +254,7 @@ def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime) -
     if pickup.status == "cancelled":
         msg = "this pickup was cancelled; it cannot be collected"
         raise Conflict(msg, {"pickup_id": [msg]}, code="pickup_transition")
-    transition(pickup, "collected", when=when)
+    transition(pickup, "collected", when=when, by_user_id=by_user_id)
     session.flush()
     return pickup
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from pickup import notice_hooks
 from pickup import pickups as pickup_requests
 from pickup import visibility
-from pickup.models import PickupRequest, Round, RoundStop
+from pickup.models import PickupRequest, Round, RoundStatus, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
 from recycle.errors import Conflict, InvalidInput, NotFound
@@ -63,7 +63,7 @@ def _lock(session: Session, tenant_id: int, ids: list[int]) -> dict[int, PickupR
     return lock_many(session, PickupRequest, ids, tenant_id)
 
 
-def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int]) -> list[PickupRequest]:
+def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int], by_user_id: int | None = None) -> list[PickupRequest]:
     """Check every pickup can join this round (422 for unknown, 409 for taken), then schedule them on it."""
     if len(set(pickup_ids)) != len(pickup_ids):
         raise InvalidInput.field("pickup_ids", "each pickup once")
@@ -85,7 +85,7 @@ def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int]) 
     for p in pickups:
         if p.round_id is not None:  # a missed pickup leaves its old round's list
             pickup_requests.leave_round(session, p)
-        pickup_requests.transition(p, "scheduled")
+        pickup_requests.transition(p, "scheduled", by_user_id=by_user_id)
         p.round_id = rnd.id
         notice_hooks.on_pickup_scheduled(session, p, rnd)  # no "pickup scheduled" event exists yet
     return pickups
@@ -130,11 +130,17 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
                 created_by_user_id=principal.user_id)
     session.add(rnd)
     session.flush()
-    pickups = _claim(session, tenant.id, rnd, ids)
+    pickups = _claim(session, tenant.id, rnd, ids, principal.user_id)
     _append(rnd, _route(_centre(tenant), pickups))
     session.flush()
     audit.record(session, "round.plan", principal=principal, target=("round", rnd.id), stops=len(ids))
     return rnd
+
+
+def collectors_query(tenant_id: int) -> Select:
+    """The tenant's active collectors by name: staff plan a round by picking a person, not a user id."""
+    return (select(User).where(User.tenant_id == tenant_id, User.role == "collector", User.active.is_(True))
+            .order_by(User.name, User.id))
 
 
 def get(session: Session, principal: Principal, round_id: int, lock: bool = False) -> Round:
@@ -156,6 +162,16 @@ def list_query(principal: Principal, day: dt.date | None = None, collector_user_
     return stmt.order_by(Round.round_date.desc(), Round.id.desc())
 
 
+def start(session: Session, principal: Principal, round_id: int) -> Round:
+    """The collector sets out (or staff say so): planned -> in_progress. Again, or later, changes nothing."""
+    principal.require("collector", "staff", "admin")
+    rnd = get(session, principal, round_id, lock=True)
+    if rnd.status == RoundStatus.PLANNED:
+        rnd.status = RoundStatus.IN_PROGRESS
+        audit.record(session, "round.start", principal=principal, target=("round", rnd.id))
+    return rnd
+
+
 def _editable(rnd: Round) -> None:
     if rnd.status == "completed":
         raise Conflict("this round is completed; its stops can no longer change", code="round_completed")
@@ -166,7 +182,7 @@ def add_stops(session: Session, principal: Principal, round_id: int, pickup_ids:
     principal.require("staff", "admin")
     rnd = get(session, principal, round_id, lock=True)
     _editable(rnd)
-    pickups = _claim(session, rnd.tenant_id, rnd, pickup_ids)
+    pickups = _claim(session, rnd.tenant_id, rnd, pickup_ids, principal.user_id)
     located = [pt for s in ordered(rnd) if (pt := _point(s.pickup)) is not None]
     start = located[-1] if located else _centre(session.get(Tenant, rnd.tenant_id))
     _append(rnd, _route(start, pickups))

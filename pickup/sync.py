@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from pickup import ticket_limits, tickets
+from pickup import inbox, ticket_limits, tickets
 from pickup.events import TicketsSynced
-from pickup.models import CollectionTicket, PickupRequest, Round, TicketLine
+from pickup.models import CollectionTicket, InboxStatus, PickupRequest, Round, SyncInboxItem, TicketLine
 from pickup.tickets import TicketInput
 from pricing.quotes import Quote, price_lines
 from recycle import audit, events, ledger, qrtoken
@@ -46,6 +46,8 @@ class SyncResult:
     detail: str | None = None
     errors: dict[str, list[str]] | None = None
     code: str | None = None
+    parked: bool = False  # a rejected item kept in the sync inbox for staff (the phone may stop retrying it)
+    inbox_id: int | None = None
 
 
 @dataclass
@@ -127,21 +129,29 @@ def _day_rounds(session: Session, principal: Principal, tenant: Tenant, days: se
 
 
 def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: str,
-               items: list[TicketInput | InvalidItem], now: dt.datetime | None = None) -> list[SyncResult]:
+               items: list[TicketInput | InvalidItem], now: dt.datetime | None = None,
+               raw: list | None = None) -> list[SyncResult]:
+    """`raw`: the items as the phone sent them, stored in the sync inbox when one is refused."""
     now = now or utcnow()
     results: dict[int, SyncResult] = {}
     order = sorted(range(len(items)), key=lambda i: (str(getattr(items[i], "client_id", "") or ""), i))
     todo: list[tuple[int, TicketInput, str]] = []
+    sent = (lambda i: raw[i] if raw is not None and i < len(raw) else None)  # noqa: E731 - what the phone sent
+    with_staff = inbox.find_many(session, tenant.id, [it.client_id for it in items if isinstance(it.client_id, str)])
     for i in order:
         item = items[i]
+        known = with_staff.get(str(item.client_id)[:64]) if isinstance(item.client_id, str) else None
+        if known is not None:  # already with staff: answer from the inbox, do not weigh it again
+            results[i] = _from_inbox(session, i, known)
+            continue
         if isinstance(item, InvalidItem):
-            results[i] = SyncResult(i, item.client_id, "rejected", detail="invalid ticket", errors=item.errors,
-                                    code="validation")
+            results[i] = _park(session, principal, SyncResult(i, item.client_id, "rejected", detail="invalid ticket",
+                                                              errors=item.errors, code="validation"), sent(i), now)
             continue
         try:
             item.client_id = tickets._clean_client_id(item.client_id)
         except DomainError as exc:
-            results[i] = _failed(i, item.client_id, exc)
+            results[i] = _reject(session, principal, i, item.client_id, exc, sent(i), now)
             continue
         todo.append((i, item, item.fingerprint()))
     existing = {t.client_id: t for t in session.scalars(select(CollectionTicket).where(
@@ -162,7 +172,7 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
             if inp.pickup_id is not None:
                 tickets._pickup_for(session, principal, household, inp.pickup_id)  # refuses a wrong pickup
         except DomainError as exc:
-            results[i] = _failed(i, inp.client_id, exc)
+            results[i] = _reject(session, principal, i, inp.client_id, exc, sent(i), now)
             continue
         checked.append((i, inp, fp, household, priced_at, needs_approval))
     scheduled = _scheduled(session, principal, {h.id for _, inp, _, h, _, _ in checked if inp.pickup_id is None})
@@ -176,7 +186,7 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
         try:
             quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
         except DomainError as exc:
-            results[i] = _failed(i, inp.client_id, exc)
+            results[i] = _reject(session, principal, i, inp.client_id, exc, sent(i), now)
             continue
         if inp.pickup_id is not None:
             pickup = session.get(PickupRequest, inp.pickup_id)
@@ -269,3 +279,25 @@ def _write(session: Session, principal: Principal, tenant: Tenant, drafts: list[
     if active:
         events.publish(session, TicketsSynced(active))
     return {cid: (t, cid in ids) for cid, t in by_cid.items()}
+
+
+def _reject(session: Session, principal: Principal, i: int, client_id: str | None, exc: DomainError, sent: object,
+            now: dt.datetime) -> SyncResult:
+    """A refused item is kept in the sync inbox for staff (a conflict is the phone's own retry: not parked)."""
+    result = _failed(i, client_id, exc)
+    return _park(session, principal, result, sent, now) if result.status == "rejected" else result
+
+
+def _park(session: Session, principal: Principal, result: SyncResult, sent: object, now: dt.datetime) -> SyncResult:
+    parked = inbox.park(session, principal, result.client_id, sent, result.code, result.detail, now)
+    if parked is not None:
+        result.parked, result.inbox_id = True, parked.inbox.id
+    return result
+
+
+def _from_inbox(session: Session, index: int, row: SyncInboxItem) -> SyncResult:
+    if row.status == InboxStatus.ACCEPTED and row.ticket_id is not None:
+        return SyncResult(index, row.client_id, "duplicate", session.get(CollectionTicket, row.ticket_id),
+                          inbox_id=row.id)  # staff accepted it: done, as any duplicate
+    detail = row.reason if row.status == InboxStatus.PARKED else f"discarded by staff: {row.resolution_note}"
+    return SyncResult(index, row.client_id, "rejected", detail=detail, code=row.reason_code, parked=True, inbox_id=row.id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pickup import ticket_limits, visibility
 from pickup.events import TicketCredited, TicketVoided
-from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, TicketLine
+from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, RoundStatus, TicketLine
 from pricing.quotes import LineInput, Quote, price_lines
 from recycle import audit, events, households, ledger
 from recycle.db import utcnow
@@ -137,9 +137,20 @@ def _collector_day(session: Session, principal: Principal, tenant: Tenant,
     return rid, int(total or 0)
 
 
-def _mark_collected(pickup: PickupRequest, when: dt.datetime) -> None:
+def _mark_collected(pickup: PickupRequest, when: dt.datetime, by_user_id: int | None = None) -> None:
+    """`when` is the weighing time at the door (collected_at), not when the phone found signal."""
     if pickup.status != "collected" and "collected" in PICKUP_TRANSITIONS[pickup.status]:
         pickup.status, pickup.status_changed_at = "collected", when
+        pickup.record("collected", when, by_user_id)
+
+
+def _start_round(session: Session, round_id: int | None) -> None:
+    """The round's first ticket puts it in progress (planned -> in_progress; a handed-over round stays so)."""
+    if round_id is None:
+        return
+    rnd = session.get(Round, round_id)
+    if rnd is not None and rnd.status == RoundStatus.PLANNED:
+        rnd.status = RoundStatus.IN_PROGRESS
 
 
 def credit(session: Session, ticket: CollectionTicket, user_id: int | None) -> None:
@@ -208,7 +219,8 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
         audit.record(session, "ticket.held", principal=principal, target=("ticket", ticket.id), reasons=holds,
                      total_satang=ticket.total_satang)
     if pickup is not None:
-        _mark_collected(pickup, now)
+        _mark_collected(pickup, min(inp.collected_at, now), principal.user_id)
+    _start_round(session, ticket.round_id)
     if ticket.status == "active":
         events.publish(session, TicketCredited(ticket))
     return ticket, True

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Response, current_app, g, render_template
+from flask import Response, current_app, g, render_template, request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
@@ -10,11 +10,12 @@ from api.auth import FIELD, STAFF, roles
 from api.docs import body, paginated, query, response
 from api.problems import _flatten
 from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummarySchema, DisputeCreateSchema,
-                                     DisputeFilterSchema, DisputeResolveSchema, DisputeSchema, HandoverCreateSchema,
+                                     DisputeFilterSchema, DisputeResolveSchema, DisputeSchema, HandoverCorrectionSchema,
+                                     HandoverCorrectSchema, HandoverCreateSchema, HandoverResolveSchema,
                                      HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
                                      TicketFilterSchema, TicketSchema, VoidSchema)
 from api.session import commit, session
-from pickup import corrections, day_summary, disputes, handover, points_hook, sync, tickets, visibility
+from pickup import corrections, day_summary, disputes, handover, handover_fixes, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
 from recycle.errors import NotFound
@@ -84,7 +85,8 @@ class CollectionsSync(Resource):
     def post(self, data):
         items = [_input(it["ok"]) if "ok" in it
                  else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"])) for it in data["items"]]
-        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items)
+        raw = (request.get_json(silent=True) or {}).get("items") or []
+        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items, raw=raw)
         commit()
         hids = {r.ticket.household_id for r in results if r.ticket is not None}
         if hids:  # the commit expired them: one query brings every member's name back, not one each
@@ -93,7 +95,7 @@ class CollectionsSync(Resource):
             if r.ticket is not None:
                 ticket_out(r.ticket, r.status == "created")
         counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "duplicate", "conflict", "rejected")}
-        return {"results": results, **counts}
+        return {"results": results, **counts, "parked": sum(1 for r in results if r.parked)}
 
 
 @ns.route("/collections/<int:ticket_id>")
@@ -208,6 +210,29 @@ class RoundHandover(Resource):
         if rnd is None or rnd.tenant_id != p.tenant_id or (p.role == "collector" and rnd.collector_user_id != p.user_id):
             raise NotFound("no such round")
         return handover.get(session(), p.tenant_id, round_id)
+
+
+@ns.route("/rounds/<int:round_id>/handover/corrections")
+class RoundHandoverCorrections(Resource):
+    @roles(*STAFF)
+    @body(HandoverCorrectSchema)
+    @response(HandoverCorrectionSchema, 201, "Corrected (audited); flags recomputed; stock moves by the difference")
+    def post(self, round_id, data):
+        lines = [handover.MeasuredLine(**ln) for ln in data["lines"]]
+        fix = handover_fixes.correct(session(), g.principal, _tenant(), round_id, lines, data["reason"])
+        commit()
+        return fix
+
+
+@ns.route("/rounds/<int:round_id>/handover/resolve")
+class RoundHandoverResolve(Resource):
+    @roles(*STAFF)
+    @body(HandoverResolveSchema)
+    @response(HandoverSchema, 200, "The flag is resolved: who, when and what was found are kept")
+    def post(self, round_id, data):
+        result = handover_fixes.resolve_flag(session(), g.principal, _tenant(), round_id, data["note"])
+        commit()
+        return result
 
 
 @ns.route("/collectors/day-summary")

@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema
 
 from api.auth import ANY, FIELD, STAFF, roles
 from api.docs import body, model, paginated, response
-from api.schemas.pickups import (CancelSchema, MissedSchema, PickupCreateSchema, PickupFilterSchema, PickupIdsSchema,
+from api.schemas.pickups import (CancelSchema, CollectorSchema, MissedSchema, PickupCreateSchema, PickupFilterSchema, PickupIdsSchema,
                                  PickupSchema, RoundCreateSchema, RoundFilterSchema, RoundSchema, RoundSummarySchema)
 from api.session import commit, session
 from pickup import pickups
@@ -157,3 +157,22 @@ class RoundReoptimize(Resource):
         rnd = rounds.reoptimize(session(), g.principal, round_id)
         commit()
         return _round_out(rnd)
+
+
+@ns.route("/rounds/<int:round_id>/start")
+class RoundStart(Resource):
+    @roles(*FIELD)
+    @response(RoundSchema, 200, "In progress (idempotent); the first ticket on the round does the same")
+    def post(self, round_id):
+        rnd = rounds.start(session(), g.principal, round_id)
+        commit()
+        return _round_out(rnd)
+
+
+@ns.route("/collectors")
+class Collectors(Resource):
+    @roles(*STAFF)
+    @paginated(CollectorSchema)
+    def get(self, args):
+        """The active collectors by name, to plan a round for a person (GET /users is admin-only)."""
+        return rounds.collectors_query(g.principal.tenant_id)

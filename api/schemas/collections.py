@@ -116,6 +116,9 @@ class SyncItemResultSchema(Schema):
     detail = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
     code = fields.String(allow_none=True)
+    parked = fields.Boolean(required=True, metadata={
+        "description": "a rejected item kept in the sync inbox for staff to fix or discard; stop retrying it"})
+    inbox_id = fields.Integer(allow_none=True)
 
     @post_dump
     def _in_callers_language(self, data: dict, **_kw: object) -> dict:
@@ -134,6 +137,7 @@ class SyncResultSchema(Schema):
     duplicate = fields.Integer(required=True)
     conflict = fields.Integer(required=True)
     rejected = fields.Integer(required=True)
+    parked = fields.Integer(required=True, metadata={"description": "of the rejected, how many staff now hold"})
 
 
 class TicketFilterSchema(Schema):
@@ -189,6 +193,25 @@ class HandoverLineSchema(Schema):
     measured = fields.Integer(required=True)
     difference = fields.Integer(required=True)
     flagged = fields.Boolean(required=True)
+    wet = fields.Boolean(required=True, metadata={"description": "organic: to composting/biogas, counted, never stocked or flagged"})
+
+
+class HandoverCorrectionSchema(Schema):
+    id = fields.Integer(required=True)
+    corrected_by_user_id = fields.Integer(required=True)
+    corrected_at = fields.DateTime(required=True)
+    reason = fields.String(required=True)
+    changes = fields.List(fields.Dict(), required=True, metadata={
+        "description": "[{material_code, grade, unit, wet, before, after}]: stock moves by after - before"})
+
+
+class HandoverCorrectSchema(Schema):
+    lines = fields.List(fields.Nested(HandoverLineInSchema), required=True, validate=validate.Length(min=1, max=100))
+    reason = plain_text(500, min_len=1, required=True)
+
+
+class HandoverResolveSchema(Schema):
+    note = plain_text(2000, min_len=1, required=True)
 
 
 class HandoverSchema(Schema):
@@ -199,6 +222,9 @@ class HandoverSchema(Schema):
     flagged = fields.Boolean(required=True)
     note = fields.String(required=True)
     lines = fields.List(fields.Nested(HandoverLineSchema), required=True)
+    flag_resolved_by_user_id = fields.Integer(allow_none=True)
+    flag_resolved_at = fields.DateTime(allow_none=True)
+    flag_note = fields.String(required=True)
 
 
 class DaySummaryArgs(Schema):

@@ -89,6 +89,12 @@ class EstimateOutSchema(Schema):
     estimated_g = fields.Integer(required=True)
 
 
+class PickupEventSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(PICKUP_STATUSES))
+    at = fields.DateTime(required=True, metadata={"description": "when it happened (collected: weighed at the door)"})
+    by_user_id = fields.Integer(allow_none=True)
+
+
 class PickupSchema(Schema):
     id = fields.Integer(required=True)
     client_id = fields.String(allow_none=True)
@@ -109,6 +115,8 @@ class PickupSchema(Schema):
     round_id = fields.Integer(allow_none=True)
     requested_by_user_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
+    timeline = fields.List(fields.Nested(PickupEventSchema), attribute="events", required=True,
+                           metadata={"description": "every status change, oldest first"})
 
 
 class RoundCreateSchema(Schema):
@@ -172,3 +180,9 @@ class RoundSchema(RoundSummarySchema):
     collector_name = fields.String(required=True)
     route_length_m = fields.Integer(required=True, metadata={"description": "straight-line metres from the centre"})
     stops = fields.List(fields.Nested(StopSchema), required=True, metadata={"description": "in visiting order"})
+
+
+class CollectorSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)

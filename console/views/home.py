@@ -23,6 +23,7 @@ from console import i18n
 from console.forms import clean_text
 from console.web import STASH_KEY, StaffLogin, bp, tenant
 from enterprise.today import today_numbers
+from pickup import queues
 from recycle import accounts
 from recycle.errors import DomainError, FieldErrors
 from recycle.models import STAFF_ROLES, Tenant
@@ -89,7 +90,8 @@ def language():  # noqa: ANN201
 @bp.get("/")
 def home():  # noqa: ANN201
     numbers = today_numbers(db_session(), tenant())
-    return render_template("console/home.html", n=numbers, tenant=tenant(), user=current_user)
+    waiting = queues.counts(db_session(), current_user.tenant_id)
+    return render_template("console/home.html", n=numbers, q=waiting, tenant=tenant(), user=current_user)
 
 
 def flash_ok(key: str) -> None:

@@ -43,10 +43,10 @@ def kg_to_grams(text: str) -> int:
     return int(value * 1000)
 
 
-def _lines_from_form(rows: list, errors: dict[str, list[str]]) -> list[LineInput]:
+def _lines_from_form(rows: list, errors: dict[str, list[str]], prefix: str = "w_") -> list[LineInput]:
     lines = []
     for row in rows:
-        key = f"w_{row.material.code}_{row.grade.code}"
+        key = f"{prefix}{row.material.code}_{row.grade.code}"
         raw = request.form.get(key, "").strip()
         if not raw:
             continue

@@ -10,7 +10,7 @@ import pytest
 from api.bootstrap import EVENT_HANDLERS, bootstrap
 from enterprise import stock
 from pickup import tickets
-from pickup.events import HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
+from pickup.events import HandoverCorrected, HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from pricing.quotes import LineInput
 from recycle import events
 from recycle.db import utcnow
@@ -46,5 +46,5 @@ def test_publishing_before_wiring_is_an_error_not_silence(db, monkeypatch):
 
 
 def test_every_pickup_event_has_its_reactions_declared_in_the_table():
-    assert set(EVENT_HANDLERS) == {TicketCredited, TicketsSynced, TicketVoided, HandoverRecorded}
+    assert set(EVENT_HANDLERS) == {TicketCredited, TicketsSynced, TicketVoided, HandoverRecorded, HandoverCorrected}
     assert all(EVENT_HANDLERS[kind] for kind in EVENT_HANDLERS)
