@@ -38,9 +38,6 @@ def issue_tokens(user: User, sid: str | None = None, fresh: bool = True) -> dict
     }
 
 
-def current() -> Principal:
-    return g.principal
-
 
 def roles(*allowed: str, refresh: bool = False, fresh: bool = False, any_token: bool = False) -> Callable:
     """`roles()` is public; otherwise a valid, unrevoked token (a refresh token if `refresh`, either kind if

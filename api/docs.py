@@ -16,7 +16,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, select
 
 from api.extensions import api
-from api.problems import PROBLEM
 from recycle.errors import InvalidInput
 
 _plugin = MarshmallowPlugin()
@@ -100,7 +99,6 @@ def body(schema: type[Schema], *, location: str = "json") -> Callable:
                 raise BadRequest("the body is not valid JSON")
             if not isinstance(payload, dict):
                 raise InvalidInput("the body must be a JSON object", {"_schema": ["expected a JSON object"]})
-            g.raw_body = payload
             _refuse_nul(payload)
             return fn(*args, data=inst.load(payload), **kw)
 
@@ -216,9 +214,6 @@ def paginated(item: type[Schema], filters: type[Schema] | None = None, non_staff
 
     return deco
 
-
-def problem_mimetype_note() -> str:
-    return PROBLEM
 
 
 __all__ = ["body", "query", "response", "paginated", "model", "ValidationError"]
