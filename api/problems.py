@@ -170,6 +170,9 @@ PROBLEM_TYPES: dict[str, str] = {
                      "waiting for approval or open disputes); `errors` lists what to settle and pay first.",
     "erasure_refused": "The member's data cannot be erased while money is still open (a balance, unpaid payouts, "
                        "tickets waiting for approval or open disputes); `errors` lists what to settle and pay first.",
+    "flag_resolved": "This handover's flag was already resolved (who, when and the note are on the handover); it is resolved once.",
+    "not_flagged": "The handover is within the waste bank's tolerance, so there is no flag to resolve.",
+    "inbox_resolved": "This sync inbox item was already accepted or discarded by staff; it is decided once.",
     "bad_signature": "The LINE webhook call had no valid X-Line-Signature, so nothing in it was read or recorded; "
                      "check the LINE channel secret set on the server.",
 }
