@@ -1,4 +1,5 @@
 """The member's wallet and passbook."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -8,8 +9,12 @@ from api.schemas.pricing import AwareDateTime
 
 class PassbookEntrySchema(Schema):
     transaction_id = fields.Integer(required=True)
-    occurred_at = fields.DateTime(required=True, metadata={"description": "effective: a void takes the date of the entry it cancels"})
-    recorded_at = fields.DateTime(required=True, metadata={"description": "when the entry was written (a void: when it was voided)"})
+    occurred_at = fields.DateTime(
+        required=True, metadata={"description": "effective: a void takes the date of the entry it cancels"}
+    )
+    recorded_at = fields.DateTime(
+        required=True, metadata={"description": "when the entry was written (a void: when it was voided)"}
+    )
     corrects_transaction_id = fields.Integer(allow_none=True, metadata={"description": "the entry a reversal cancels"})
     kind = fields.String(required=True)
     memo = fields.String(required=True)

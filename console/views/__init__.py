@@ -1,4 +1,5 @@
 """Console pages, one module per area of the counter; each adds its routes to `console.web.bp` on import."""
+
 from __future__ import annotations
 
 
