@@ -72,7 +72,7 @@ def mark_paid_many(session: Session, principal: Principal, payout_ids: list[int]
         uuid.UUID(client_id)
     except (ValueError, TypeError):
         raise InvalidInput.field("client_id", "must be a UUID") from None
-    ids = sorted(set(int(i) for i in payout_ids))
+    ids = sorted({int(i) for i in payout_ids})
     if not ids:
         raise InvalidInput.field("payout_ids", "choose at least one payout")
     if len(ids) > MAX_BULK:
