@@ -202,6 +202,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m_promptpay": ("พร้อมเพย์", "PromptPay"),
     "m_bank": ("โอนธนาคาร", "Bank"),
     "m_cash": ("เงินสด", "Cash"),
+    "part_gross": ("ปิดงวด: ยอดขาย", "Settled: gross"),
+    "part_welfare": ("หักเข้ากองทุนสวัสดิการ", "Welfare deduction"),
+    "part_savings": ("หักเงินออม", "Savings deduction"),
+    "part_net": ("จ่ายสุทธิ", "Net paid"),
 }
 
 

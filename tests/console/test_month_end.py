@@ -126,3 +126,28 @@ def test_mark_paid_many_skips_what_cannot_be_paid_and_repeats_harmlessly(clerk, 
     again = month_end.mark_paid_many(db, who, ids, "promptpay", "REF1", key)
     assert sorted(again.paid) == sorted(res.paid)
     assert len(db.scalars(select(ledger.LedgerTransaction).where(ledger.LedgerTransaction.kind == "payout")).all()) == 3
+
+
+def test_the_passbook_shows_gross_each_deduction_and_net_and_the_balance_stays_exact(
+        clerk, capp, db, tenant, catalog, client, auth, collector, staff):
+    from enterprise import passbook_lines
+    hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
+    h = hs[0]
+    pay = db.scalar(select(Payout).where(Payout.run_id == run_id, Payout.household_id == h.id))
+    assert pay.welfare_satang > 0
+    rows = db.execute(passbook_lines.statement(db, tenant.id, h.id)).mappings().all()
+    by_part = {r["part"]: r for r in rows if r["part"]}
+    assert by_part["gross"]["amount_satang"] == 0 and by_part["gross"]["gross_satang"] == pay.gross_satang
+    assert by_part["welfare"]["amount_satang"] == -pay.welfare_satang
+    assert by_part["net"]["amount_satang"] == -pay.net_satang
+    assert "savings" not in by_part  # no savings deduction configured: no empty line
+    assert rows[0]["part"] == "net" and rows[0]["balance_satang"] == ledger.household_balance(db, tenant.id, h.id) == 0
+    assert by_part["welfare"]["balance_satang"] == pay.gross_satang - pay.welfare_satang
+    page = clerk.get(f"/console/members/{h.id}").get_data(as_text=True)
+    assert "หักเข้ากองทุนสวัสดิการ" in page and "จ่ายสุทธิ" in page
+    api = client.get(f"/api/v1/households/{h.id}/wallet", headers=auth(staff)).json
+    assert [e["part"] for e in api["entries"][:3]] == ["net", "welfare", "gross"]
+    book = client.get(f"/api/v1/households/{h.id}/passbook", headers=auth(staff), query_string={"format": "csv"})
+    assert "หักเข้ากองทุนสวัสดิการ" in book.get_data(as_text=True)
+    from enterprise import ledger_check
+    assert ledger_check.check(db, tenant.id) == []
