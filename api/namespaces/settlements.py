@@ -1,8 +1,6 @@
 """Month end: settlement runs (202 + a task), maker-checker approval, payouts, the welfare fund, the period summary."""
 from __future__ import annotations
 
-import io
-
 from flask import Response, g, render_template
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
@@ -15,9 +13,9 @@ from api.schemas.settlements import (ApprovalFilterSchema, ApprovalSchema, Contr
                                      PeriodArgs, PeriodSummarySchema, PromptPayArgs, PromptPaySchema, ReissueSchema,
                                      SettlementCreateSchema, SettlementSchema, WelfareFundSchema)
 from api.session import commit, session
-from enterprise import approvals, payouts, period_summary, settlements, welfare
+from enterprise import approvals, bank_file, payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
-from recycle import audit, csv_safe
+from recycle import audit
 from recycle.models import ApprovalRequest, Tenant
 from recycle.money import format_baht
 
@@ -115,23 +113,15 @@ class SettlementCashList(Resource):
 class SettlementBankFile(Resource):
     @roles(*STAFF)
     @ns.produces(["text/csv"])
-    @ns.response(200, "A CSV for a bulk transfer to members' PromptPay ids")
+    @ns.response(200, "A CSV for a bulk transfer to members' PromptPay ids, in the tenant's mapped layout (README, Bank file)")
     def get(self, run_id):
         run = settlements.get_run(session(), g.principal.tenant_id, run_id)
-        out = io.StringIO()
-        w = csv_safe.writer(out)
-        w.writerow(["member_no", "name", "promptpay_id", "amount_thb", "reference"])
-        listed = []
-        for p in session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready")):
-            if p.method in ("promptpay", "bank") and p.household.promptpay_id:
-                w.writerow([f"{p.household.member_no:05d}", p.household.name, p.household.promptpay_id,
-                            format_baht(p.net_satang).replace(",", ""), f"TN{run.id}-{p.id}"])
-                listed.append(p.household_id)
+        data, listed = bank_file.build(session(), g.principal, _tenant(), run)
         # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
         audit.record(session(), "settlement.bank_file_download", principal=g.principal, target=("settlement", run.id),
                      household_ids=listed)
         commit()
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+        return Response(data, mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})
 
 

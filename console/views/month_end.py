@@ -4,19 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from api.session import commit
 from api.session import session as db_session
 from console import i18n
-from console.forms import clean_text, new_token
+from console.forms import clean_text, domain_errors, new_token
 from console.pdf import pdf_response
 from console.views.members import fresh_password_ok, qr_data_uri
 from console.web import bp, principal, tenant
-from enterprise import approvals, month_end, payouts, settlements
+from enterprise import approvals, bank_file, month_end, payouts, settlements
 from enterprise.settlement_models import SettlementRun
-from recycle import submissions
+from recycle import audit, submissions
 from recycle.errors import DomainError
 from recycle.models import ApprovalRequest
 
@@ -223,3 +223,39 @@ def month_end_cash_list(run_id: int):  # noqa: ANN201
     rows = list(db.scalars(payouts.for_run(db, run.tenant_id, run.id, "ready", "cash")))
     return pdf_response("console/month_end/cash_list.html", filename=f"cash-list-{run.id}.pdf", run=run, rows=rows,
                         tenant=tenant(), total=sum(p.net_satang for p in rows))
+
+
+@bp.route("/month-end/bank-file-layout", methods=["GET", "POST"])
+def bank_file_layout():  # noqa: ANN201
+    """Map the file's fields to the bank's upload columns, once; every run's bank file then follows it."""
+    t = tenant()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        cols = [{"header": clean_text(h), "field": f} for h, f in
+                zip(request.form.getlist("header"), request.form.getlist("field"), strict=False)]
+        try:
+            bank_file.save_layout(db_session(), principal(), t, cols, request.form.get("delimiter", ","),
+                                  request.form.get("header_row") == "1")
+        except DomainError as exc:
+            db_session().rollback()
+            errors = domain_errors(exc)
+        else:
+            commit()
+            flash(i18n.gettext("saved"), "ok")
+            return redirect(url_for("console.bank_file_layout"))
+    lay = bank_file.layout(t)
+    rows = lay.columns + [{"header": "", "field": ""}] * max(0, 8 - len(lay.columns))
+    return render_template("console/month_end/bank_layout.html", layout=lay, rows=rows, fields=bank_file.FIELDS,
+                           errors=errors), (422 if errors else 200)
+
+
+@bp.get("/month-end/<int:run_id>/bank-file.csv")
+def month_end_bank_file(run_id: int):  # noqa: ANN201
+    run = _run(run_id)
+    data, listed = bank_file.build(db_session(), principal(), tenant(), run)
+    # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
+    audit.record(db_session(), "settlement.bank_file_download", principal=principal(), target=("settlement", run.id),
+                 household_ids=listed)
+    commit()
+    return Response(data, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})

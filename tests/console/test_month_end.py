@@ -151,3 +151,21 @@ def test_the_passbook_shows_gross_each_deduction_and_net_and_the_balance_stays_e
     assert "หักเข้ากองทุนสวัสดิการ" in book.get_data(as_text=True)
     from enterprise import ledger_check
     assert ledger_check.check(db, tenant.id) == []
+
+
+def test_the_bank_file_follows_the_mapping_staff_saved(clerk, capp, db, tenant, catalog, client, auth, collector, staff):
+    hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
+    default = clerk.client.get(f"/console/month-end/{run_id}/bank-file.csv").get_data(as_text=True)
+    assert default.splitlines()[0] == "\ufeffmember_no,name,promptpay_id,amount_thb,reference"
+    clerk.get("/console/month-end/bank-file-layout")
+    form = {"header": ["Receiver Name", "PromptPay ID", "Amount", "Ref", ""], "field": ["name", "promptpay_id",
+            "amount_thb", "reference", ""], "delimiter": ";", "header_row": "1"}
+    assert clerk.post("/console/month-end/bank-file-layout", form).status_code == 302
+    lines = clerk.client.get(f"/console/month-end/{run_id}/bank-file.csv").get_data(as_text=True).splitlines()
+    assert lines[0] == "\ufeffReceiver Name;PromptPay ID;Amount;Ref" and len(lines) == 4  # three PromptPay members
+    pay = db.scalar(select(Payout).where(Payout.run_id == run_id, Payout.household_id == hs[0].id))
+    assert f"{hs[0].name};{hs[0].promptpay_id};{pay.net_satang // 100}.{pay.net_satang % 100:02d};TN{run_id}-{pay.id}" in lines
+    api = client.get(f"/api/v1/settlements/{run_id}/bank-file", headers=auth(staff)).get_data(as_text=True)
+    assert api.splitlines()[0] == lines[0]  # the API's file is the same layout
+    bad = clerk.post("/console/month-end/bank-file-layout", {"header": ["x"], "field": ["salary"], "delimiter": ","})
+    assert bad.status_code == 422 and "unknown field" in bad.get_data(as_text=True)
