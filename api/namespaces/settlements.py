@@ -248,7 +248,21 @@ class PeriodSummary(Resource):
     @query(PeriodArgs)
     @response(PeriodSummarySchema, 200, "Bought by material, paid out, deducted, still owed")
     def get(self, args):
-        return period_summary.summary(session(), g.principal.tenant_id, args["from_"], args["to"])
+        start, end = _bounds(_tenant(), args["from_"], args["to"])
+        return period_summary.summary(session(), g.principal.tenant_id, start, end)
+
+
+def _bounds(tenant: Tenant, start, end):  # noqa: ANN001, ANN202
+    """Local dates are whole days, both included (`Tenant.period_bounds`); timestamps are taken as given."""
+    import datetime as dt
+    if not isinstance(start, dt.datetime):
+        start = tenant.day_bounds(start, "from")[0]
+    if not isinstance(end, dt.datetime):
+        end = tenant.day_bounds(end, "to")[1]
+    if end <= start:
+        from recycle.errors import InvalidInput
+        raise InvalidInput.field("to", "is before from")
+    return start, end
 
 
 def _click_id(payout_id: int) -> str:

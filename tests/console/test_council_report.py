@@ -11,6 +11,7 @@ from pickup.models import CollectionTicket
 from recycle import ledger
 from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
 from recycle.models import Tenant
+from tests import factories
 from tests.console.test_counter import pdf_text
 from tests.console.test_month_end import _approved_run
 
@@ -82,3 +83,26 @@ def test_pdf_csv_and_excel_of_the_council_report(clerk, capp, db, tenant, catalo
     year = clerk.client.get(f"/console/reports/council?year={end.year}&format=pdf")
     assert year.status_code == 200 and year.mimetype == "application/pdf"
     assert clerk.client.get(f"/console/reports/council?from={end}&to={start}").status_code in (400, 422)
+
+
+def test_reports_period_takes_local_dates_both_days_included_and_still_the_old_timestamps(
+        client, db, auth, tenant, catalog, collector, staff):
+    from recycle.db import utcnow
+    from tests.enterprise.settle_helpers import credit
+    h = factories.HouseholdFactory(tenant=tenant)
+    credit(client, auth(collector), h.id, 1000, at=utcnow())
+    today = db.get(Tenant, tenant.id).local_date()
+    by_day = client.get("/api/v1/reports/period", headers=auth(staff),
+                        query_string={"from": today.isoformat(), "to": today.isoformat()})
+    assert by_day.status_code == 200 and by_day.json["bought_satang"] == 4000
+    old = client.get("/api/v1/reports/period", headers=auth(staff), query_string={
+        "from": (utcnow() - dt.timedelta(hours=1)).isoformat(), "to": (utcnow() + dt.timedelta(minutes=1)).isoformat()})
+    assert old.status_code == 200 and old.json["bought_satang"] == 4000
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    none = client.get("/api/v1/reports/period", headers=auth(staff), query_string={"from": yesterday, "to": yesterday})
+    assert none.json["bought_satang"] == 0
+    bad = client.get("/api/v1/reports/period", headers=auth(staff), query_string={"from": today.isoformat(), "to": yesterday})
+    assert bad.status_code in (400, 422) and "to" in str(bad.json)
+    margin = client.get("/api/v1/reports/margin", headers=auth(staff),
+                        query_string={"from": today.isoformat(), "to": today.isoformat()})
+    assert margin.status_code == 200
