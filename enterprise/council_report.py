@@ -1,7 +1,7 @@
 """The council report: a month's (or a year's) figures for the municipal council, computed set-based in SQL.
 
 Why here and not in the console: the PDF, the CSVs and the Excel workbook all show these same
-figures, and a test holds them to the ledger (bought = purchases postings, paid = payout postings,
+figures, and a test holds them to the ledger (bought = purchases postings of members' weigh-ins and their voids, paid = payout postings,
 deducted = settlement postings to the welfare fund and savings, owed = payables and payouts pending).
 Dates are local business days, both ends included (`Tenant.period_bounds`), the one report convention.
 """
@@ -73,7 +73,7 @@ class CouncilReport:
 
 
 def _posted(tenant_id: int, code: str, lo: dt.datetime | None, hi: dt.datetime, kind: str | None = None,
-            sign: int = 0):  # noqa: ANN202 - a scalar Select
+            sign: int = 0, members_only: bool = False):  # noqa: ANN202 - a scalar Select
     """Sum of postings to one of the tenant's accounts with the transaction's effective date in [lo, hi)."""
     amount = Posting.amount_satang
     if sign:
@@ -87,6 +87,8 @@ def _posted(tenant_id: int, code: str, lo: dt.datetime | None, hi: dt.datetime, 
         stmt = stmt.where(LedgerTransaction.occurred_at >= lo)
     if kind is not None:
         stmt = stmt.where(LedgerTransaction.kind == kind)
+    if members_only:  # purchases also carry stock's moves (Dr stock / Cr purchases): only what members were credited
+        stmt = stmt.where(~LedgerTransaction.kind.startswith("stock_"))
     return stmt
 
 
@@ -142,7 +144,7 @@ def build(session: Session, tenant: Tenant, start: dt.date, end: dt.date) -> Cou
     def one(stmt) -> int:  # noqa: ANN001
         return int(session.scalar(stmt) or 0)
     rep.money = {
-        "bought_satang": one(_posted(tid, ledger.PURCHASES, lo, hi)),
+        "bought_satang": one(_posted(tid, ledger.PURCHASES, lo, hi, members_only=True)),
         "paid_satang": one(_posted(tid, ledger.PAYOUTS_PENDING, lo, hi, kind="payout")),
         "welfare_deducted_satang": -one(_posted(tid, ledger.WELFARE_FUND, lo, hi, kind="settlement")),
         "savings_deducted_satang": -one(_posted(tid, ledger.SAVINGS, lo, hi, kind="settlement")),

@@ -3,4 +3,4 @@ from __future__ import annotations
 
 
 def load_views() -> None:
-    from console.views import home, linking, members, month_end, prices, reports, setup, walk_in  # noqa: F401
+    from console.views import home, linking, members, month_end, prices, reports, setup, walk_in, welfare  # noqa: F401

@@ -23,6 +23,8 @@ def _sum(db, tenant, code, kind=None, sign=0):  # noqa: ANN001, ANN202
             .where(LedgerAccount.tenant_id == tenant.id, LedgerAccount.code == code))
     if kind:
         stmt = stmt.where(LedgerTransaction.kind == kind)
+    if code == ledger.PURCHASES:  # stock's own moves (Dr stock / Cr purchases) are not buying
+        stmt = stmt.where(~LedgerTransaction.kind.startswith("stock_"))
     return int(db.scalar(stmt))
 
 
