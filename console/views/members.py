@@ -13,8 +13,8 @@ from console import i18n
 from console.forms import MemberForm, clean_text, domain_errors, form_data, new_token
 from console.pdf import pdf_response
 from console.web import bp, principal, stashed_form, tenant, tz
-from enterprise.member_overview import overview
 from enterprise import passbook_lines as passbook
+from enterprise.member_overview import overview
 from recycle import audit, households, submissions, thai_dates
 from recycle import members as members_mod
 from recycle.db import utcnow
