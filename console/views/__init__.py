@@ -3,4 +3,6 @@ from __future__ import annotations
 
 
 def load_views() -> None:
-    from console.views import home, linking, members, month_end, prices, reports, setup, walk_in, welfare  # noqa: F401
+    from console.views import (  # noqa: F401
+        home, linking, members, month_end, prices, reports, setup, stock, walk_in, welfare,
+    )
