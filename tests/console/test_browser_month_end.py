@@ -60,7 +60,7 @@ def credit_everyone(live) -> None:  # noqa: ANN001
 def test_month_end_prepared_by_one_approved_by_another_paid_in_bulk_one_failed_and_reissued(page, live) -> None:  # noqa: ANN001
     credit_everyone(live)
     login(page, live, TREASURER)
-    page.get_by_role("link", name="ปิดงวดจ่ายเงิน").click()
+    page.get_by_role("link", name="ปิดงวด", exact=True).click()
     yesterday = (dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(days=1)).date()
     page.get_by_label("วันสิ้นงวด").fill(yesterday.isoformat())
     shot(page, "01-month-end-start")
@@ -145,7 +145,7 @@ def test_council_report_pdf_totals_equal_the_ledger_and_the_welfare_page(page, l
     from recycle.db import UnitOfWork
     from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
     login(page, live, TREASURER)
-    page.get_by_role("link", name="รายงานต่อสภา").click()
+    page.get_by_role("link", name="รายงานสภา").click()
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
     page.get_by_label("ตั้งแต่วันที่").fill((today - dt.timedelta(days=3)).isoformat())
     page.get_by_label("ถึงวันที่").fill(today.isoformat())
@@ -185,10 +185,49 @@ def test_council_report_pdf_totals_equal_the_ledger_and_the_welfare_page(page, l
     assert lines.get("paid") == baht(paid)
     assert lines.get("welfare deducted") == baht(welfare_in)
     assert str(today.year + 543) in text
-    page.get_by_role("link", name="กองทุนสวัสดิการ").click()
+    page.get_by_role("link", name="สวัสดิการ", exact=True).click()
     page.locator("#fund-balance").wait_for()
     assert page.locator("#fund-balance").inner_text() == baht(welfare_in)
     page.get_by_label("เลขสมาชิก").first.fill("1")
     page.get_by_role("button", name="ตรวจสิทธิ์").click()
     page.locator("#eligibility").wait_for()
     shot(page, "13-welfare")
+
+
+def test_stock_sale_batch_dispatched_settled_and_traced(page, live) -> None:  # noqa: ANN001
+    """The weigh-ins above are in stock: sell part of it, dispatch, settle with the factory's figures."""
+    from enterprise import buyers
+    from recycle.db import UnitOfWork
+    from recycle.models import Tenant, User
+    from recycle.principal import Principal
+    from tests.enterprise.stock_helpers import tax_id
+    with UnitOfWork(live.sessions) as uow:
+        db = uow.session
+        tenant = db.scalar(select(Tenant))
+        staff = db.scalar(select(User).where(User.phone == TREASURER[0]))
+        buyers.create(db, Principal(staff.id, tenant.id, "staff"), buyers.BuyerInput(
+            kind="factory", name="บริษัท รีไซเคิลเชียงราย จำกัด", tax_id=tax_id(), address="99 ม.1 อ.เมือง",
+            material_codes=["PET_CLEAR"]))
+        uow.commit()
+    login(page, live, TREASURER)
+    page.get_by_role("link", name="สต็อก", exact=True).click()
+    page.locator("#inventory").wait_for()
+    shot(page, "14-stock")
+    page.get_by_label("วัสดุ 1").select_option("PET_CLEAR|A")
+    page.locator("#f-amount-0").fill("40")
+    page.get_by_role("button", name="สร้างล็อตขาย").click()
+    page.locator("#batch-status", has_text="ร่าง").wait_for()
+    page.get_by_label("ทะเบียนรถ").fill("1กข 1234")
+    page.get_by_label("เลขที่ใบชั่งขาออก").fill("WB-2026-001")
+    page.get_by_role("button", name="บันทึกการส่งออก").click()
+    page.locator("#batch-status", has_text="ส่งออกแล้ว").wait_for()
+    page.locator("input[name^=received_]").fill("39.4")
+    page.locator("input[name^=deduction_]").fill("0.8")
+    page.locator("input[name^=reason_]").fill("ความชื้น")
+    page.locator("input[name^=price_]").fill("11.50")
+    page.get_by_label("เลขที่ใบแจ้งยอดโรงงาน").fill("ST-001")
+    page.get_by_role("button", name="ปิดการขายตามใบชั่งโรงงาน").click()
+    page.locator("#batch-status", has_text="ปิดการขายแล้ว").wait_for()
+    assert page.locator("#b-revenue").inner_text() == "443.90"  # (39.4 - 0.8) kg x 11.50
+    assert page.locator("#trace-summary").inner_text().startswith(("5 ", "6 ", "7 "))
+    shot(page, "15-batch-settled-traced")
