@@ -30,8 +30,9 @@ def _member(raw: str, field: str = "member_no") -> Household:
 def _page(errors: dict | None = None, form: dict | None = None, status: int = 200):  # noqa: ANN202
     db, tid = db_session(), principal().tenant_id
     contrib = welfare.contributions(db, tid).subquery()
-    rows = db.execute(select(Household, contrib.c.contributed_satang).join(contrib, contrib.c.household_id == Household.id)
-                      .order_by(contrib.c.contributed_satang.desc()).limit(200)).all()
+    rows = [(h, int(c)) for h, c in db.execute(  # SUM is NUMERIC on PostgreSQL: back to integer satang
+        select(Household, contrib.c.contributed_satang).join(contrib, contrib.c.household_id == Household.id)
+        .order_by(contrib.c.contributed_satang.desc()).limit(200)).all()]
     pending = db.scalars(select(ApprovalRequest).where(ApprovalRequest.tenant_id == tid, ApprovalRequest.status == "pending",
                                                        ApprovalRequest.kind == "welfare.disburse")).all()
     names = {h.id: h for h in db.scalars(select(Household).where(
