@@ -169,3 +169,23 @@ def test_the_bank_file_follows_the_mapping_staff_saved(clerk, capp, db, tenant, 
     assert api.splitlines()[0] == lines[0]  # the API's file is the same layout
     bad = clerk.post("/console/month-end/bank-file-layout", {"header": ["x"], "field": ["salary"], "delimiter": ","})
     assert bad.status_code == 422 and "unknown field" in bad.get_data(as_text=True)
+
+
+def test_each_payouts_qr_on_screen_is_the_promptpay_payload_for_its_net(clerk, capp, db, tenant, catalog, client, auth,
+                                                                        collector, staff):
+    import base64
+    import io
+
+    pyzbar = __import__("pytest").importorskip("pyzbar.pyzbar", reason="needs libzbar0")
+    from PIL import Image
+
+    from enterprise import promptpay
+    _hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
+    page = clerk.get(f"/console/month-end/{run_id}/payouts").get_data(as_text=True)
+    rows = re.findall(r'<tr id="payout-(\d+)".*?src="data:image/png;base64,([^"]+)"', page, flags=re.S)
+    assert len(rows) == 3
+    for pid, data in rows:
+        decoded = pyzbar.decode(Image.open(io.BytesIO(base64.b64decode(data))))[0].data.decode()
+        pay = db.get(Payout, int(pid))
+        parsed = promptpay.parse_payload(decoded)
+        assert parsed["amount_satang"] == pay.net_satang and pay.household.promptpay_id[-9:] in decoded
