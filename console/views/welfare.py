@@ -35,10 +35,11 @@ def _page(errors: dict | None = None, form: dict | None = None, status: int = 20
         .order_by(contrib.c.contributed_satang.desc()).limit(200)).all()]
     pending = db.scalars(select(ApprovalRequest).where(ApprovalRequest.tenant_id == tid, ApprovalRequest.status == "pending",
                                                        ApprovalRequest.kind == "welfare.disburse")).all()
-    names = {h.id: h for h in db.scalars(select(Household).where(
-        Household.id.in_([int(a.payload["household_id"]) for a in pending] or [0])))}
     paid = db.scalars(select(WelfareDisbursement).where(WelfareDisbursement.tenant_id == tid)
                       .order_by(WelfareDisbursement.id.desc()).limit(50)).all()
+    wanted = [int(a.payload["household_id"]) for a in pending] + [d.household_id for d in paid]
+    names = {h.id: h for h in db.scalars(select(Household).where(Household.tenant_id == tid,
+                                                                Household.id.in_(wanted or [0])))}
     eligibility = None
     if request.args.get("check"):
         try:
