@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from enterprise.settlement_models import Payout
 from pickup.models import CollectionTicket, PickupRequest
-from recycle import households, ledger, passbook
+from enterprise import passbook_lines as passbook
+from recycle import households, ledger
 from recycle.game import badges, points
 from recycle.game.models import BadgeAward
 from recycle.models import Household
