@@ -1,4 +1,5 @@
 """The app factory: extensions bound through small register_* steps; tests pass their own config."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -94,6 +95,7 @@ def register_config(app: Flask, config: dict[str, Any]) -> None:
 def _card_keys(settings: Settings):  # noqa: ANN202
     """Printed cards are signed with CARD_SECRET_KEY (key ids); TN1 cards of before verify with the login key."""
     from recycle.qrtoken import CardKeys
+
     if not settings.card_secret_key:
         return CardKeys(keys={1: settings.secret_key}, current=1, legacy=settings.secret_key)
     return CardKeys.parse(settings.card_secret_key, legacy=settings.secret_key)
@@ -133,6 +135,7 @@ def register_limiter(app: Flask) -> None:
     """Behind N proxies (PROXY_FIX_X_FOR=N) the client address is the Nth from the right; 0 trusts no header."""
     if app.config.get("PROXY_FIX_X_FOR"):
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
     limiter._storage_dead = False  # one limiter object serves every app made in this process
     limiter.init_app(app)
@@ -175,10 +178,25 @@ def register_security_headers(app: Flask) -> None:
         return resp
 
 
-CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key", "If-None-Match",
-                      "If-Match", "X-Request-ID"]
-CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "Content-Disposition", "Location",
-                       "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+CORS_ALLOW_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "Idempotency-Key",
+    "If-None-Match",
+    "If-Match",
+    "X-Request-ID",
+]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "X-Request-ID",
+    "Retry-After",
+    "Content-Disposition",
+    "Location",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
 
 
 def register_cors(app: Flask) -> None:
@@ -188,21 +206,36 @@ def register_cors(app: Flask) -> None:
     if not origins:
         return
     from flask_cors import CORS
-    CORS(app, resources={r"/api/v1/*": {"origins": origins}}, allow_headers=CORS_ALLOW_HEADERS,
-         expose_headers=CORS_EXPOSE_HEADERS, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-         supports_credentials=False, max_age=600, vary_header=True)
+
+    CORS(
+        app,
+        resources={r"/api/v1/*": {"origins": origins}},
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        supports_credentials=False,
+        max_age=600,
+        vary_header=True,
+    )
 
 
 class IdConverter(IntegerConverter):
     """`<int:...>` in our URLs is an id: 1..2^53-1, so an absurd number is a 404, not a database overflow."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = 2**53 - 1,  # noqa: A002
-                 signed: bool = False) -> None:
+    def __init__(
+        self,
+        map,
+        fixed_digits: int = 0,
+        min: int | None = 1,
+        max: int | None = 2**53 - 1,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def register_namespaces(app: Flask) -> None:
     from api.namespaces import register_all
+
     app.url_map.converters["int"] = IdConverter
     register_all(api)
     app.register_blueprint(blueprint)
@@ -230,6 +263,7 @@ def register_contract(app: Flask) -> None:
         from api.i18n import lang
         from api.problems import explain
         from recycle.errors import NotFound
+
         page = explain(code)
         if page is None:
             raise NotFound("no such problem type", code="404")

@@ -1,10 +1,12 @@
 """Tokens and roles. Every endpoint says who may call it with `@roles(...)`; the matrix test reads that."""
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, g
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, verify_jwt_in_request
@@ -28,15 +30,19 @@ ADMIN = ("admin",)
 
 def issue_tokens(user: User, sid: str | None = None, fresh: bool = True) -> dict[str, Any]:
     """A login starts a session (`sid`); refreshing rotates its tokens; logout or reuse ends the whole session."""
-    claims = {"tid": user.tenant_id, "role": user.role, "hid": user.household_id, "gen": user.token_generation,
-              "sid": sid or uuid.uuid4().hex}
+    claims = {
+        "tid": user.tenant_id,
+        "role": user.role,
+        "hid": user.household_id,
+        "gen": user.token_generation,
+        "sid": sid or uuid.uuid4().hex,
+    }
     return {
         "access_token": create_access_token(identity=str(user.id), additional_claims=claims, fresh=fresh),
         "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
         "token_type": "Bearer",
         "role": user.role,
     }
-
 
 
 def roles(*allowed: str, refresh: bool = False, fresh: bool = False, any_token: bool = False) -> Callable:
@@ -67,8 +73,13 @@ def authenticate(allowed: tuple[str, ...], refresh: bool = False, fresh: bool = 
     except (JWTExtendedException, PyJWTError) as exc:
         raise Unauthorized(_jwt_message(exc), code="token_invalid") from None
     claims = get_jwt()
-    principal = Principal(user_id=int(claims["sub"]), tenant_id=int(claims["tid"]), role=claims["role"],
-                          household_id=claims.get("hid"), request_id=g.get("request_id"))
+    principal = Principal(
+        user_id=int(claims["sub"]),
+        tenant_id=int(claims["tid"]),
+        role=claims["role"],
+        household_id=claims.get("hid"),
+        request_id=g.get("request_id"),
+    )
     if principal.role not in allowed:
         raise Forbidden(f"a {principal.role} may not do this")
     return principal
@@ -105,7 +116,7 @@ def register_auth(app: Flask) -> None:
 
 
 def token_expiry(payload: dict) -> dt.datetime:
-    return dt.datetime.fromtimestamp(payload["exp"], dt.timezone.utc)
+    return dt.datetime.fromtimestamp(payload["exp"], dt.UTC)
 
 
 def session_key(sid: str) -> str:
@@ -117,12 +128,20 @@ def end_session(payload: dict, why: str) -> None:
     """Revoke the session a token belongs to (every access and refresh token of that login). Committed now."""
     from api.session import commit
     from recycle import audit
+
     db = session()
     sid = payload.get("sid")
     if not sid or accounts.is_revoked(db, session_key(sid)):
         return
-    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=31)  # outlives every token of the session
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)  # outlives every token of the session
     accounts.revoke(db, session_key(sid), int(payload["tid"]), int(payload["sub"]), until)
-    audit.record(db, "session.end", tenant_id=int(payload["tid"]), actor_user_id=int(payload["sub"]),
-                 target=("user", int(payload["sub"])), request_id=g.get("request_id"), why=why)
+    audit.record(
+        db,
+        "session.end",
+        tenant_id=int(payload["tid"]),
+        actor_user_id=int(payload["sub"]),
+        target=("user", int(payload["sub"])),
+        request_id=g.get("request_id"),
+        why=why,
+    )
     commit()

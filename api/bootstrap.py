@@ -4,6 +4,7 @@ Read this table to know what a weigh-in, a void or a handover sets off. Every en
 `create_app` (so the API, the Celery worker and the CLI, which all build the app), and any script or
 test that calls the domain services directly calls `bootstrap()` first.
 """
+
 from __future__ import annotations
 
 from enterprise import stock_hooks

@@ -1,4 +1,5 @@
 """Celery the Flask-docs way: tasks run inside an app context; inline (eager) when no broker is set."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,26 +40,35 @@ def celery_init_app(app: Flask) -> Celery:
 
     broker = app.config.get("CELERY_BROKER_URL")
     celery_app = Celery(app.name, task_cls=FlaskTask)
-    celery_app.config_from_object({
-        "broker_url": broker or "memory://",
-        "result_backend": app.config.get("CELERY_RESULT_BACKEND") or (broker if broker and broker.startswith("redis") else None),
-        "task_always_eager": not broker,
-        "task_eager_propagates": True,
-        "task_ignore_result": False,
-        "task_acks_late": True,              # a task killed mid-way is redelivered; tasks are idempotent
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        "task_default_queue": DEFAULT_QUEUE,
-        "broker_connection_retry_on_startup": True,
-        "broker_connection_timeout": 3,      # a request enqueueing into a dead broker gives up fast; the outbox retries
-        # Publishing into a dead broker gives up within a second (kombu's default retries for ~6 s inside the
-        # request); the outbox relay is the retry. The worker's own consumer keeps retrying for ever.
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S, "socket_connect_timeout": 3,
-                                     "socket_timeout": 5, "max_retries": 2, "interval_start": 0,
-                                     "interval_step": 0.2, "interval_max": 0.5},
-        "timezone": "UTC",
-        "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
-    })
+    celery_app.config_from_object(
+        {
+            "broker_url": broker or "memory://",
+            "result_backend": app.config.get("CELERY_RESULT_BACKEND")
+            or (broker if broker and broker.startswith("redis") else None),
+            "task_always_eager": not broker,
+            "task_eager_propagates": True,
+            "task_ignore_result": False,
+            "task_acks_late": True,  # a task killed mid-way is redelivered; tasks are idempotent
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "task_default_queue": DEFAULT_QUEUE,
+            "broker_connection_retry_on_startup": True,
+            "broker_connection_timeout": 3,  # a request enqueueing into a dead broker gives up fast; the outbox retries
+            # Publishing into a dead broker gives up within a second (kombu's default retries for ~6 s inside the
+            # request); the outbox relay is the retry. The worker's own consumer keeps retrying for ever.
+            "broker_transport_options": {
+                "visibility_timeout": VISIBILITY_TIMEOUT_S,
+                "socket_connect_timeout": 3,
+                "socket_timeout": 5,
+                "max_retries": 2,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.5,
+            },
+            "timezone": "UTC",
+            "beat_schedule": app.config.get("CELERY_BEAT_SCHEDULE", BEAT_SCHEDULE),
+        }
+    )
     celery_app.conf[SESSIONS_CONF_KEY] = app.extensions["thangngoen.sessions"]
     celery_app.conf[RETENTION_CONF_KEY] = app.config.get("RETENTION")
     celery_app.set_default()

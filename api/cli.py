@@ -1,4 +1,5 @@
 """`thangngoen`: serve the embedded default, migrate, seed, and bootstrap a deployment."""
+
 from __future__ import annotations
 
 import click
@@ -15,11 +16,13 @@ def _uow() -> UnitOfWork:
 
 def _upgrade() -> None:
     from migrations import upgrade
+
     upgrade(current_app.config["DATABASE_URL"])
 
 
 def _seed_demo(echo: bool = True) -> None:
     from api import demo
+
     with _uow() as uow:
         fresh = not demo.is_seeded(uow.session)
         logins = demo.seed(uow.session)
@@ -32,8 +35,7 @@ def _seed_demo(echo: bool = True) -> None:
 
 def make_cli(app_factory=create_app) -> click.Group:  # noqa: ANN001
     """The command group over an app factory: the API alone, or the API with the console (console.cli)."""
-    return FlaskGroup(name="thangngoen", help=cli.help, create_app=app_factory, add_default_commands=True,
-                      commands=cli.commands)
+    return FlaskGroup(name="thangngoen", help=cli.help, create_app=app_factory, add_default_commands=True, commands=cli.commands)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
@@ -57,10 +59,14 @@ def serve(host: str, port: int, no_seed: bool, demo: bool) -> None:
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs   API: http://{host}:{port}/api/v1")
     if "console" in current_app.blueprints:
         from api import demo
+
         staff = next(x for x in demo.LOGINS if x.role == "staff")
-        click.echo(f"Staff console: http://{host}:{port}/console   (demo staff: tenant {demo.SLUG}, "
-                   f"phone {staff.phone}, password {staff.password})")
+        click.echo(
+            f"Staff console: http://{host}:{port}/console   (demo staff: tenant {demo.SLUG}, "
+            f"phone {staff.phone}, password {staff.password})"
+        )
     from werkzeug.serving import run_simple
+
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
@@ -79,12 +85,12 @@ def db_upgrade() -> None:
 
 @db_group.command("downgrade")
 @click.argument("revision")
-@click.option("--i-know-this-drops-data", "drop_data", is_flag=True,
-              help="drop tables even if they hold rows (back up first)")
+@click.option("--i-know-this-drops-data", "drop_data", is_flag=True, help="drop tables even if they hold rows (back up first)")
 @with_appcontext
 def db_downgrade(revision: str, drop_data: bool) -> None:
     """Go back to an older schema; refused when it would drop tables that hold data."""
     from migrations import DataLossRefused, downgrade
+
     try:
         dropped = downgrade(current_app.config["DATABASE_URL"], revision, allow_data_loss=drop_data)
     except DataLossRefused as exc:
@@ -98,6 +104,7 @@ def db_downgrade(revision: str, drop_data: bool) -> None:
 def backup_cmd(target: str) -> None:
     """Back up the database to TARGET (PostgreSQL: pg_dump custom format; SQLite: a consistent copy)."""
     from recycle.backup import BackupError, backup
+
     try:
         path = backup(current_app.config["DATABASE_URL"], target)
     except BackupError as exc:
@@ -112,6 +119,7 @@ def backup_cmd(target: str) -> None:
 def restore_cmd(source: str, yes: bool) -> None:
     """Replace the database with the backup in SOURCE, then check the ledger."""
     from recycle.backup import BackupError, restore
+
     url = current_app.config["DATABASE_URL"]
     if not yes:
         click.confirm(f"Replace everything in {url.split('@')[-1]} with {source}?", abort=True)
@@ -130,6 +138,7 @@ def check_ledger(slug: str | None) -> None:
     from enterprise.ledger_check import check
     from recycle import accounts
     from recycle.errors import DomainError
+
     with _uow() as uow:
         try:
             tenant_id = accounts.tenant_by_slug(uow.session, slug).id if slug else None
@@ -153,8 +162,10 @@ def check_ledger(slug: str | None) -> None:
 def seed_demo(demo: bool) -> None:
     """Create the demo tenant khrueng with its villages, catalog and accounts (idempotent)."""
     if not _demo_allowed(demo):
-        raise click.ClickException("refusing to seed the demo tenant (its passwords are published) on a DATABASE_URL; "
-                                   "pass --demo if this database really is a demo")
+        raise click.ClickException(
+            "refusing to seed the demo tenant (its passwords are published) on a DATABASE_URL; "
+            "pass --demo if this database really is a demo"
+        )
     _upgrade()
     _seed_demo()
 
@@ -174,6 +185,7 @@ def create_tenant(slug: str, name_th: str, name_en: str, timezone: str) -> None:
     """Create a tenant (a municipality's waste bank)."""
     from recycle import accounts
     from recycle.errors import DomainError
+
     with _uow() as uow:
         try:
             tenant = accounts.create_tenant(uow.session, slug, name_th, name_en, timezone)
@@ -193,6 +205,7 @@ def create_village(slug: str, name_th: str, name_en: str, moo: int | None) -> No
     """Add a village (หมู่บ้าน / ชุมชน) to a tenant."""
     from recycle import accounts
     from recycle.errors import DomainError
+
     with _uow() as uow:
         try:
             village = accounts.add_village(uow.session, accounts.tenant_by_slug(uow.session, slug).id, name_th, name_en, moo)
@@ -213,6 +226,7 @@ def create_user(slug: str, role: str, phone: str, password: str, name: str) -> N
     """Create a collector, staff or admin login (households register themselves or at the centre)."""
     from recycle import accounts
     from recycle.errors import DomainError
+
     with _uow() as uow:
         try:
             tenant = accounts.tenant_by_slug(uow.session, slug)
@@ -242,6 +256,7 @@ def open_data_export(slug: str, month: str, out_dir: str) -> None:
     from enterprise import open_data
     from recycle import accounts
     from recycle.errors import DomainError
+
     with _uow() as uow:
         try:
             tenant = accounts.tenant_by_slug(uow.session, slug)

@@ -1,4 +1,5 @@
 """The demo tenant `khrueng`: villages, accounts and members, so a fresh `serve` shows a living waste bank."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pricing.demo import seed_catalog
-
 from recycle import accounts, households
 from recycle.models import Tenant
 
@@ -39,8 +39,12 @@ LOGINS = [
     DemoLogin("household", "0800000005", "demo-house-2026", "นางแก้ว ครึ่งใต้"),
 ]
 MEMBERS = [  # (name, village index, promptpay)
-    ("นายสมชาย ใจงาม", 0, "0812345678"), ("นางบัวผัน ทองดี", 1, None), ("ยายจันทร์ แสงคำ", 2, None),
-    ("นายเสาร์ ศรีวงศ์", 3, "0898765432"), ("นางดวงใจ อินต๊ะ", 4, None), ("ตาแก้ว คำมูล", 0, None),
+    ("นายสมชาย ใจงาม", 0, "0812345678"),
+    ("นางบัวผัน ทองดี", 1, None),
+    ("ยายจันทร์ แสงคำ", 2, None),
+    ("นายเสาร์ ศรีวงศ์", 3, "0898765432"),
+    ("นางดวงใจ อินต๊ะ", 4, None),
+    ("ตาแก้ว คำมูล", 0, None),
 ]
 
 
@@ -56,17 +60,35 @@ def seed(db: Session) -> list[DemoLogin]:
     villages = [accounts.add_village(db, tenant.id, th, en, moo) for moo, th, en, *_ in VILLAGES]
     for login in LOGINS:
         if login.role == "household":
-            data = households.HouseholdInput(name=login.name, village_id=villages[0].id, address="12 หมู่ 1 ต.ครึ่ง",
-                                             lat=VILLAGES[0][3] + 0.001, lng=VILLAGES[0][4] + 0.001, phone=login.phone,
-                                             promptpay_id=login.phone, consent=True, leaderboard_opt_in=True)
+            data = households.HouseholdInput(
+                name=login.name,
+                village_id=villages[0].id,
+                address="12 หมู่ 1 ต.ครึ่ง",
+                lat=VILLAGES[0][3] + 0.001,
+                lng=VILLAGES[0][4] + 0.001,
+                phone=login.phone,
+                promptpay_id=login.phone,
+                consent=True,
+                leaderboard_opt_in=True,
+            )
             households.register_self(db, SLUG, login.password, data)
         else:
-            accounts.create_user(db, tenant.id, role=login.role, phone=login.phone, password=login.password,
-                                 name=login.name)
+            accounts.create_user(db, tenant.id, role=login.role, phone=login.phone, password=login.password, name=login.name)
     for i, (name, v, pp) in enumerate(MEMBERS):
         _, _, _, lat, lng = VILLAGES[v]
-        households.register(db, tenant, households.HouseholdInput(
-            name=name, village_id=villages[v].id, address=f"{10 + i} หมู่ {v + 1} ต.ครึ่ง อ.เชียงของ จ.เชียงราย",
-            lat=lat + 0.0013 * (i % 3), lng=lng - 0.0011 * (i % 2), promptpay_id=pp, consent=True, consent_method="paper_signed"))
+        households.register(
+            db,
+            tenant,
+            households.HouseholdInput(
+                name=name,
+                village_id=villages[v].id,
+                address=f"{10 + i} หมู่ {v + 1} ต.ครึ่ง อ.เชียงของ จ.เชียงราย",
+                lat=lat + 0.0013 * (i % 3),
+                lng=lng - 0.0011 * (i % 2),
+                promptpay_id=pp,
+                consent=True,
+                consent_method="paper_signed",
+            ),
+        )
     seed_catalog(db, tenant)
     return LOGINS

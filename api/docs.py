@@ -3,10 +3,12 @@
 `body`, `query`, `response` and `paginated` do both jobs at once, so an endpoint cannot document one
 shape and accept another. The marshmallow → JSON schema step is apispec's; restx shows the result.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -70,8 +72,9 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
     if isinstance(value, str):
         return [path or "_schema"] if "\x00" in value else []
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _nul_fields(v, f"{path}.{k}" if path else str(k))] + \
-            [path or "_schema" for k in value if isinstance(k, str) and "\x00" in k]
+        return [p for k, v in value.items() for p in _nul_fields(v, f"{path}.{k}" if path else str(k))] + [
+            path or "_schema" for k in value if isinstance(k, str) and "\x00" in k
+        ]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _nul_fields(v, f"{path}.{i}" if path else str(i))]
     return []
@@ -92,10 +95,12 @@ def body(schema: type[Schema], *, location: str = "json") -> Callable:
         def wrapper(*args: Any, **kw: Any) -> Any:
             if not request.is_json:
                 from werkzeug.exceptions import UnsupportedMediaType
+
                 raise UnsupportedMediaType("send the body as application/json")
             payload = request.get_json(silent=True)
             if payload is None:
                 from werkzeug.exceptions import BadRequest
+
                 raise BadRequest("the body is not valid JSON")
             if not isinstance(payload, dict):
                 raise InvalidInput("the body must be a JSON object", {"_schema": ["expected a JSON object"]})
@@ -175,12 +180,16 @@ _page_schemas: dict[str, type[Schema]] = {}
 def page_schema(item: type[Schema]) -> type[Schema]:
     name = _name(item) + "PageSchema"
     if name not in _page_schemas:
-        _page_schemas[name] = type(name, (Schema,), {
-            "items": fields.List(fields.Nested(item), required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
-            "total": fields.Integer(required=True),
-        })
+        _page_schemas[name] = type(
+            name,
+            (Schema,),
+            {
+                "items": fields.List(fields.Nested(item), required=True),
+                "page": fields.Integer(required=True),
+                "per_page": fields.Integer(required=True),
+                "total": fields.Integer(required=True),
+            },
+        )
     return _page_schemas[name]
 
 
@@ -197,6 +206,7 @@ def paginated(item: type[Schema], filters: type[Schema] | None = None, non_staff
         @wraps(fn)
         def wrapper(*a: Any, args: dict, **kw: Any) -> Any:
             from api.session import session
+
             page, per_page = args.pop("page"), args.pop("per_page")
             result = fn(*a, args=args, **kw)
             if isinstance(result, Select):
@@ -204,7 +214,7 @@ def paginated(item: type[Schema], filters: type[Schema] | None = None, non_staff
                 total = db.scalar(select(func.count()).select_from(result.order_by(None).subquery()))
                 items = list(db.scalars(result.limit(per_page).offset((page - 1) * per_page)).unique())
             else:
-                total, items = len(result), list(result)[(page - 1) * per_page: page * per_page]
+                total, items = len(result), list(result)[(page - 1) * per_page : page * per_page]
             principal = g.get("principal")
             cls = page_cls if principal is None or principal.is_staff else narrow_cls
             return cls().dump({"items": items, "page": page, "per_page": per_page, "total": total}), 200
@@ -213,7 +223,6 @@ def paginated(item: type[Schema], filters: type[Schema] | None = None, non_staff
         return _with_default_problem(wrapper)
 
     return deco
-
 
 
 __all__ = ["body", "query", "response", "paginated", "model", "ValidationError"]

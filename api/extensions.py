@@ -1,4 +1,5 @@
 """Extensions created unbound; `create_app` binds them."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -32,6 +33,7 @@ class ProblemApi(Api):
         """The finished Swagger 2.0 (api.spec), built once per process."""
         if not getattr(self, "_finished_schema", None):
             from api.spec import swagger2
+
             self._finished_schema = swagger2(self)
         return self._finished_schema
 
@@ -39,6 +41,7 @@ class ProblemApi(Api):
 def _limit_key() -> str:
     """The client address plus the identity as login understands it: case, spaces and phone format do not matter."""
     from recycle.thai_ids import InvalidId, normalize_phone
+
     body = request.get_json(silent=True) if request.is_json else None
     who = ""
     if isinstance(body, dict):
@@ -58,10 +61,11 @@ api = ProblemApi(
     version="1.0",
     title="Thang Ngoen Thang Thong API",
     description="Community waste bank: households, collectors, prices, weigh-ins, settlements. "
-                "Errors are application/problem+json. Authenticate with `Authorization: Bearer <access_token>`.",
+    "Errors are application/problem+json. Authenticate with `Authorization: Bearer <access_token>`.",
     doc="/docs",
-    authorizations={"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
-                               "description": "Bearer <access_token>"}},
+    authorizations={
+        "Bearer": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Bearer <access_token>"}
+    },
     security="Bearer",
     decorators=[retry_transient],  # one deadlock/serialization retry for every endpoint, at the unit of work
 )

@@ -6,6 +6,7 @@ compiled .mo to build or ship). Translation happens at the boundary (api.problem
 first, then msgids with `{placeholders}` used as patterns ("ticket is {status}"), whose captured values
 are translated too when the catalog knows them ("voided" -> "ถูกยกเลิกแล้ว").
 """
+
 from __future__ import annotations
 
 import re
@@ -38,6 +39,7 @@ def pick(th: str, en: str) -> str:
 def catalog() -> dict[str, str]:
     """msgid -> Thai, from the PO file; untranslated entries are left out (the English shows)."""
     from babel.messages.pofile import read_po
+
     with CATALOG_PATH.open("rb") as f:
         cat = read_po(f, locale="th")
     return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string}
@@ -46,7 +48,7 @@ def catalog() -> dict[str, str]:
 def _pattern(msgid: str) -> re.Pattern[str]:
     parts, pos = [], 0
     for m in _PLACEHOLDER.finditer(msgid):
-        parts.append(re.escape(msgid[pos:m.start()].replace("{{", "{").replace("}}", "}")))
+        parts.append(re.escape(msgid[pos : m.start()].replace("{{", "{").replace("}}", "}")))
         # a value inside a sentence never holds "; " (that joins messages); only a trailing one may ("...: {reasons}")
         parts.append(f"(?P<{m.group(1)}>.+?)" if m.end() == len(msgid) else f"(?P<{m.group(1)}>(?:(?!; ).)+?)")
         pos = m.end()

@@ -1,4 +1,5 @@
 """What /me adds for a household: balance, points and level, as far as those areas exist."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -11,9 +12,13 @@ from recycle.models import Household
 def profile_extras(db: Session, household: Household) -> dict:
     from recycle.game.badges import level_progress
     from recycle.game.points import summary
+
     mine = summary(db, household.tenant_id, household.id)
-    return {"balance_satang": ledger.household_balance(db, household.tenant_id, household.id), "points": mine.balance,
-            "level": level_progress(mine.lifetime)["code"]}
+    return {
+        "balance_satang": ledger.household_balance(db, household.tenant_id, household.id),
+        "points": mine.balance,
+        "level": level_progress(mine.lifetime)["code"],
+    }
 
 
 def scan_extras(db: Session, household: Household) -> dict:

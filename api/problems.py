@@ -1,4 +1,5 @@
 """Every error, wherever it is raised, leaves as application/problem+json (RFC 9457)."""
+
 from __future__ import annotations
 
 import logging
@@ -24,10 +25,17 @@ def type_uri(code: str) -> str:
     return base + TYPE_PATH + code
 
 
-def problem(status: int, title: str, detail: str | None = None, errors: dict[str, Any] | None = None,
-            code: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: dict[str, Any] | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The one place a problem is written, so the one place its words are translated (api.i18n)."""
     from api.i18n import lang, translate
+
     language = lang()
     errors = {k: [translate(m, language) for m in v] for k, v in errors.items()} if errors else errors
     body: dict[str, Any] = {
@@ -85,6 +93,7 @@ def to_problem(exc: BaseException) -> Response:
         return problem(exc.status, exc.title, exc.detail, exc.errors, exc.code)
     if isinstance(exc, ValidationError):
         from api.i18n import translate
+
         errors = {k: [translate(m) for m in v] for k, v in _flatten(exc.messages).items()}
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in list(errors.items())[:5])
         return problem(422, "Invalid input", detail, errors, "validation")
@@ -103,9 +112,13 @@ def to_problem(exc: BaseException) -> Response:
         return problem(status, exc.name, detail, code=str(status), headers=headers)
     if _database_unavailable(exc):
         log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
-        return problem(503, "Service unavailable", "the database is busy or unreachable right now; nothing was "
-                       "saved, try again in a moment", code="database_unavailable",
-                       headers={"Retry-After": str(RETRY_AFTER_S)})
+        return problem(
+            503,
+            "Service unavailable",
+            "the database is busy or unreachable right now; nothing was saved, try again in a moment",
+            code="database_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal server error", "something went wrong on our side; it was logged", code="500")
 
@@ -143,38 +156,37 @@ PROBLEM_TYPES: dict[str, str] = {
     "out_of_stock": "The reward is out of stock.",
     "not_enough_points": "The household does not have enough points for this reward.",
     "database_unavailable": "The database is busy or unreachable for a moment; nothing was saved. Try again after "
-                            "the Retry-After seconds.",
+    "the Retry-After seconds.",
     "token_reused": "This refresh token was already used once, so for safety that whole login was ended: log in again.",
     "reset_failed": "The phone number or password reset code is wrong, or the code was used or expired: ask the admin "
-                    "for a new code.",
+    "for a new code.",
     "own_account": "An admin cannot disable, enable or reset the password of their own account: ask another admin "
-                   "(change your own password with POST /me/password).",
+    "(change your own password with POST /me/password).",
     "account_disabled": "This account is disabled: an admin must enable it before its password can be reset.",
     "phone_taken": "Another account of this waste bank already uses this phone number: use a different number.",
     "already_linked": "The member already has an app login: log in with it; if the password is forgotten, ask the "
-                      "admin for a reset code.",
+    "admin for a reset code.",
     "link_code_invalid": "The sign-up code is wrong, already used or expired: ask the waste bank staff for a new one.",
-    "household_inactive": "The member's account is closed, so it cannot be used to sign up in the app: ask the waste "
-                          "bank staff.",
+    "household_inactive": "The member's account is closed, so it cannot be used to sign up in the app: ask the waste bank staff.",
     "not_pending": "The ticket is not waiting for approval (it was already approved, voided or corrected); only a "
-                   "held ticket can be approved.",
+    "held ticket can be approved.",
     "dispute_closed": "The dispute was already decided (upheld or rejected); it is decided once.",
     "already_decided": "This approval request was already approved or rejected; it is decided once. Make a new "
-                       "request if the action is still needed.",
+    "request if the action is still needed.",
     "second_person_required": "Money rules: this step (cash instead of a bank transfer, or a correction above the "
-                              "waste bank's limit) cannot be done by one person; ask for it as an approval request "
-                              "and let another staff member approve it (see /approvals).",
+    "waste bank's limit) cannot be done by one person; ask for it as an approval request "
+    "and let another staff member approve it (see /approvals).",
     "settlement_stale": "The ledger changed after this settlement run was computed (a ticket voided, corrected or "
-                        "synced late): recompute the run and review it again before approving.",
+    "synced late): recompute the run and review it again before approving.",
     "close_refused": "The membership cannot be closed while money is still open (a balance, unpaid payouts, tickets "
-                     "waiting for approval or open disputes); `errors` lists what to settle and pay first.",
+    "waiting for approval or open disputes); `errors` lists what to settle and pay first.",
     "erasure_refused": "The member's data cannot be erased while money is still open (a balance, unpaid payouts, "
-                       "tickets waiting for approval or open disputes); `errors` lists what to settle and pay first.",
+    "tickets waiting for approval or open disputes); `errors` lists what to settle and pay first.",
     "flag_resolved": "This handover's flag was already resolved (who, when and the note are on the handover); it is resolved once.",
     "not_flagged": "The handover is within the waste bank's tolerance, so there is no flag to resolve.",
     "inbox_resolved": "This sync inbox item was already accepted or discarded by staff; it is decided once.",
     "bad_signature": "The LINE webhook call had no valid X-Line-Signature, so nothing in it was read or recorded; "
-                     "check the LINE channel secret set on the server.",
+    "check the LINE channel secret set on the server.",
 }
 
 
@@ -183,6 +195,7 @@ def explain(code: str) -> dict[str, Any] | None:
     from werkzeug.http import HTTP_STATUS_CODES
 
     from api.i18n import translate
+
     if code.isdigit() and int(code) in HTTP_STATUS_CODES and int(code) >= 400:
         title = description = HTTP_STATUS_CODES[int(code)]
         status: int | None = int(code)
@@ -190,5 +203,12 @@ def explain(code: str) -> dict[str, Any] | None:
         title, description, status = code.replace("_", " "), PROBLEM_TYPES[code], None
     else:
         return None
-    return {"type": type_uri(code), "code": code, "status": status, "title": translate(title),
-            "description": translate(description), "title_en": title, "description_en": description}
+    return {
+        "type": type_uri(code),
+        "code": code,
+        "status": status,
+        "title": translate(title),
+        "description": translate(description),
+        "title_en": title,
+        "description_en": description,
+    }

@@ -1,4 +1,5 @@
 """QR images of member cards. Level M survives a scuffed, laminated card; the box size suits a phone camera."""
+
 from __future__ import annotations
 
 import io

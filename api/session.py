@@ -5,11 +5,13 @@ resource method is wrapped once (`retry_transient`, in the Api's decorators), so
 own retry loop. The view runs again from the start in a fresh session; idempotency keys (client ids,
 ledger keys) and status checks under row locks make the second run safe.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy.exc import DBAPIError
@@ -67,8 +69,9 @@ def retry_transient(view: Callable[..., Any]) -> Callable[..., Any]:
         except DBAPIError as exc:
             if not is_transient(exc) or g.get("uow_committed"):
                 raise
-            log.warning("transaction aborted by the database (%s); running the request once more",
-                        getattr(exc.orig, "sqlstate", "?"))
+            log.warning(
+                "transaction aborted by the database (%s); running the request once more", getattr(exc.orig, "sqlstate", "?")
+            )
             _discard()
             return view(*args, **kwargs)
 

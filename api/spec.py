@@ -7,6 +7,7 @@ added later): every nested definition, a summary, typed success bodies (files as
 responses that apply as Problem, bearer auth, multipart uploads. The OpenAPI 3 document is then the
 same operations with the schemas rendered by apispec for 3.0.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,10 @@ from api.problems import PROBLEM
 OPENAPI_VERSION = "3.0.3"
 METHODS = ("get", "post", "put", "patch", "delete")
 JSON = "application/json"
-AUTH_HELP = ("Send `Authorization: Bearer <access_token>` (from POST /auth/login). In Swagger UI paste "
-             "`Bearer <access_token>`; generated OpenAPI 3 clients add the `Bearer ` prefix themselves.")
+AUTH_HELP = (
+    "Send `Authorization: Bearer <access_token>` (from POST /auth/login). In Swagger UI paste "
+    "`Bearer <access_token>`; generated OpenAPI 3 clients add the `Bearer ` prefix themselves."
+)
 ERRORS = {
     400: "Malformed request (the body is not JSON)",
     401: "Not logged in, or the token expired or was revoked",
@@ -69,6 +72,7 @@ def _scrub(node: Any) -> Any:
 def _examples(definitions: dict) -> None:
     """A schema class may carry EXAMPLE (a dict, or a function returning one): a body the server accepts."""
     from api.docs import registry
+
     for name, schema in registry().items():
         example = getattr(schema, "EXAMPLE", None)
         if example is not None and name in definitions:
@@ -127,6 +131,7 @@ def _is_json(mt: str) -> bool:
 def swagger2(api: Api) -> dict:
     """restx's Swagger, finished: valid 2.0 with every nested definition and documented errors."""
     from api.docs import ProblemSchema, model, spec_definitions
+
     model(ProblemSchema)
     raw = Swagger(api).as_dict()
     spec = _scrub(copy.deepcopy(raw))
@@ -134,8 +139,9 @@ def swagger2(api: Api) -> dict:
     _examples(spec["definitions"])
     spec.pop("responses", None)  # restx's mask errors: masks are off
     spec["produces"] = [JSON, PROBLEM]
-    spec["securityDefinitions"] = {"Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
-                                              "description": AUTH_HELP}}
+    spec["securityDefinitions"] = {
+        "Bearer": {"type": "apiKey", "in": "header", "name": "Authorization", "description": AUTH_HELP}
+    }
     problem_ref = {"$ref": "#/definitions/Problem"}
     views = {(p, m): fn for p, m, fn in _views(api)}
     for path, item in spec["paths"].items():
@@ -164,8 +170,9 @@ def swagger2(api: Api) -> dict:
             consumes = apidoc.get("consumes")
             if consumes and "multipart/form-data" in consumes:
                 op["consumes"] = ["multipart/form-data"]
-                op.setdefault("parameters", []).append({"name": "file", "in": "formData", "type": "file", "required": True,
-                                                        "description": "the CSV file"})
+                op.setdefault("parameters", []).append(
+                    {"name": "file", "in": "formData", "type": "file", "required": True, "description": "the CSV file"}
+                )
             # the path's parameters count too (restx puts them on the path item)
             params = op.get("parameters", []) + item.get("parameters", [])
             for code in _error_codes(path, method, {**op, "parameters": params}, fn):
@@ -241,6 +248,7 @@ def _components(registry: dict) -> dict:
 def openapi3(api: Api, swagger: dict) -> dict:
     """The same operations as `swagger`, with components rendered by apispec for OpenAPI 3."""
     from api.docs import registry
+
     schemas = _components(registry())
     _examples(schemas)
     missing = set(swagger["definitions"]) - set(schemas)
@@ -255,8 +263,7 @@ def openapi3(api: Api, swagger: dict) -> dict:
         "paths": {},
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                           "description": AUTH_HELP}},
+            "securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": AUTH_HELP}},
         },
     }
     for path, item in swagger["paths"].items():
@@ -277,12 +284,22 @@ def openapi3(api: Api, swagger: dict) -> dict:
                 op3["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref3(body["schema"])}}}
             form = [p for p in params if p["in"] == "formData"]
             if form:
-                props = {p["name"]: {"type": "string", "format": "binary"} if p.get("type") == "file"
-                         else _param3(p)["schema"] for p in form}
-                op3["requestBody"] = {"required": True, "content": {
-                    "multipart/form-data": {"schema": {"type": "object", "properties": props,
-                                                       "required": [p["name"] for p in form if p.get("required")]}},
-                }}
+                props = {
+                    p["name"]: {"type": "string", "format": "binary"} if p.get("type") == "file" else _param3(p)["schema"]
+                    for p in form
+                }
+                op3["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": props,
+                                "required": [p["name"] for p in form if p.get("required")],
+                            }
+                        },
+                    },
+                }
             produces = [m for m in (op.get("produces") or [JSON]) if m != PROBLEM]
             responses = {}
             for code, r in op.get("responses", {}).items():

@@ -6,6 +6,7 @@ Interleaved rounds on 127.0.0.1:
 
 usage: python bench/board.py --database-url postgresql://postgres@127.0.0.1:5432/h_speed_bench
 """
+
 from __future__ import annotations
 
 import os
@@ -33,6 +34,7 @@ def main() -> None:
             f.write(body)
         os.environ["BENCH_BOARD_FILE"] = f.name
         with Server("bench.raw_app:app", 18632, a.database_url) as bare:
+
             def full(c, i):  # noqa: ANN001, ANN202
                 status, _, _ = c.call("GET", PATH)
                 assert status == 200
@@ -48,12 +50,12 @@ def main() -> None:
             for fn, port in ((full, ours.port), (cached, ours.port), (raw, bare.port)):
                 loop(port, fn, 1.0)
             r200, rb = interleaved(a.rounds, lambda: loop(ours.port, full, a.seconds), lambda: loop(bare.port, raw, a.seconds))
-            r304, rb2 = interleaved(a.rounds, lambda: loop(ours.port, cached, a.seconds),
-                                    lambda: loop(bare.port, raw, a.seconds))
+            r304, rb2 = interleaved(a.rounds, lambda: loop(ours.port, cached, a.seconds), lambda: loop(bare.port, raw, a.seconds))
         os.unlink(f.name)
     print(f"board 200  ours {r200:7.1f} req/s   bare {rb:7.1f} req/s   ratio {r200 / rb:.2f} (goal ≥ 0.8)")
-    print(f"board 304  ours {r304:7.1f} req/s   bare {rb2:7.1f} req/s   ratio {r304 / rb2:.2f}; 304 is "
-          f"{r304 / r200:.2f}x the 200")
+    print(
+        f"board 304  ours {r304:7.1f} req/s   bare {rb2:7.1f} req/s   ratio {r304 / rb2:.2f}; 304 is {r304 / r200:.2f}x the 200"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 and bounded request loops measured interleaved with their baseline (A, B, A, B…), so both see the same
 machine load. Only loopback addresses are ever contacted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -39,6 +41,7 @@ def fresh_database(url: str):  # noqa: ANN201 - an Engine
     """Drop and recreate the database named in `url`, migrate it, return an engine on it."""
     from migrations import upgrade
     from recycle.db import make_engine
+
     url = str(make_url(url).set(drivername="postgresql+psycopg"))
     admin = make_engine(str(make_url(url).set(database="postgres")), isolation_level="AUTOCOMMIT")
     name = make_url(url).database
@@ -60,14 +63,36 @@ class Server:
     """gunicorn on 127.0.0.1:port with `workers` sync workers; stopped (its whole process group) on exit."""
 
     def __init__(self, target: str, port: int, database_url: str, workers: int = 4) -> None:
-        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET, PYTHONPATH=str(ROOT),
-                   THANGNGOEN_INSTANCE=str(ROOT / "instance-bench"), LOG_LEVEL="WARNING")
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            SECRET_KEY=SECRET,
+            PYTHONPATH=str(ROOT),
+            THANGNGOEN_INSTANCE=str(ROOT / "instance-bench"),
+            LOG_LEVEL="WARNING",
+        )
         env.pop("CELERY_BROKER_URL", None)
         self.port = port
-        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                                      "--log-level", "warning", "--chdir", str(ROOT), target],
-                                     env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)  # the app logs every request at INFO
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "--chdir",
+                str(ROOT),
+                target,
+            ],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # the app logs every request at INFO
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -88,7 +113,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -5,6 +5,7 @@ Interleaved rounds under gunicorn (4 sync workers) on 127.0.0.1, as a household 
 
 usage: python bench/leaderboard.py --database-url postgresql://postgres@127.0.0.1:5432/h_speed_bench
 """
+
 from __future__ import annotations
 
 import sys
@@ -36,6 +37,7 @@ def main() -> None:
     run_sql(engine, PERIODS, me=me)
     auth = {"Authorization": "Bearer " + token(a.database_url, role="household")}
     with Server("wsgi:app", 18621, a.database_url) as ours:
+
         def board(c, i):  # noqa: ANN001, ANN202
             status, body, _ = c.call("GET", "/api/v1/leaderboards?scope=village&period=month", headers=auth)
             assert status == 200, body
@@ -47,8 +49,10 @@ def main() -> None:
         loop(ours.port, board, 1.0)
         loop(ours.port, pk, 1.0)
         r_board, r_pk = interleaved(a.rounds, lambda: loop(ours.port, board, a.seconds), lambda: loop(ours.port, pk, a.seconds))
-        print(f"leaderboard ({a.households:,} households)  {r_board:7.1f} req/s   GET /households/{{id}} {r_pk:7.1f} req/s   "
-              f"ratio {r_board / r_pk:.2f} (goal ≥ 0.5)")
+        print(
+            f"leaderboard ({a.households:,} households)  {r_board:7.1f} req/s   GET /households/{{id}} {r_pk:7.1f} req/s   "
+            f"ratio {r_board / r_pk:.2f} (goal ≥ 0.5)"
+        )
 
 
 if __name__ == "__main__":

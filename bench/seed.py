@@ -1,5 +1,6 @@
 """One tenant for the benches, set-based (generate_series): villages, households with balance rows and ledger
 accounts, a collector and a staff user, three materials priced since last year."""
+
 from __future__ import annotations
 
 from bench.common import run_sql
@@ -45,6 +46,7 @@ def token(database_url: str, role: str = "collector") -> str:
     from bench.common import SECRET
     from recycle.models import User
     from recycle.settings import Settings
+
     settings = Settings.from_env({"DATABASE_URL": database_url, "SECRET_KEY": SECRET})
     app = create_app({"SETTINGS": settings})
     with app.app_context():

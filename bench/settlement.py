@@ -12,6 +12,7 @@ which a run never reads, into an unlogged table without constraints.)
 
 usage: python bench/settlement.py --database-url postgresql://postgres@127.0.0.1:5432/h_speed_bench
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,12 +53,14 @@ LEDGER = [
     "ADD FOREIGN KEY (paid_transaction_id) REFERENCES ledger_transactions (id)",
     "ANALYZE",
 ]
-BOUND = ("INSERT INTO bench_lower_bound (tenant_id, run_id, household_id, gross_satang, welfare_satang, savings_satang, "
-         "net_satang, status, method, reissue_no) "
-         "SELECT 1, :run, p.household_id, -sum(p.amount_satang)::bigint, 0, 0, -sum(p.amount_satang)::bigint, 'computed', "
-         "'cash', 0 FROM ledger_postings p JOIN ledger_transactions x ON x.id = p.transaction_id "
-         "WHERE p.tenant_id = 1 AND p.household_id IS NOT NULL AND x.occurred_at <= :cutoff "
-         "GROUP BY p.household_id HAVING sum(p.amount_satang) <> 0")
+BOUND = (
+    "INSERT INTO bench_lower_bound (tenant_id, run_id, household_id, gross_satang, welfare_satang, savings_satang, "
+    "net_satang, status, method, reissue_no) "
+    "SELECT 1, :run, p.household_id, -sum(p.amount_satang)::bigint, 0, 0, -sum(p.amount_satang)::bigint, 'computed', "
+    "'cash', 0 FROM ledger_postings p JOIN ledger_transactions x ON x.id = p.transaction_id "
+    "WHERE p.tenant_id = 1 AND p.household_id IS NOT NULL AND x.occurred_at <= :cutoff "
+    "GROUP BY p.household_id HAVING sum(p.amount_satang) <> 0"
+)
 
 
 def measure(url: str, households: int, rounds: int) -> tuple[float, float, int]:
@@ -67,15 +70,24 @@ def measure(url: str, households: int, rounds: int) -> tuple[float, float, int]:
     run_sql(engine, LEDGER, n=households, t=TICKETS)
     with engine.connect() as conn:
         postings = conn.execute(text("SELECT count(*) FROM ledger_postings")).scalar()
-    print(f"{households:,} households, {TICKETS:,} tickets, {postings:,} ledger postings generated in "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"{households:,} households, {TICKETS:,} tickets, {postings:,} ledger postings generated in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     factory = make_session_factory(engine)
-    cutoff = dt.datetime.now(dt.timezone.utc)
+    cutoff = dt.datetime.now(dt.UTC)
     bound, runs, payouts = [], [], 0
     for _ in range(rounds):
         with factory() as session:  # a run row per round: the bound references one too (its foreign key)
-            run = SettlementRun(tenant_id=1, period_end=dt.date.today(), status="computing", prepared_by_user_id=2,
-                                cutoff_at=cutoff, welfare_bp=200, minimum_payout_satang=2000)
+            run = SettlementRun(
+                tenant_id=1,
+                period_end=dt.date.today(),
+                status="computing",
+                prepared_by_user_id=2,
+                cutoff_at=cutoff,
+                welfare_bp=200,
+                minimum_payout_satang=2000,
+            )
             session.add(run)
             session.commit()
             run_id = run.id
@@ -101,8 +113,10 @@ def main() -> None:
     a = args(__doc__, sizes="10000,100000")
     for n in (int(x) for x in a.sizes.split(",")):
         b, r, payouts = measure(a.database_url, n, max(3, a.rounds))
-        print(f"  bound INSERT … SELECT … GROUP BY (same constraints): {b * 1000:8.1f} ms   "
-              f"settlement run ({payouts:,} payouts): {r * 1000:8.1f} ms   ratio {r / b:.2f}x (goal ≤ 2x)")
+        print(
+            f"  bound INSERT … SELECT … GROUP BY (same constraints): {b * 1000:8.1f} ms   "
+            f"settlement run ({payouts:,} payouts): {r * 1000:8.1f} ms   ratio {r / b:.2f}x (goal ≤ 2x)"
+        )
 
 
 if __name__ == "__main__":

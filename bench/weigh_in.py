@@ -6,6 +6,7 @@ Interleaved rounds on 127.0.0.1, medians printed with their ratios:
 
 usage: python bench/weigh_in.py --database-url postgresql://postgres@127.0.0.1:5432/h_speed_bench
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,13 +22,20 @@ from bench.common import Server, args, fresh_database, interleaved, loop  # noqa
 from bench.seed import seed, token  # noqa: E402
 
 HOUSEHOLDS = 2_000
-LINES = [{"material_code": "PET_CLEAR", "weight_g": 2500}, {"material_code": "ALU_CAN", "weight_g": 1234},
-         {"material_code": "CARDBOARD", "weight_g": 4100}]
+LINES = [
+    {"material_code": "PET_CLEAR", "weight_g": 2500},
+    {"material_code": "ALU_CAN", "weight_g": 1234},
+    {"material_code": "CARDBOARD", "weight_g": 4100},
+]
 
 
 def ticket(hid: int) -> dict:
-    return {"client_id": str(uuid.uuid4()), "collected_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-            "household_id": hid, "lines": LINES}
+    return {
+        "client_id": str(uuid.uuid4()),
+        "collected_at": dt.datetime.now(dt.UTC).isoformat(),
+        "household_id": hid,
+        "lines": LINES,
+    }
 
 
 def main() -> None:
@@ -36,6 +44,7 @@ def main() -> None:
     seed(engine, HOUSEHOLDS)
     auth = {"Authorization": "Bearer " + token(a.database_url)}
     with Server("wsgi:app", 18611, a.database_url) as ours, Server("bench.raw_app:app", 18612, a.database_url) as raw:
+
         def one(c, i):  # noqa: ANN001, ANN202
             status, body, _ = c.call("POST", "/api/v1/collections", ticket(random.randint(1, HOUSEHOLDS)), auth)
             assert status == 201, body
@@ -51,15 +60,18 @@ def main() -> None:
 
         def batch_time() -> float:
             from bench.common import Client
+
             c = Client(ours.port)
             start = time.perf_counter()
-            status, body, _ = c.call("POST", "/api/v1/collections/sync",
-                                     {"items": [ticket(random.randint(1, HOUSEHOLDS)) for _ in range(100)]}, auth)
+            status, body, _ = c.call(
+                "POST", "/api/v1/collections/sync", {"items": [ticket(random.randint(1, HOUSEHOLDS)) for _ in range(100)]}, auth
+            )
             assert status == 200, body
             return time.perf_counter() - start
 
         def singles_time() -> float:
             from bench.common import Client
+
             c = Client(ours.port)
             start = time.perf_counter()
             for _ in range(100):
@@ -68,8 +80,10 @@ def main() -> None:
             return time.perf_counter() - start
 
         batch, singles = interleaved(a.rounds, batch_time, singles_time)
-        print(f"sync of 100  {batch * 1000:7.1f} ms   100 single POSTs {singles * 1000:7.1f} ms   "
-              f"ratio {batch / singles:.2f}x (goal ≤ 0.2x); {100 / batch:.0f} tickets/s vs raw SQL {r_raw:.0f} req/s")
+        print(
+            f"sync of 100  {batch * 1000:7.1f} ms   100 single POSTs {singles * 1000:7.1f} ms   "
+            f"ratio {batch / singles:.2f}x (goal ≤ 0.2x); {100 / batch:.0f} tickets/s vs raw SQL {r_raw:.0f} req/s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Form handling shared by the views: marshmallow validation of posted forms, errors by field, one-time tokens."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -17,8 +18,11 @@ CONTROL_CATEGORIES = ("Cc", "Cf", "Cs", "Co")
 def clean_text(value: str) -> str:
     """Control and invisible format characters out, whitespace folded (a pasted name can carry anything)."""
     value = unicodedata.normalize("NFC", value or "")
-    out = "".join(" " if ch in "\t\r\n" else ch for ch in value
-                  if ch in "\t\r\n" or unicodedata.category(ch) not in CONTROL_CATEGORIES or ch == "\u200d")
+    out = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in value
+        if ch in "\t\r\n" or unicodedata.category(ch) not in CONTROL_CATEGORIES or ch == "\u200d"
+    )
     return " ".join(out.split())
 
 

@@ -1,4 +1,5 @@
 """The console's words: Thai first, English when the session asks for it (a small dict, no build step)."""
+
 from __future__ import annotations
 
 from flask import session
@@ -16,7 +17,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "your_password": ("รหัสผ่านของคุณ (ยืนยันตัวตน)", "Your password (to confirm)"),
     "wrong_login": ("เบอร์โทรหรือรหัสผ่านไม่ถูกต้อง", "Wrong phone number or password"),
     "staff_only": ("ระบบนี้สำหรับเจ้าหน้าที่และผู้ดูแลเท่านั้น", "This console is for staff and admins only"),
-    "session_expired": ("หมดเวลาใช้งาน กรุณาเข้าสู่ระบบอีกครั้ง ข้อมูลที่กรอกไว้ยังอยู่", "Your session timed out. Log in again; what you typed is kept."),
+    "session_expired": (
+        "หมดเวลาใช้งาน กรุณาเข้าสู่ระบบอีกครั้ง ข้อมูลที่กรอกไว้ยังอยู่",
+        "Your session timed out. Log in again; what you typed is kept.",
+    ),
     "please_login": ("กรุณาเข้าสู่ระบบ", "Please log in"),
     "home": ("หน้าหลัก", "Home"),
     "today": ("วันนี้", "Today"),
@@ -42,7 +46,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save": ("บันทึก", "Save"),
     "register": ("สมัครสมาชิก", "Register"),
     "register_anyway": ("ยืนยัน สมัครแม้ข้อมูลซ้ำ", "Register anyway"),
-    "duplicate_warning": ("อาจเป็นสมาชิกซ้ำ: มีสมาชิกชื่อเดียวกันในหมู่บ้านนี้หรือเบอร์โทรเดียวกันแล้ว", "Possible duplicate: a member with the same name in this village or the same phone exists"),
+    "duplicate_warning": (
+        "อาจเป็นสมาชิกซ้ำ: มีสมาชิกชื่อเดียวกันในหมู่บ้านนี้หรือเบอร์โทรเดียวกันแล้ว",
+        "Possible duplicate: a member with the same name in this village or the same phone exists",
+    ),
     "member_no": ("เลขสมาชิก", "Member no."),
     "balance": ("ยอดเงินคงเหลือ", "Balance"),
     "points": ("คะแนน", "Points"),
@@ -85,7 +92,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error": ("เกิดข้อผิดพลาด", "Something went wrong"),
     "check_fields": ("กรุณาตรวจสอบช่องที่มีข้อความสีแดง", "Please check the fields marked in red"),
     "qr_foreign": ("บัตรนี้เป็นของธนาคารขยะอื่น ใช้ที่นี่ไม่ได้", "This card belongs to another waste bank"),
-    "qr_revoked": ("บัตรนี้ถูกยกเลิกแล้ว (มีการออกบัตรใหม่หรือปิดบัญชี) กรุณาขอบัตรใบใหม่จากสมาชิก", "This card was revoked (replaced or account closed); ask for the new card"),
+    "qr_revoked": (
+        "บัตรนี้ถูกยกเลิกแล้ว (มีการออกบัตรใหม่หรือปิดบัญชี) กรุณาขอบัตรใบใหม่จากสมาชิก",
+        "This card was revoked (replaced or account closed); ask for the new card",
+    ),
     "qr_forged": ("บัตรนี้ไม่ใช่บัตรจริงของระบบ", "This card is not genuine"),
     "qr_bad": ("อ่านบัตรไม่ได้ กรุณาสแกนใหม่", "The card could not be read; scan again"),
     "not_enough_points": ("คะแนนไม่พอสำหรับของรางวัลนี้", "Not enough points for this reward"),
@@ -133,10 +143,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "centre_lat": ("ละติจูดศูนย์", "Centre latitude"),
     "centre_lng": ("ลองจิจูดศูนย์", "Centre longitude"),
     "catalog": ("รายการวัสดุ", "Catalog"),
-    "catalog_template": ("เริ่มรายการวัสดุจากแม่แบบ (วัสดุพร้อมเกรดและราคา)", "Start the catalog from the template (materials, grades and prices)"),
+    "catalog_template": (
+        "เริ่มรายการวัสดุจากแม่แบบ (วัสดุพร้อมเกรดและราคา)",
+        "Start the catalog from the template (materials, grades and prices)",
+    ),
     "materials_count": ("วัสดุในระบบ", "Materials in the catalog"),
     "link_code": ("รหัสเชื่อมแอปสำหรับสมาชิก", "App sign-up code for the member"),
-    "link_code_help": ("ให้สมาชิกกรอกรหัสนี้ (หรือสแกนบัตรสมาชิก) ตอนสมัครในแอป เพื่อใช้บัญชีเดิม ใช้ได้ครั้งเดียว", "The member types this code (or scans the card) when signing up in the app, to use this same household. One use only"),
+    "link_code_help": (
+        "ให้สมาชิกกรอกรหัสนี้ (หรือสแกนบัตรสมาชิก) ตอนสมัครในแอป เพื่อใช้บัญชีเดิม ใช้ได้ครั้งเดียว",
+        "The member types this code (or scans the card) when signing up in the app, to use this same household. One use only",
+    ),
     "already_linked": ("สมาชิกนี้มีบัญชีในแอปแล้ว ให้เข้าสู่ระบบด้วยเบอร์โทรเดิม", "This member already has an app login; log in with it"),
     "days": ("วัน", "days"),
     "merge": ("รวมสมาชิกซ้ำเข้ากับสมาชิกนี้", "Merge a duplicate into this member"),
@@ -162,10 +178,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "by_village": ("แยกตามหมู่บ้าน", "By village"),
     "by_member": ("แยกตามสมาชิก", "By member"),
     "approve_run": ("อนุมัติการจ่ายเงิน (เจ้าหน้าที่คนที่สอง)", "Approve (second staff member)"),
-    "approve_hint": ("ผู้อนุมัติต้องเป็นเจ้าหน้าที่คนละคนกับผู้เริ่มคำนวณ", "The approver must be a different staff member from the one who started the run"),
+    "approve_hint": (
+        "ผู้อนุมัติต้องเป็นเจ้าหน้าที่คนละคนกับผู้เริ่มคำนวณ",
+        "The approver must be a different staff member from the one who started the run",
+    ),
     "recompute": ("คำนวณใหม่", "Recompute"),
-    "second_person_needed": ("ผู้จัดทำหรือผู้ขออนุมัติเองไม่ได้ ต้องให้เจ้าหน้าที่คนที่สองที่มีสิทธิ์เป็นผู้อนุมัติ", "The person who prepared this cannot approve it: a second eligible staff member must"),
-    "settlement_stale": ("ยอดในบัญชีเปลี่ยนหลังคำนวณ กรุณากดคำนวณใหม่และตรวจอีกครั้งก่อนอนุมัติ", "The ledger changed since this run was computed: recompute and review it again"),
+    "second_person_needed": (
+        "ผู้จัดทำหรือผู้ขออนุมัติเองไม่ได้ ต้องให้เจ้าหน้าที่คนที่สองที่มีสิทธิ์เป็นผู้อนุมัติ",
+        "The person who prepared this cannot approve it: a second eligible staff member must",
+    ),
+    "settlement_stale": (
+        "ยอดในบัญชีเปลี่ยนหลังคำนวณ กรุณากดคำนวณใหม่และตรวจอีกครั้งก่อนอนุมัติ",
+        "The ledger changed since this run was computed: recompute and review it again",
+    ),
     "run_approved": ("อนุมัติแล้ว ลงบัญชีเรียบร้อย", "Approved and posted to the ledger"),
     "pay": ("จ่ายเงิน", "Pay"),
     "method": ("วิธีจ่าย", "Method"),
@@ -205,7 +230,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m_bank": ("โอนธนาคาร", "Bank"),
     "m_cash": ("เงินสด", "Cash"),
     "bank_layout": ("รูปแบบไฟล์โอนเงินธนาคาร", "Bank file layout"),
-    "bank_layout_hint": ("จับคู่ข้อมูลของเรากับคอลัมน์ในไฟล์อัปโหลดของธนาคาร บันทึกครั้งเดียวใช้ได้ทุกงวด", "Map our fields to your bank's upload columns, once; every run's bank file follows it"),
+    "bank_layout_hint": (
+        "จับคู่ข้อมูลของเรากับคอลัมน์ในไฟล์อัปโหลดของธนาคาร บันทึกครั้งเดียวใช้ได้ทุกงวด",
+        "Map our fields to your bank's upload columns, once; every run's bank file follows it",
+    ),
     "bank_column": ("ชื่อคอลัมน์ในไฟล์ธนาคาร", "Bank's column name"),
     "our_field": ("ข้อมูล", "Field"),
     "delimiter": ("ตัวคั่น", "Delimiter"),

@@ -1,4 +1,5 @@
 """The console's words for rounds, handover, the sync inbox and the queues (Thai, English)."""
+
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -66,6 +67,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "member_no_field": ("เลขสมาชิก (ที่ถูกต้อง)", "Member no. (the right one)"),
     "no_such_member": ("ไม่พบสมาชิกเลขนี้", "No member with this number"),
     "print_weights_hint": ("ผู้เก็บเขียนน้ำหนัก (กก.) ในช่อง", "The collector writes weights (kg) in the boxes"),
-    "correct_ticket_hint": ("ถ้าน้ำหนักผิด ให้แก้ไขใบรับซื้อก่อน แล้วจึงบันทึกผล", "If the weights were wrong, correct the ticket first, then resolve"),
+    "correct_ticket_hint": (
+        "ถ้าน้ำหนักผิด ให้แก้ไขใบรับซื้อก่อน แล้วจึงบันทึกผล",
+        "If the weights were wrong, correct the ticket first, then resolve",
+    ),
     "signature": ("ลายมือชื่อผู้เก็บ", "Collector's signature"),
 }

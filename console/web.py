@@ -2,6 +2,7 @@
 
 The JSON API keeps its bearer tokens: CSRF is checked only for the console blueprint.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,8 +70,9 @@ def _load(raw: str) -> StaffLogin | None:
 
 
 def principal() -> Principal:
-    return Principal(user_id=current_user.user_id, tenant_id=current_user.tenant_id, role=current_user.role,
-                     request_id=g.get("request_id"))
+    return Principal(
+        user_id=current_user.user_id, tenant_id=current_user.tenant_id, role=current_user.role, request_id=g.get("request_id")
+    )
 
 
 def tenant() -> Tenant:
@@ -87,6 +89,7 @@ def admin_only(fn: Callable) -> Callable:
         if not current_user.is_admin:
             return render_template("console/error.html", message=i18n.gettext("staff_only")), 403
         return fn(*a, **kw)
+
     return wrapper
 
 
@@ -154,6 +157,7 @@ def _kg(grams: int | None) -> str:
 @bp.app_template_filter("b64")
 def _b64(text: str | bytes) -> str:
     import base64
+
     return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
 
 
@@ -182,5 +186,6 @@ def register(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
     from console.views import load_views
+
     load_views()
     app.register_blueprint(bp)

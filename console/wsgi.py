@@ -5,6 +5,7 @@ It lives inside the package, so it works from any directory after `pip install .
 (without `:celery_app`) takes the module's `app` attribute whatever its type, so under the celery command
 `app` is the Celery app; everyone else gets the Flask app.
 """
+
 import sys
 from pathlib import Path
 

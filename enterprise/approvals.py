@@ -4,6 +4,7 @@ Welfare disbursements and turning a bank payout into cash always wait here. The 
 client's `client_id`: a double click answers with the first request, other content with the same id is
 a conflict. Approving runs the action under the approver's name, after checking it again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,28 +34,39 @@ def _hash(kind: str, payload: dict) -> str:
 
 
 def _by_client_id(session: Session, tenant_id: int, client_id: str) -> ApprovalRequest | None:
-    return session.scalar(select(ApprovalRequest).where(ApprovalRequest.tenant_id == tenant_id,
-                                                        ApprovalRequest.client_id == client_id))
+    return session.scalar(
+        select(ApprovalRequest).where(ApprovalRequest.tenant_id == tenant_id, ApprovalRequest.client_id == client_id)
+    )
 
 
 def _same_or_conflict(existing: ApprovalRequest, digest: str) -> ApprovalRequest:
     if existing.payload_hash != digest:
-        raise Conflict("this client_id was already used for a different request",
-                       {"client_id": ["already used with other content"]}, code="idempotency_conflict")
+        raise Conflict(
+            "this client_id was already used for a different request",
+            {"client_id": ["already used with other content"]},
+            code="idempotency_conflict",
+        )
     return existing
 
 
-def request(session: Session, principal: Principal, kind: str, client_id: object, payload: dict,
-            reason: str) -> ApprovalRequest:
+def request(session: Session, principal: Principal, kind: str, client_id: object, payload: dict, reason: str) -> ApprovalRequest:
     principal.require("staff", "admin")
     cid = clean_client_id(client_id)
     digest = _hash(kind, payload)
     existing = _by_client_id(session, principal.tenant_id, cid)
     if existing is not None:
         return _same_or_conflict(existing, digest)
-    row = ApprovalRequest(tenant_id=principal.tenant_id, client_id=cid, kind=kind, payload=payload, payload_hash=digest,
-                          status="pending", reason=reason.strip()[:500], requested_by_user_id=principal.user_id,
-                          requested_at=utcnow())
+    row = ApprovalRequest(
+        tenant_id=principal.tenant_id,
+        client_id=cid,
+        kind=kind,
+        payload=payload,
+        payload_hash=digest,
+        status="pending",
+        reason=reason.strip()[:500],
+        requested_by_user_id=principal.user_id,
+        requested_at=utcnow(),
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -76,8 +88,9 @@ def get(session: Session, tenant_id: int, request_id: int, lock: bool = False) -
     return row
 
 
-def decide(session: Session, principal: Principal, tenant: Tenant, request_id: int, approve: bool,
-           note: str = "") -> ApprovalRequest:
+def decide(
+    session: Session, principal: Principal, tenant: Tenant, request_id: int, approve: bool, note: str = ""
+) -> ApprovalRequest:
     """Approve (the action happens now, in the approver's name) or reject. Only an eligible second person."""
     principal.require("staff", "admin")
     row = get(session, tenant.id, request_id, lock=True)
@@ -87,6 +100,7 @@ def decide(session: Session, principal: Principal, tenant: Tenant, request_id: i
     if reason is not None:
         audit.record(session, "approval.refused", principal=principal, target=("approval", row.id), why=reason)
         from recycle.errors import Forbidden
+
         raise Forbidden(reason, code="maker_checker")
     if approve:
         row.result_type, row.result_id = _execute(session, principal, tenant, row)
@@ -100,17 +114,29 @@ def _execute(session: Session, principal: Principal, tenant: Tenant, row: Approv
     p = row.payload
     if row.kind == "welfare.disburse":
         from enterprise import welfare
-        done = welfare.disburse(session, principal, tenant, int(p["household_id"]), int(p["amount_satang"]), p["reason"],
-                                p["method"], requested_by=row.requested_by_user_id)
+
+        done = welfare.disburse(
+            session,
+            principal,
+            tenant,
+            int(p["household_id"]),
+            int(p["amount_satang"]),
+            p["reason"],
+            p["method"],
+            requested_by=row.requested_by_user_id,
+        )
         return "welfare_disbursement", done.id
     if row.kind == "payout.reissue_cash":
         from enterprise import payouts
+
         new = payouts.reissue(session, principal, int(p["payout_id"]), "cash", client_id=row.client_id, second_person=True)
         return "payout", new.id
     if row.kind == "ticket.correct":
         from pickup import tickets
         from pricing.quotes import LineInput
-        ticket = tickets.correct(session, principal, tenant, "", int(p["ticket_id"]),
-                                 [LineInput(**ln) for ln in p["lines"]], p["reason"])
+
+        ticket = tickets.correct(
+            session, principal, tenant, "", int(p["ticket_id"]), [LineInput(**ln) for ln in p["lines"]], p["reason"]
+        )
         return "ticket", ticket.id
     raise Conflict(f"unknown approval kind {row.kind}")

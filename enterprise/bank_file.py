@@ -4,6 +4,7 @@ Why a mapping: every Thai bank's bulk-transfer upload wants its own column names
 offers a fixed set of fields (README, "Bank file"); staff map them once to their bank's columns, saved
 in the tenant's settings under "bank_file". Cells go through csv_safe (no formula injection).
 """
+
 from __future__ import annotations
 
 import io
@@ -48,12 +49,21 @@ def layout(tenant: Tenant) -> Layout:
     return Layout([dict(c) for c in cols], raw.get("delimiter", ","), bool(raw.get("header_row", True)))
 
 
-def save_layout(session: Session, principal: Principal, tenant: Tenant, columns: list[dict[str, str]],
-                delimiter: str = ",", header_row: bool = True) -> Layout:
+def save_layout(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    columns: list[dict[str, str]],
+    delimiter: str = ",",
+    header_row: bool = True,
+) -> Layout:
     """Check and save a bank's column mapping (staff who pay; audited)."""
     principal.require("staff", "admin")
-    cols = [{"header": (c.get("header") or "").strip()[:60], "field": c.get("field", "")} for c in columns
-            if (c.get("field") or "").strip()]
+    cols = [
+        {"header": (c.get("header") or "").strip()[:60], "field": c.get("field", "")}
+        for c in columns
+        if (c.get("field") or "").strip()
+    ]
     if not cols:
         raise InvalidInput.field("columns", "map at least one column")
     if len(cols) > MAX_COLUMNS:
@@ -65,10 +75,13 @@ def save_layout(session: Session, principal: Principal, tenant: Tenant, columns:
         raise InvalidInput.field("delimiter", "comma, semicolon, pipe or tab")
     for c in cols:
         c["header"] = c["header"] or c["field"]
-    tenant.settings = {**(tenant.settings or {}), "bank_file": {"columns": cols, "delimiter": delimiter,
-                                                                "header_row": header_row}}
-    audit.record(session, "settings.bank_file", principal=principal, target=("tenant", tenant.id),
-                 fields=[c["field"] for c in cols])
+    tenant.settings = {
+        **(tenant.settings or {}),
+        "bank_file": {"columns": cols, "delimiter": delimiter, "header_row": header_row},
+    }
+    audit.record(
+        session, "settings.bank_file", principal=principal, target=("tenant", tenant.id), fields=[c["field"] for c in cols]
+    )
     return layout(tenant)
 
 
@@ -76,11 +89,15 @@ def _value(field: str, payout, run) -> str:  # noqa: ANN001
     h = payout.household
     pid = h.promptpay_id or ""
     return {
-        "member_no": f"{h.member_no:05d}", "name": h.name, "promptpay_id": pid,
+        "member_no": f"{h.member_no:05d}",
+        "name": h.name,
+        "promptpay_id": pid,
         "proxy_type": "NATID" if len(pid) == 13 else "MSISDN",
         "amount_thb": f"{payout.net_satang // 100}.{payout.net_satang % 100:02d}",
-        "amount_satang": str(payout.net_satang), "reference": f"TN{run.id}-{payout.id}",
-        "period_end": format_date(run.period_end, "th", "numeric"), "period_end_iso": run.period_end.isoformat(),
+        "amount_satang": str(payout.net_satang),
+        "reference": f"TN{run.id}-{payout.id}",
+        "period_end": format_date(run.period_end, "th", "numeric"),
+        "period_end_iso": run.period_end.isoformat(),
         "blank": "",
     }[field]
 

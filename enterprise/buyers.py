@@ -3,6 +3,7 @@
 A juristic person's 13-digit tax id follows the same mod-11 check digit as a citizen id, so a
 mistyped id (which would go on every tax invoice) is refused here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,26 +42,37 @@ def create(session: Session, principal: Principal, inp: BuyerInput) -> Buyer:
     if inp.kind == "disposer" and not (inp.license_no or "").strip():
         errors["license_no"] = ["a disposer of hazardous waste needs its licence number"]
     codes = [c.strip().upper() for c in inp.material_codes]
-    materials = {m.code: m for m in session.scalars(select(Material).where(Material.tenant_id == tenant_id,
-                                                                           Material.code.in_(codes)))}
+    materials = {
+        m.code: m for m in session.scalars(select(Material).where(Material.tenant_id == tenant_id, Material.code.in_(codes)))
+    }
     for i, code in enumerate(codes):
         m = materials.get(code)
         if m is None:
             errors.add(f"material_codes.{i}", f"unknown material {code!r}")
         elif (m.category == "hazardous") != (inp.kind == "disposer"):
-            errors.add(f"material_codes.{i}", 
-                "hazardous waste goes only to a licensed disposer" if m.category == "hazardous"
-                else "a disposer takes only hazardous waste")
+            errors.add(
+                f"material_codes.{i}",
+                "hazardous waste goes only to a licensed disposer"
+                if m.category == "hazardous"
+                else "a disposer takes only hazardous waste",
+            )
     if len(set(codes)) != len(codes):
         errors.add("material_codes", "each material once")
     if errors:
         raise InvalidInput("the buyer was not saved", errors)
     if session.scalar(select(Buyer.id).where(Buyer.tenant_id == tenant_id, Buyer.tax_id == tax_id)):
         raise Conflict("a buyer with this tax id already exists", {"tax_id": ["already registered"]}, code="buyer_exists")
-    buyer = Buyer(tenant_id=tenant_id, kind=inp.kind, name=inp.name.strip(), tax_id=tax_id, address=inp.address,
-                  contact_name=inp.contact_name, contact_phone=inp.contact_phone,
-                  license_no=(inp.license_no or "").strip() or None,
-                  materials=[BuyerMaterial(tenant_id=tenant_id, material_id=materials[c].id) for c in codes])
+    buyer = Buyer(
+        tenant_id=tenant_id,
+        kind=inp.kind,
+        name=inp.name.strip(),
+        tax_id=tax_id,
+        address=inp.address,
+        contact_name=inp.contact_name,
+        contact_phone=inp.contact_phone,
+        license_no=(inp.license_no or "").strip() or None,
+        materials=[BuyerMaterial(tenant_id=tenant_id, material_id=materials[c].id) for c in codes],
+    )
     session.add(buyer)
     session.flush()
     audit.record(session, "buyer.create", principal=principal, target=("buyer", buyer.id))

@@ -6,6 +6,7 @@ and so is every figure of the same cell (kg, baht, CO2e of fewer than five house
 business). Where a published total would let a reader subtract their way back to a suppressed count, the
 next smallest count is suppressed too (complementary suppression).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,7 @@ def complementary(counts: list[int | None], total_shown: bool = True) -> list[in
 def month_bounds(year: int, month: int, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime(year, month, 1, tzinfo=tz)
     end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def _month_key(session: Session, column, tz: zoneinfo.ZoneInfo):  # noqa: ANN001, ANN202
@@ -55,8 +56,12 @@ def _month_key(session: Session, column, tz: zoneinfo.ZoneInfo):  # noqa: ANN001
 
 
 def _active_lines(tenant_id: int, start: dt.datetime, end: dt.datetime):  # noqa: ANN202
-    return and_(CollectionTicket.tenant_id == tenant_id, CollectionTicket.status == "active",
-                CollectionTicket.collected_at >= start, CollectionTicket.collected_at < end)
+    return and_(
+        CollectionTicket.tenant_id == tenant_id,
+        CollectionTicket.status == "active",
+        CollectionTicket.collected_at >= start,
+        CollectionTicket.collected_at < end,
+    )
 
 
 @dataclass
@@ -85,22 +90,60 @@ def cells(session: Session, tenant: Tenant, start: dt.datetime, end: dt.datetime
     """month × village × material between two instants, suppression applied."""
     tz = zoneinfo.ZoneInfo(tenant.timezone)
     month = _month_key(session, CollectionTicket.collected_at, tz).label("month")
-    stmt = (select(month, Village.moo, Village.name_th, Village.name_en, Material.code, Material.name_th, Material.name_en,
-                   Material.category, func.count(func.distinct(CollectionTicket.household_id)),
-                   func.coalesce(func.sum(TicketLine.weight_g), 0), func.sum(TicketLine.amount_satang),
-                   func.sum(TicketLine.co2e_g))
-            .select_from(TicketLine).join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
-            .join(Household, Household.id == CollectionTicket.household_id).join(Village, Village.id == Household.village_id)
-            .join(Material, Material.id == TicketLine.material_id)
-            .where(_active_lines(tenant.id, start, end))
-            .group_by(month, Village.id, Village.moo, Village.name_th, Village.name_en, Material.id, Material.code,
-                      Material.name_th, Material.name_en, Material.category)
-            .order_by(month, Village.moo, Village.name_th, Material.code))
+    stmt = (
+        select(
+            month,
+            Village.moo,
+            Village.name_th,
+            Village.name_en,
+            Material.code,
+            Material.name_th,
+            Material.name_en,
+            Material.category,
+            func.count(func.distinct(CollectionTicket.household_id)),
+            func.coalesce(func.sum(TicketLine.weight_g), 0),
+            func.sum(TicketLine.amount_satang),
+            func.sum(TicketLine.co2e_g),
+        )
+        .select_from(TicketLine)
+        .join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
+        .join(Household, Household.id == CollectionTicket.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Material, Material.id == TicketLine.material_id)
+        .where(_active_lines(tenant.id, start, end))
+        .group_by(
+            month,
+            Village.id,
+            Village.moo,
+            Village.name_th,
+            Village.name_en,
+            Material.id,
+            Material.code,
+            Material.name_th,
+            Material.name_en,
+            Material.category,
+        )
+        .order_by(month, Village.moo, Village.name_th, Material.code)
+    )
     out = []
     for m, moo, vth, ven, code, mth, men, cat, n, w, amt, co2 in session.execute(stmt):
         keep = suppress(int(n)) is not None
-        out.append(CellRow(m, moo, vth, ven, code, mth, men, cat, int(n) if keep else None, int(w) if keep else None,
-                           int(amt) if keep else None, int(co2) if keep else None))
+        out.append(
+            CellRow(
+                m,
+                moo,
+                vth,
+                ven,
+                code,
+                mth,
+                men,
+                cat,
+                int(n) if keep else None,
+                int(w) if keep else None,
+                int(amt) if keep else None,
+                int(co2) if keep else None,
+            )
+        )
     return out
 
 
@@ -119,7 +162,7 @@ class VillageCount:
     moo: int | None
     name_th: str
     name_en: str
-    households: int | None   # None: suppressed
+    households: int | None  # None: suppressed
     secondary: bool = False  # hidden only so the total cannot give a small count away (it is 5 or more)
 
 
@@ -144,36 +187,65 @@ class Summary:
 
 
 def material_totals(session: Session, tenant_id: int, start: dt.datetime, end: dt.datetime) -> list[MaterialTotal]:
-    stmt = (select(Material.code, Material.name_th, Material.name_en, Material.category,
-                   func.coalesce(func.sum(TicketLine.weight_g), 0), func.coalesce(func.sum(TicketLine.co2e_g), 0))
-            .select_from(TicketLine).join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
-            .join(Material, Material.id == TicketLine.material_id).where(_active_lines(tenant_id, start, end))
-            .group_by(Material.id, Material.code, Material.name_th, Material.name_en, Material.category, Material.sort_order)
-            .order_by(Material.sort_order, Material.code))
+    stmt = (
+        select(
+            Material.code,
+            Material.name_th,
+            Material.name_en,
+            Material.category,
+            func.coalesce(func.sum(TicketLine.weight_g), 0),
+            func.coalesce(func.sum(TicketLine.co2e_g), 0),
+        )
+        .select_from(TicketLine)
+        .join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
+        .join(Material, Material.id == TicketLine.material_id)
+        .where(_active_lines(tenant_id, start, end))
+        .group_by(Material.id, Material.code, Material.name_th, Material.name_en, Material.category, Material.sort_order)
+        .order_by(Material.sort_order, Material.code)
+    )
     return [MaterialTotal(c, th, en, cat, int(w), int(co2)) for c, th, en, cat, w, co2 in session.execute(stmt)]
 
 
-def village_households(session: Session, tenant_id: int, start: dt.datetime, end: dt.datetime) -> tuple[list[VillageCount], int | None]:
+def village_households(
+    session: Session, tenant_id: int, start: dt.datetime, end: dt.datetime
+) -> tuple[list[VillageCount], int | None]:
     """Households that brought anything, by village (every village listed), and their suppressed total."""
-    counted = (select(Household.village_id.label("vid"), func.count(func.distinct(CollectionTicket.household_id)).label("n"))
-               .join(Household, Household.id == CollectionTicket.household_id)
-               .where(CollectionTicket.tenant_id == tenant_id, CollectionTicket.status == "active",
-                      CollectionTicket.collected_at >= start, CollectionTicket.collected_at < end)
-               .group_by(Household.village_id).subquery())
-    rows = session.execute(select(Village.moo, Village.name_th, Village.name_en, func.coalesce(counted.c.n, 0))
-                           .outerjoin(counted, counted.c.vid == Village.id).where(Village.tenant_id == tenant_id)
-                           .order_by(Village.moo, Village.name_th)).all()
+    counted = (
+        select(Household.village_id.label("vid"), func.count(func.distinct(CollectionTicket.household_id)).label("n"))
+        .join(Household, Household.id == CollectionTicket.household_id)
+        .where(
+            CollectionTicket.tenant_id == tenant_id,
+            CollectionTicket.status == "active",
+            CollectionTicket.collected_at >= start,
+            CollectionTicket.collected_at < end,
+        )
+        .group_by(Household.village_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Village.moo, Village.name_th, Village.name_en, func.coalesce(counted.c.n, 0))
+        .outerjoin(counted, counted.c.vid == Village.id)
+        .where(Village.tenant_id == tenant_id)
+        .order_by(Village.moo, Village.name_th)
+    ).all()
     total = sum(int(r[3]) for r in rows)
     # A village with nobody is a "< 5" too: zero is a small count (it still says where nobody takes part).
     primary = [suppress(int(r[3])) if r[3] else None for r in rows]
     counts = complementary(primary, total_shown=suppress(total) is not None)
-    return [VillageCount(r[0], r[1], r[2], c, secondary=p is not None and c is None)
-            for r, p, c in zip(rows, primary, counts)], suppress(total)
+    return [
+        VillageCount(r[0], r[1], r[2], c, secondary=p is not None and c is None) for r, p, c in zip(rows, primary, counts)
+    ], suppress(total)
 
 
 def paid_to_members(session: Session, tenant_id: int, start: dt.datetime, end: dt.datetime) -> int:
-    return int(session.scalar(select(func.coalesce(func.sum(Payout.net_satang), 0)).where(
-        Payout.tenant_id == tenant_id, Payout.status == "paid", Payout.paid_at >= start, Payout.paid_at < end)) or 0)
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Payout.net_satang), 0)).where(
+                Payout.tenant_id == tenant_id, Payout.status == "paid", Payout.paid_at >= start, Payout.paid_at < end
+            )
+        )
+        or 0
+    )
 
 
 def trend(session: Session, tenant: Tenant, months: int, now: dt.datetime) -> list[tuple[str, int, int]]:
@@ -189,10 +261,16 @@ def trend(session: Session, tenant: Tenant, months: int, now: dt.datetime) -> li
     start, _ = month_bounds(*keys[0], tz)
     _, end = month_bounds(*keys[-1], tz)
     month = _month_key(session, CollectionTicket.collected_at, tz).label("month")
-    got = {k: (int(w), int(c)) for k, w, c in session.execute(
-        select(month, func.coalesce(func.sum(TicketLine.weight_g), 0), func.coalesce(func.sum(TicketLine.co2e_g), 0))
-        .select_from(TicketLine).join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
-        .where(_active_lines(tenant.id, start, end)).group_by(month))}
+    got = {
+        k: (int(w), int(c))
+        for k, w, c in session.execute(
+            select(month, func.coalesce(func.sum(TicketLine.weight_g), 0), func.coalesce(func.sum(TicketLine.co2e_g), 0))
+            .select_from(TicketLine)
+            .join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
+            .where(_active_lines(tenant.id, start, end))
+            .group_by(month)
+        )
+    }
     return [(f"{y:04d}-{m:02d}", *got.get(f"{y:04d}-{m:02d}", (0, 0))) for y, m in keys]
 
 
@@ -207,22 +285,32 @@ def summary(session: Session, tenant: Tenant, now: dt.datetime | None = None) ->
     year_mat = material_totals(session, tenant.id, y_start, y_end)
     villages, total = village_households(session, tenant.id, y_start, y_end)
     return Summary(
-        month_label=(local.year, local.month), month_materials=month_mat, year_materials=year_mat,
-        month_weight_g=sum(t.weight_g for t in month_mat), year_weight_g=sum(t.weight_g for t in year_mat),
+        month_label=(local.year, local.month),
+        month_materials=month_mat,
+        year_materials=year_mat,
+        month_weight_g=sum(t.weight_g for t in month_mat),
+        year_weight_g=sum(t.weight_g for t in year_mat),
         month_composted_g=sum(t.weight_g for t in month_mat if t.category == "organic"),
         year_composted_g=sum(t.weight_g for t in year_mat if t.category == "organic"),
-        month_co2e_g=sum(t.co2e_g for t in month_mat), year_co2e_g=sum(t.co2e_g for t in year_mat),
-        villages=villages, households_total=total,
+        month_co2e_g=sum(t.co2e_g for t in month_mat),
+        year_co2e_g=sum(t.co2e_g for t in year_mat),
+        villages=villages,
+        households_total=total,
         month_paid_satang=paid_to_members(session, tenant.id, m_start, m_end),
         year_paid_satang=paid_to_members(session, tenant.id, y_start, y_end),
-        trend=trend(session, tenant, 12, now))
+        trend=trend(session, tenant, 12, now),
+    )
 
 
 def data_version(session: Session, tenant_id: int) -> str:
     """Changes whenever a figure can: a new or voided ticket, a new price, a payment. Keys the page cache."""
-    t = session.execute(select(func.max(CollectionTicket.id), func.count(CollectionTicket.voided_at))
-                        .where(CollectionTicket.tenant_id == tenant_id)).one()
+    t = session.execute(
+        select(func.max(CollectionTicket.id), func.count(CollectionTicket.voided_at)).where(
+            CollectionTicket.tenant_id == tenant_id
+        )
+    ).one()
     from pricing.models import Price
+
     p = session.scalar(select(func.max(Price.id)).where(Price.tenant_id == tenant_id))
     pay = session.execute(select(func.count(Payout.paid_at), func.max(Payout.id)).where(Payout.tenant_id == tenant_id)).one()
     return f"{t[0] or 0}.{t[1]}.{p or 0}.{pay[0]}.{pay[1] or 0}"

@@ -4,6 +4,7 @@ Why a module of its own: the console (and any later API) asks these questions of
 each payment stay in `payouts.mark_paid` (one ledger posting per payout, refused twice), this only
 decides the order and the idempotency key of each of many.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -38,14 +39,23 @@ def by_village(session: Session, tenant_id: int, run_id: int) -> list[VillageRow
     """Totals per village of one run (original payouts only: a reissue repeats an amount, it adds nothing)."""
     paid = Payout.status != "carried"
     rows = session.execute(
-        select(Village.id, Village.name_th, Village.moo, func.count(Payout.id),
-               func.coalesce(func.sum(case((paid, Payout.gross_satang), else_=0)), 0),
-               func.coalesce(func.sum(Payout.welfare_satang), 0), func.coalesce(func.sum(Payout.savings_satang), 0),
-               func.coalesce(func.sum(case((paid, Payout.net_satang), else_=0)), 0),
-               func.coalesce(func.sum(case((paid, 0), else_=Payout.net_satang)), 0))
-        .join(Household, Household.id == Payout.household_id).join(Village, Village.id == Household.village_id)
+        select(
+            Village.id,
+            Village.name_th,
+            Village.moo,
+            func.count(Payout.id),
+            func.coalesce(func.sum(case((paid, Payout.gross_satang), else_=0)), 0),
+            func.coalesce(func.sum(Payout.welfare_satang), 0),
+            func.coalesce(func.sum(Payout.savings_satang), 0),
+            func.coalesce(func.sum(case((paid, Payout.net_satang), else_=0)), 0),
+            func.coalesce(func.sum(case((paid, 0), else_=Payout.net_satang)), 0),
+        )
+        .join(Household, Household.id == Payout.household_id)
+        .join(Village, Village.id == Household.village_id)
         .where(Payout.tenant_id == tenant_id, Payout.run_id == run_id, Payout.reissue_no == 0)
-        .group_by(Village.id, Village.name_th, Village.moo).order_by(Village.moo, Village.name_th)).all()
+        .group_by(Village.id, Village.name_th, Village.moo)
+        .order_by(Village.moo, Village.name_th)
+    ).all()
     return [VillageRow(r[0], r[1], r[2], *(int(x) for x in r[3:])) for r in rows]
 
 
@@ -60,8 +70,9 @@ def payout_client_id(client_id: str, payout_id: int) -> str:
     return str(uuid.uuid5(uuid.UUID(client_id), str(payout_id)))
 
 
-def mark_paid_many(session: Session, principal: Principal, payout_ids: list[int], method: str, reference: str,
-                   client_id: str) -> BulkResult:
+def mark_paid_many(
+    session: Session, principal: Principal, payout_ids: list[int], method: str, reference: str, client_id: str
+) -> BulkResult:
     """Mark the chosen payouts paid with one bank reference, each locked in id order and posted on its own.
 
     A payout that cannot be paid (already paid by someone else, failed, cash) is reported and skipped,
@@ -88,8 +99,7 @@ def mark_paid_many(session: Session, principal: Principal, payout_ids: list[int]
                 payout = payouts.get(session, principal, pid)
                 if payout.method not in ("promptpay", "bank"):
                     raise InvalidInput.field("method", f"payout #{pid} is paid in {payout.method}")
-                payouts.mark_paid(session, principal, pid, payout.method, reference,
-                                  client_id=payout_client_id(client_id, pid))
+                payouts.mark_paid(session, principal, pid, payout.method, reference, client_id=payout_client_id(client_id, pid))
         except DomainError as exc:
             result.refused[pid] = exc.detail
         else:

@@ -1,6 +1,7 @@
 """Open data in data.go.th's form: one CSV per month (month × village × material) and a CKAN-style metadata
 document. Shared by the API and `thangngoen open-data export`; the figures are community_stats' (suppressed).
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,21 @@ from recycle.errors import InvalidInput
 from recycle.models import Tenant
 from recycle.thai_dates import be_year
 
-COLUMNS = ("month", "village_moo", "village_name_th", "village_name_en", "material_code", "material_name_th",
-           "material_name_en", "material_category", "households", "weight_kg", "amount_paid_satang", "co2e_avoided_kg",
-           "suppressed")
+COLUMNS = (
+    "month",
+    "village_moo",
+    "village_name_th",
+    "village_name_en",
+    "material_code",
+    "material_name_th",
+    "material_name_en",
+    "material_category",
+    "households",
+    "weight_kg",
+    "amount_paid_satang",
+    "co2e_avoided_kg",
+    "suppressed",
+)
 LICENSE = ("cc-by", "Creative Commons Attributions")
 
 
@@ -51,9 +64,23 @@ def month_csv(session: Session, tenant: Tenant, year: int, month: int) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for c in community_stats.cells(session, tenant, start, end):
-        w.writerow([c.month, c.village_moo or "", c.village_name_th, c.village_name_en, c.material_code, c.material_name_th,
-                    c.material_name_en, c.category, "" if c.households is None else c.households, _kg(c.weight_g),
-                    "" if c.amount_satang is None else c.amount_satang, _kg(c.co2e_g), "true" if c.suppressed else "false"])
+        w.writerow(
+            [
+                c.month,
+                c.village_moo or "",
+                c.village_name_th,
+                c.village_name_en,
+                c.material_code,
+                c.material_name_th,
+                c.material_name_en,
+                c.category,
+                "" if c.households is None else c.households,
+                _kg(c.weight_g),
+                "" if c.amount_satang is None else c.amount_satang,
+                _kg(c.co2e_g),
+                "true" if c.suppressed else "false",
+            ]
+        )
     return out.getvalue()
 
 
@@ -61,8 +88,11 @@ def metadata(session: Session, tenant: Tenant, base_url: str = "", now: dt.datet
     """The dataset's metadata with data.go.th's (CKAN) field names; Thai title and description."""
     now = now or utcnow()
     tz = zoneinfo.ZoneInfo(tenant.timezone)
-    first, last = session.execute(select(func.min(CollectionTicket.collected_at), func.max(CollectionTicket.collected_at))
-                                  .where(CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active")).one()
+    first, last = session.execute(
+        select(func.min(CollectionTicket.collected_at), func.max(CollectionTicket.collected_at)).where(
+            CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active"
+        )
+    ).one()
     first_local, last_local = (first or now).astimezone(tz), (last or now).astimezone(tz)
     months = []
     y, m = first_local.year, first_local.month
@@ -75,14 +105,19 @@ def metadata(session: Session, tenant: Tenant, base_url: str = "", now: dt.datet
         "name": f"waste-bank-{tenant.slug}",
         "title": f"ปริมาณขยะรีไซเคิลที่รับซื้อโดยธนาคารขยะ {tenant.name_th} รายเดือน แยกตามหมู่บ้านและประเภทวัสดุ",
         "title_en": f"Recyclables bought by the {tenant.name_en} waste bank, monthly by village and material",
-        "notes": (f"ปริมาณขยะแห้งที่ครัวเรือนสมาชิกธนาคารขยะ {tenant.name_th} คัดแยกและขาย (กิโลกรัม) จำนวนครัวเรือน "
-                  "เงินที่จ่ายให้สมาชิก (สตางค์) และปริมาณก๊าซเรือนกระจกที่ลดได้ (กิโลกรัมคาร์บอนไดออกไซด์เทียบเท่า) "
-                  "รายเดือน แยกตามหมู่บ้านและวัสดุ จำนวนครัวเรือนที่น้อยกว่า 5 ไม่เปิดเผย"),
+        "notes": (
+            f"ปริมาณขยะแห้งที่ครัวเรือนสมาชิกธนาคารขยะ {tenant.name_th} คัดแยกและขาย (กิโลกรัม) จำนวนครัวเรือน "
+            "เงินที่จ่ายให้สมาชิก (สตางค์) และปริมาณก๊าซเรือนกระจกที่ลดได้ (กิโลกรัมคาร์บอนไดออกไซด์เทียบเท่า) "
+            "รายเดือน แยกตามหมู่บ้านและวัสดุ จำนวนครัวเรือนที่น้อยกว่า 5 ไม่เปิดเผย"
+        ),
         "owner_org": tenant.slug,
         "maintainer": contact.get("name", tenant.name_th),
         "maintainer_email": contact.get("email", ""),
-        "contact": {"name": contact.get("name", tenant.name_th), "email": contact.get("email", ""),
-                    "phone": contact.get("phone", "")},
+        "contact": {
+            "name": contact.get("name", tenant.name_th),
+            "email": contact.get("email", ""),
+            "phone": contact.get("phone", ""),
+        },
         "tags": ["ขยะ", "ธนาคารขยะ", "รีไซเคิล", "waste", "recycling", "CO2e"],
         "objective": "ยุทธศาสตร์ชาติ / เพื่อการบริการประชาชน / เพื่อการเปิดเผยข้อมูลต่อสาธารณะ",
         "update_frequency_unit": "เดือน",
@@ -104,6 +139,14 @@ def metadata(session: Session, tenant: Tenant, base_url: str = "", now: dt.datet
         "allow_harvest": "true",
         "language": ["th", "en"],
         "metadata_modified": now.isoformat(timespec="seconds"),
-        "resources": [{"name": f"{mo}.csv", "format": "CSV", "url": f"{base}/{mo}.csv",
-                       "description": f"ข้อมูลเดือน {mo}", "columns": list(COLUMNS)} for mo in months],
+        "resources": [
+            {
+                "name": f"{mo}.csv",
+                "format": "CSV",
+                "url": f"{base}/{mo}.csv",
+                "description": f"ข้อมูลเดือน {mo}",
+                "columns": list(COLUMNS),
+            }
+            for mo in months
+        ],
     }

@@ -5,6 +5,7 @@ It lives in `enterprise` because it must see every area's tables (tickets, payou
 anonymises the person, it does not delete rows: the ledger keeps its amounts (Thai accounting law keeps
 the money trail), so an erased member's postings stay, attached to a nameless household.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,11 @@ ERASED_NAME = "สมาชิกที่ลบข้อมูลแล้ว (
 # Columns never handed out, even to their owner: secrets, not personal data.
 SECRET_COLUMNS = {"password_hash", "token_generation"}
 # Rows that belong to the member through a parent row of theirs (ticket lines through the ticket, ...).
-CHILD_TABLES = {"ticket_lines": ("ticket_id", "collection_tickets"), "disputes": ("ticket_id", "collection_tickets"),
-                "game_deposit_lines": ("deposit_id", "game_deposits")}
+CHILD_TABLES = {
+    "ticket_lines": ("ticket_id", "collection_tickets"),
+    "disputes": ("ticket_id", "collection_tickets"),
+    "game_deposit_lines": ("deposit_id", "game_deposits"),
+}
 EXPORT_ROW_LIMIT = 100_000
 UNPAID_PAYOUT = ("computed", "ready", "failed")
 
@@ -81,9 +85,15 @@ def export(session: Session, household: Household) -> dict:
 
 
 def consents(household: Household) -> dict:
-    return {"privacy_notice": {"given_at": _json(household.consent_at), "version": household.consent_version,
-                               "method": household.consent_method},
-            "leaderboard": household.leaderboard_opt_in, "notifications": household.notifications_opt_in}
+    return {
+        "privacy_notice": {
+            "given_at": _json(household.consent_at),
+            "version": household.consent_version,
+            "method": household.consent_method,
+        },
+        "leaderboard": household.leaderboard_opt_in,
+        "notifications": household.notifications_opt_in,
+    }
 
 
 @dataclass
@@ -111,15 +121,18 @@ def correct(session: Session, principal: Principal, household: Household, change
                 household.promptpay_kind, household.promptpay_id = normalize_promptpay_id(change.promptpay_id)
             except InvalidId as exc:
                 raise InvalidInput.field("promptpay_id", str(exc)) from None
-    users = list(session.scalars(select(User).where(User.tenant_id == household.tenant_id,
-                                                     User.household_id == household.id)))
+    users = list(session.scalars(select(User).where(User.tenant_id == household.tenant_id, User.household_id == household.id)))
     if change.phone is not None:
         phone = clean_phone(change.phone)
-        taken = session.scalar(select(User.id).where(User.tenant_id == household.tenant_id, User.phone == phone,
-                                                     User.household_id.is_distinct_from(household.id)))
+        taken = session.scalar(
+            select(User.id).where(
+                User.tenant_id == household.tenant_id, User.phone == phone, User.household_id.is_distinct_from(household.id)
+            )
+        )
         if taken:
-            raise InvalidInput.field("phone", "another account of this waste bank already uses this phone number",
-                                     code="phone_taken")
+            raise InvalidInput.field(
+                "phone", "another account of this waste bank already uses this phone number", code="phone_taken"
+            )
         household.phone = phone
         for user in users:
             user.phone = phone
@@ -132,16 +145,28 @@ def correct(session: Session, principal: Principal, household: Household, change
     return household
 
 
-def set_consents(session: Session, principal: Principal, household: Household, *, leaderboard: bool | None = None,
-                 notifications: bool | None = None) -> Household:
+def set_consents(
+    session: Session,
+    principal: Principal,
+    household: Household,
+    *,
+    leaderboard: bool | None = None,
+    notifications: bool | None = None,
+) -> Household:
     """Withdrawal takes effect at once: the leaderboard shows the member without a name from the next read."""
     if leaderboard is not None:
         household.leaderboard_opt_in = leaderboard
     if notifications is not None:
         household.notifications_opt_in = notifications
     session.flush()
-    audit.record(session, "household.consents", principal=principal, target=("household", household.id),
-                 leaderboard=household.leaderboard_opt_in, notifications=household.notifications_opt_in)
+    audit.record(
+        session,
+        "household.consents",
+        principal=principal,
+        target=("household", household.id),
+        leaderboard=household.leaderboard_opt_in,
+        notifications=household.notifications_opt_in,
+    )
     return household
 
 
@@ -152,18 +177,28 @@ def money_owed(session: Session, household: Household) -> list[str]:
     balance = ledger.household_balance(session, tid, hid)
     if balance != 0:
         reasons.append(f"balance is {balance} satang, not 0: settle and pay it (or recover it) first")
-    unpaid = session.scalar(select(func.count()).select_from(Payout).where(
-        Payout.tenant_id == tid, Payout.household_id == hid, Payout.status.in_(UNPAID_PAYOUT)))
+    unpaid = session.scalar(
+        select(func.count())
+        .select_from(Payout)
+        .where(Payout.tenant_id == tid, Payout.household_id == hid, Payout.status.in_(UNPAID_PAYOUT))
+    )
     if unpaid:
         reasons.append(f"{unpaid} payout(s) not paid yet")
-    pending = session.scalar(select(func.count()).select_from(CollectionTicket).where(
-        CollectionTicket.tenant_id == tid, CollectionTicket.household_id == hid,
-        CollectionTicket.status == "pending_approval"))
+    pending = session.scalar(
+        select(func.count())
+        .select_from(CollectionTicket)
+        .where(
+            CollectionTicket.tenant_id == tid, CollectionTicket.household_id == hid, CollectionTicket.status == "pending_approval"
+        )
+    )
     if pending:
         reasons.append(f"{pending} weigh-in ticket(s) waiting for staff approval")
-    disputed = session.scalar(select(func.count()).select_from(Dispute).join(
-        CollectionTicket, CollectionTicket.id == Dispute.ticket_id).where(
-        CollectionTicket.tenant_id == tid, CollectionTicket.household_id == hid, Dispute.status == "open"))
+    disputed = session.scalar(
+        select(func.count())
+        .select_from(Dispute)
+        .join(CollectionTicket, CollectionTicket.id == Dispute.ticket_id)
+        .where(CollectionTicket.tenant_id == tid, CollectionTicket.household_id == hid, Dispute.status == "open")
+    )
     if disputed:
         reasons.append(f"{disputed} dispute(s) still open")
     return reasons
@@ -177,12 +212,14 @@ def close(session: Session, principal: Principal, household: Household, why: str
         return household
     reasons = money_owed(session, household)
     if reasons:
-        raise Conflict("this membership cannot be closed while money is owed: " + "; ".join(reasons),
-                       {"household": reasons}, code="close_refused")
+        raise Conflict(
+            "this membership cannot be closed while money is owed: " + "; ".join(reasons),
+            {"household": reasons},
+            code="close_refused",
+        )
     household.active, household.closed_at = False, utcnow()
     household.qr_version += 1
-    for user in session.scalars(select(User).where(User.tenant_id == household.tenant_id,
-                                                   User.household_id == household.id)):
+    for user in session.scalars(select(User).where(User.tenant_id == household.tenant_id, User.household_id == household.id)):
         user.active = False
         user.token_generation += 1
     session.flush()
@@ -199,8 +236,11 @@ def erase(session: Session, household: Household, *, principal: Principal | None
         return household
     reasons = money_owed(session, household)
     if reasons:
-        raise Conflict("this member cannot be erased while money is owed: " + "; ".join(reasons),
-                       {"household": reasons}, code="erasure_refused")
+        raise Conflict(
+            "this member cannot be erased while money is owed: " + "; ".join(reasons),
+            {"household": reasons},
+            code="erasure_refused",
+        )
     now = utcnow()
     household.name, household.phone, household.address = ERASED_NAME, None, ""
     household.lat = household.lng = None
@@ -210,22 +250,34 @@ def erase(session: Session, household: Household, *, principal: Principal | None
     household.qr_version += 1  # the printed card stops working
     household.closed_at = household.closed_at or now
     household.erased_at = now
-    for user in session.scalars(select(User).where(User.tenant_id == household.tenant_id,
-                                                   User.household_id == household.id)):
+    for user in session.scalars(select(User).where(User.tenant_id == household.tenant_id, User.household_id == household.id)):
         user.name, user.phone = ERASED_NAME, f"e{user.id:09d}"[-10:]
         user.password_hash = "!erased"  # matches no password
         user.active = False
-        user.token_generation += 1       # every token it holds stops working
-    session.execute(update(PickupRequest).where(
-        PickupRequest.tenant_id == household.tenant_id, PickupRequest.household_id == household.id).values(
-        lat=None, lng=None, note=""))
-    session.execute(update(PickupRequest).where(
-        PickupRequest.tenant_id == household.tenant_id, PickupRequest.household_id == household.id,
-        PickupRequest.status.in_(("requested", "scheduled"))).values(
-        status="cancelled", status_reason="member erased", status_changed_at=now))
+        user.token_generation += 1  # every token it holds stops working
+    session.execute(
+        update(PickupRequest)
+        .where(PickupRequest.tenant_id == household.tenant_id, PickupRequest.household_id == household.id)
+        .values(lat=None, lng=None, note="")
+    )
+    session.execute(
+        update(PickupRequest)
+        .where(
+            PickupRequest.tenant_id == household.tenant_id,
+            PickupRequest.household_id == household.id,
+            PickupRequest.status.in_(("requested", "scheduled")),
+        )
+        .values(status="cancelled", status_reason="member erased", status_changed_at=now)
+    )
     session.flush()
-    audit.record(session, "household.erase", principal=principal, tenant_id=household.tenant_id,
-                 target=("household", household.id), why=why)
+    audit.record(
+        session,
+        "household.erase",
+        principal=principal,
+        tenant_id=household.tenant_id,
+        target=("household", household.id),
+        why=why,
+    )
     return household
 
 
@@ -237,18 +289,21 @@ class RetentionResult:
     kept_owing: int
 
 
-def apply_retention(session: Session, *, token_days: int, audit_years: int, closed_days: int,
-                    now: dt.datetime | None = None) -> RetentionResult:
+def apply_retention(
+    session: Session, *, token_days: int, audit_years: int, closed_days: int, now: dt.datetime | None = None
+) -> RetentionResult:
     """Idempotent: run daily by beat. A closed member who still owes or is owed money is kept (and counted)."""
     now = now or utcnow()
-    tokens = session.execute(delete(RevokedToken).where(
-        RevokedToken.expires_at < now - dt.timedelta(days=token_days))).rowcount
-    entries = session.execute(delete(AuditEntry).where(
-        AuditEntry.at < now - dt.timedelta(days=365 * audit_years + audit_years // 4))).rowcount
+    tokens = session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now - dt.timedelta(days=token_days))).rowcount
+    entries = session.execute(
+        delete(AuditEntry).where(AuditEntry.at < now - dt.timedelta(days=365 * audit_years + audit_years // 4))
+    ).rowcount
     erased = kept = 0
-    for household in session.scalars(select(Household).where(
-            Household.active.is_(False), Household.erased_at.is_(None),
-            Household.closed_at < now - dt.timedelta(days=closed_days))):
+    for household in session.scalars(
+        select(Household).where(
+            Household.active.is_(False), Household.erased_at.is_(None), Household.closed_at < now - dt.timedelta(days=closed_days)
+        )
+    ):
         if money_owed(session, household):
             kept += 1
             continue

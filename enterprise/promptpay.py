@@ -5,6 +5,7 @@ payload that is off by one byte, so the layout follows the reference `promptpay-
 (tags 00, 01, 29, 58, 53, 54, 63) exactly. Money stays in integer satang end to end: no float
 ever touches an amount, so 0.1 + 0.2 rounding can never change what a member is paid.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Stock leaves at settlement, at weighted-average cost, for the full dispatched qu
 weights and prices make the revenue, and the difference between dispatched and received is the
 shrinkage, kept on the line. Hazardous batches go to a licensed disposer for a fee instead.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -105,14 +106,32 @@ def create_draft(session: Session, principal: Principal, buyer_id: int, lines: l
         if qty > lvl.free:
             short[f"lines.{i}.{_field(grade.material.unit)}"] = [
                 f"only {max(lvl.free, 0)} {stock.unit_label(grade)} of {grade.material.code} {grade.code} free "
-                f"({lvl.on_hand} on hand, {lvl.reserved} reserved)"]
+                f"({lvl.on_hand} on hand, {lvl.reserved} reserved)"
+            ]
     if short:
         raise Conflict("not enough free stock for this batch", short, code="not_enough_stock")
-    batch = SaleBatch(tenant_id=tid, buyer_id=buyer.id, status="draft", hazardous=hazardous == {True}, note=note,
-                      created_by_user_id=principal.user_id,
-                      lines=[SaleLine(tenant_id=tid, line_no=n + 1, material_id=g.material_id, grade_id=g.id,
-                                      material_code=g.material.code, grade=g.code, unit=g.material.unit,
-                                      category=g.material.category, qty=qty) for n, (_, g, qty) in enumerate(wanted)])
+    batch = SaleBatch(
+        tenant_id=tid,
+        buyer_id=buyer.id,
+        status="draft",
+        hazardous=hazardous == {True},
+        note=note,
+        created_by_user_id=principal.user_id,
+        lines=[
+            SaleLine(
+                tenant_id=tid,
+                line_no=n + 1,
+                material_id=g.material_id,
+                grade_id=g.id,
+                material_code=g.material.code,
+                grade=g.code,
+                unit=g.material.unit,
+                category=g.material.category,
+                qty=qty,
+            )
+            for n, (_, g, qty) in enumerate(wanted)
+        ],
+    )
     session.add(batch)
     session.flush()
     audit.record(session, "sale.draft", principal=principal, target=("sale_batch", batch.id))
@@ -122,16 +141,29 @@ def create_draft(session: Session, principal: Principal, buyer_id: int, lines: l
 def _require_status(batch: SaleBatch, wanted: str, action: str) -> None:
     if batch.status == wanted:
         return
-    hints = {("dispatched", "dispatch"): "it was already dispatched", ("settled", "settle"): "it was already settled",
-             ("draft", "settle"): "dispatch it first", ("cancelled", "cancel"): "it was already cancelled"}
+    hints = {
+        ("dispatched", "dispatch"): "it was already dispatched",
+        ("settled", "settle"): "it was already settled",
+        ("draft", "settle"): "dispatch it first",
+        ("cancelled", "cancel"): "it was already cancelled",
+    }
     done = {"dispatch": "dispatched", "settle": "settled", "cancel": "cancelled"}[action]
     hint = hints.get((batch.status, action), f"only a {wanted} batch can be {done}")
-    raise Conflict(f"cannot {action} a {batch.status} batch: {hint}", {"status": [f"is {batch.status}"]},
-                   code=f"batch_{batch.status}")
+    raise Conflict(
+        f"cannot {action} a {batch.status} batch: {hint}", {"status": [f"is {batch.status}"]}, code=f"batch_{batch.status}"
+    )
 
 
-def dispatch(session: Session, principal: Principal, batch_id: int, dispatched_on: dt.date, vehicle: str,
-             weighbridge_ticket_no: str, manifest_no: str | None = None, note: str = "") -> SaleBatch:
+def dispatch(
+    session: Session,
+    principal: Principal,
+    batch_id: int,
+    dispatched_on: dt.date,
+    vehicle: str,
+    weighbridge_ticket_no: str,
+    manifest_no: str | None = None,
+    note: str = "",
+) -> SaleBatch:
     principal.require("staff", "admin")
     batch = get(session, principal.tenant_id, batch_id)
     _require_status(batch, "draft", "dispatch")
@@ -176,8 +208,7 @@ def _check_line(batch: SaleBatch, line: SaleLine, inp: SettleLine, prefix: str, 
     if received is None or received < 0:
         errors.add(prefix + f, "required: what the buyer's scale measured, zero or more")
     elif received * 100 > line.qty * (100 + MAX_OVER_PCT):
-        errors.add(prefix + f, f"{received} is over {MAX_OVER_PCT}% more than the {line.qty} dispatched; "
-                                                 "check the weight")
+        errors.add(prefix + f, f"{received} is over {MAX_OVER_PCT}% more than the {line.qty} dispatched; check the weight")
     elif deducted < 0 or deducted > received:
         errors.add(prefix + dname, "zero up to the measured amount")
     if batch.hazardous and (inp.price_satang or deducted or inp.deduction_satang):
@@ -191,9 +222,15 @@ def _check_line(batch: SaleBatch, line: SaleLine, inp: SettleLine, prefix: str, 
     if inp.deduction_satang > gross:
         errors.add(prefix + "deduction_satang", f"more than the {gross} satang the line is worth")
         return None
-    return {"received_qty": received, "deduction_qty": deducted, "price_satang": inp.price_satang,
-            "deduction_satang": inp.deduction_satang, "deduction_reason": inp.deduction_reason.strip()[:200],
-            "revenue_satang": gross - inp.deduction_satang, "fee_satang": inp.fee_satang}
+    return {
+        "received_qty": received,
+        "deduction_qty": deducted,
+        "price_satang": inp.price_satang,
+        "deduction_satang": inp.deduction_satang,
+        "deduction_reason": inp.deduction_reason.strip()[:200],
+        "revenue_satang": gross - inp.deduction_satang,
+        "fee_satang": inp.fee_satang,
+    }
 
 
 def settle(session: Session, principal: Principal, batch_id: int, inp: SettleInput) -> SaleBatch:
@@ -209,8 +246,9 @@ def settle(session: Session, principal: Principal, batch_id: int, inp: SettleInp
         key = ((item.material_code or "").strip().upper(), (item.grade or "A").strip().upper())
         line = by_key.get(key)
         if line is None or line.id in figures:
-            errors.add(f"lines.{i}.material_code", 
-                f"{key[0]} {key[1]} is not in this batch" if line is None else "the same line twice")
+            errors.add(
+                f"lines.{i}.material_code", f"{key[0]} {key[1]} is not in this batch" if line is None else "the same line twice"
+            )
             continue
         figures[line.id] = _check_line(batch, line, item, f"lines.{i}.", errors) or {}
     missing = [f"{ln.material_code} {ln.grade}" for ln in batch.lines if ln.id not in figures]
@@ -230,8 +268,17 @@ def settle(session: Session, principal: Principal, batch_id: int, inp: SettleInp
     now = utcnow()
     stock.lock(session, tid, [ln.grade_id for ln in batch.lines])
     for line in batch.lines:
-        mv = stock.move(session, session.get(Grade, line.grade_id), "sale", -line.qty, f"sale:{line.id}",
-                        ledger.COST_OF_GOODS, user_id=principal.user_id, sale_line_id=line.id, occurred_at=now)
+        mv = stock.move(
+            session,
+            session.get(Grade, line.grade_id),
+            "sale",
+            -line.qty,
+            f"sale:{line.id}",
+            ledger.COST_OF_GOODS,
+            user_id=principal.user_id,
+            sale_line_id=line.id,
+            occurred_at=now,
+        )
         line.cost_satang = -mv.cost_satang
     batch.status, batch.settled_at, batch.settled_by_user_id = "settled", now, principal.user_id
     batch.statement_no = inp.statement_no.strip()[:60] or None
@@ -239,16 +286,32 @@ def settle(session: Session, principal: Principal, batch_id: int, inp: SettleInp
     batch.cost_satang = sum(ln.cost_satang for ln in batch.lines)
     acc = lambda code, kind=None: ledger.account(session, tid, code, kind)  # noqa: E731
     if revenue:
-        ledger.post(session, tid, f"sale-revenue:{batch.id}", "sale",
-                    [ledger.Leg(acc(ledger.RECEIVABLES), revenue), ledger.Leg(acc(ledger.SALES_REVENUE), -revenue)],
-                    memo=f"sale batch #{batch.id} to {batch.buyer.name}"[:500], ref=("sale_batch", batch.id),
-                    occurred_at=now, user_id=principal.user_id)
+        ledger.post(
+            session,
+            tid,
+            f"sale-revenue:{batch.id}",
+            "sale",
+            [ledger.Leg(acc(ledger.RECEIVABLES), revenue), ledger.Leg(acc(ledger.SALES_REVENUE), -revenue)],
+            memo=f"sale batch #{batch.id} to {batch.buyer.name}"[:500],
+            ref=("sale_batch", batch.id),
+            occurred_at=now,
+            user_id=principal.user_id,
+        )
     if fee:
-        ledger.post(session, tid, f"sale-fee:{batch.id}", "disposal_fee",
-                    [ledger.Leg(acc(DISPOSAL_FEES, "expense"), fee),
-                     ledger.Leg(acc(ledger.CASH if inp.fee_paid_via == "cash" else ledger.BANK), -fee)],
-                    memo=f"disposal of batch #{batch.id}, manifest {batch.manifest_no}"[:500], ref=("sale_batch", batch.id),
-                    occurred_at=now, user_id=principal.user_id)
+        ledger.post(
+            session,
+            tid,
+            f"sale-fee:{batch.id}",
+            "disposal_fee",
+            [
+                ledger.Leg(acc(DISPOSAL_FEES, "expense"), fee),
+                ledger.Leg(acc(ledger.CASH if inp.fee_paid_via == "cash" else ledger.BANK), -fee),
+            ],
+            memo=f"disposal of batch #{batch.id}, manifest {batch.manifest_no}"[:500],
+            ref=("sale_batch", batch.id),
+            occurred_at=now,
+            user_id=principal.user_id,
+        )
     session.flush()
     if inp.payment is not None and inp.payment.amount_satang > 0:
         add_payment(session, principal, batch.id, f"settle:{batch.id}", inp.payment)
@@ -267,19 +330,36 @@ def add_payment(session: Session, principal: Principal, batch_id: int, client_id
             raise Conflict("this client_id was already used for another payment", {"client_id": ["already used"]})
         return batch
     if batch.status != "settled":
-        raise Conflict("settle the batch before recording its payment", {"status": [f"is {batch.status}"]},
-                       code=f"batch_{batch.status}")
+        raise Conflict(
+            "settle the batch before recording its payment", {"status": [f"is {batch.status}"]}, code=f"batch_{batch.status}"
+        )
     if pay.amount_satang <= 0 or pay.amount_satang > batch.due_satang:
         raise InvalidInput.field("amount_satang", f"between 1 and the {batch.due_satang} satang still owed")
-    txn = ledger.post(session, tid, f"sale-payment:{client_id}", "sale_payment",
-                      [ledger.Leg(ledger.account(session, tid, ledger.CASH if pay.method == "cash" else ledger.BANK),
-                                  pay.amount_satang),
-                       ledger.Leg(ledger.account(session, tid, ledger.RECEIVABLES), -pay.amount_satang)],
-                      memo=f"payment for sale batch #{batch.id} {pay.reference}"[:500], ref=("sale_batch", batch.id),
-                      user_id=principal.user_id)
-    session.add(SalePayment(tenant_id=tid, batch_id=batch.id, client_id=client_id, amount_satang=pay.amount_satang,
-                            method=pay.method, reference=pay.reference[:100], created_by_user_id=principal.user_id,
-                            ledger_transaction_id=txn.id))
+    txn = ledger.post(
+        session,
+        tid,
+        f"sale-payment:{client_id}",
+        "sale_payment",
+        [
+            ledger.Leg(ledger.account(session, tid, ledger.CASH if pay.method == "cash" else ledger.BANK), pay.amount_satang),
+            ledger.Leg(ledger.account(session, tid, ledger.RECEIVABLES), -pay.amount_satang),
+        ],
+        memo=f"payment for sale batch #{batch.id} {pay.reference}"[:500],
+        ref=("sale_batch", batch.id),
+        user_id=principal.user_id,
+    )
+    session.add(
+        SalePayment(
+            tenant_id=tid,
+            batch_id=batch.id,
+            client_id=client_id,
+            amount_satang=pay.amount_satang,
+            method=pay.method,
+            reference=pay.reference[:100],
+            created_by_user_id=principal.user_id,
+            ledger_transaction_id=txn.id,
+        )
+    )
     session.flush()
     session.refresh(batch)
     return batch

@@ -4,6 +4,7 @@ A settled batch's lots are the allocations written when its stock left. An open 
 forecast: the lots left now, after the open batches drafted before it have taken theirs. The buyer's
 version keeps villages and counts but no names, member numbers or ticket ids (PDPA).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,18 +18,27 @@ from pickup.models import CollectionTicket, Handover, Round, TicketLine
 
 
 def _settled_draws(session: Session, tenant_id: int, line: SaleLine) -> list[tuple[int, int]]:
-    rows = session.execute(select(StockAllocation.lot_id, StockAllocation.qty)
-                           .join(StockMovement, StockMovement.id == StockAllocation.movement_id)
-                           .where(StockMovement.tenant_id == tenant_id, StockMovement.sale_line_id == line.id)
-                           .order_by(StockAllocation.lot_id)).all()
+    rows = session.execute(
+        select(StockAllocation.lot_id, StockAllocation.qty)
+        .join(StockMovement, StockMovement.id == StockAllocation.movement_id)
+        .where(StockMovement.tenant_id == tenant_id, StockMovement.sale_line_id == line.id)
+        .order_by(StockAllocation.lot_id)
+    ).all()
     return [(int(lot), int(q)) for lot, q in rows]
 
 
 def _forecast_draws(session: Session, tenant_id: int, batch: SaleBatch, line: SaleLine) -> list[tuple[int, int]]:
     lots = stock.remaining_lots(session, tenant_id, line.grade_id)
-    earlier = session.scalars(select(SaleLine.qty).join(SaleBatch, SaleBatch.id == SaleLine.batch_id).where(
-        SaleLine.tenant_id == tenant_id, SaleLine.grade_id == line.grade_id, SaleBatch.status.in_(OPEN_STATUSES),
-        SaleBatch.id < batch.id))
+    earlier = session.scalars(
+        select(SaleLine.qty)
+        .join(SaleBatch, SaleBatch.id == SaleLine.batch_id)
+        .where(
+            SaleLine.tenant_id == tenant_id,
+            SaleLine.grade_id == line.grade_id,
+            SaleBatch.status.in_(OPEN_STATUSES),
+            SaleBatch.id < batch.id,
+        )
+    )
     skip = sum(int(q) for q in earlier)
     draws, need = [], line.qty
     for lot_id, left in lots:
@@ -43,9 +53,11 @@ def _forecast_draws(session: Session, tenant_id: int, batch: SaleBatch, line: Sa
 
 def _lot_tickets(session: Session, lot: StockMovement) -> list[tuple[CollectionTicket, int]]:
     """The tickets a lot was bought on, each with what it weighed of the lot's grade."""
-    stmt = (select(CollectionTicket, TicketLine.weight_g, TicketLine.quantity)
-            .join(TicketLine, TicketLine.ticket_id == CollectionTicket.id)
-            .where(CollectionTicket.tenant_id == lot.tenant_id, TicketLine.grade_id == lot.grade_id))
+    stmt = (
+        select(CollectionTicket, TicketLine.weight_g, TicketLine.quantity)
+        .join(TicketLine, TicketLine.ticket_id == CollectionTicket.id)
+        .where(CollectionTicket.tenant_id == lot.tenant_id, TicketLine.grade_id == lot.grade_id)
+    )
     if lot.kind == "handover":
         round_id = session.scalar(select(Handover.round_id).where(Handover.id == lot.handover_id))
         stmt = stmt.where(CollectionTicket.round_id == round_id, CollectionTicket.status == "active")
@@ -61,8 +73,9 @@ def _villages(tickets: list[tuple[CollectionTicket, int]]) -> list[dict]:
     homes: dict[int, set[int]] = defaultdict(set)
     for t, qty in tickets:
         v = t.household.village
-        row = by.setdefault(v.id, {"village_id": v.id, "name_th": v.name_th, "name_en": v.name_en, "households": 0,
-                                   "quantity": 0})
+        row = by.setdefault(
+            v.id, {"village_id": v.id, "name_th": v.name_th, "name_en": v.name_en, "households": 0, "quantity": 0}
+        )
         row["quantity"] += qty
         homes[v.id].add(t.household_id)
     for vid, row in by.items():
@@ -73,16 +86,36 @@ def _villages(tickets: list[tuple[CollectionTicket, int]]) -> list[dict]:
 def _lot(session: Session, lot: StockMovement, drawn: int, buyer_view: bool) -> tuple[dict, set[int], list]:
     tickets = _lot_tickets(session, lot)
     homes = {t.household_id for t, _ in tickets}
-    out = {"lot_id": lot.id, "source": lot.kind, "received_at": lot.occurred_at, "lot_quantity": lot.qty,
-           "drawn": drawn, "households": len(homes), "villages": _villages(tickets)}
+    out = {
+        "lot_id": lot.id,
+        "source": lot.kind,
+        "received_at": lot.occurred_at,
+        "lot_quantity": lot.qty,
+        "drawn": drawn,
+        "households": len(homes),
+        "villages": _villages(tickets),
+    }
     if lot.kind == "handover":
-        out["round_date"] = session.scalar(select(Round.round_date).join(Handover, Handover.round_id == Round.id)
-                                           .where(Handover.id == lot.handover_id))
+        out["round_date"] = session.scalar(
+            select(Round.round_date).join(Handover, Handover.round_id == Round.id).where(Handover.id == lot.handover_id)
+        )
     if not buyer_view:
-        out.update(reason=lot.reason, handover_id=lot.handover_id, tickets=[
-            {"ticket_id": t.id, "collected_at": t.collected_at, "household_id": t.household_id,
-             "member_no": t.household.member_no, "household_name": t.household.name,
-             "village_name_th": t.household.village.name_th, "quantity": qty} for t, qty in tickets])
+        out.update(
+            reason=lot.reason,
+            handover_id=lot.handover_id,
+            tickets=[
+                {
+                    "ticket_id": t.id,
+                    "collected_at": t.collected_at,
+                    "household_id": t.household_id,
+                    "member_no": t.household.member_no,
+                    "household_name": t.household.name,
+                    "village_name_th": t.household.village.name_th,
+                    "quantity": qty,
+                }
+                for t, qty in tickets
+            ],
+        )
     return out, homes, tickets
 
 
@@ -104,11 +137,26 @@ def trace(session: Session, tenant_id: int, batch_id: int, buyer_view: bool = Fa
             lots.append(info)
             all_homes |= homes
             all_tickets += tickets
-        lines.append({"material_code": line.material_code, "grade": line.grade, "unit": line.unit, "quantity": line.qty,
-                      "traced": sum(d for _, d in draws), "lots": lots})
-    return {"batch_id": batch.id, "status": batch.status, "forecast": batch.status in OPEN_STATUSES,
-            "dispatched_on": batch.dispatched_on, "manifest_no": batch.manifest_no, "households": len(all_homes),
-            "villages": _merge_villages(all_tickets), "lines": lines}
+        lines.append(
+            {
+                "material_code": line.material_code,
+                "grade": line.grade,
+                "unit": line.unit,
+                "quantity": line.qty,
+                "traced": sum(d for _, d in draws),
+                "lots": lots,
+            }
+        )
+    return {
+        "batch_id": batch.id,
+        "status": batch.status,
+        "forecast": batch.status in OPEN_STATUSES,
+        "dispatched_on": batch.dispatched_on,
+        "manifest_no": batch.manifest_no,
+        "households": len(all_homes),
+        "villages": _merge_villages(all_tickets),
+        "lines": lines,
+    }
 
 
 def _merge_villages(tickets: list[tuple[CollectionTicket, int]]) -> list[dict]:

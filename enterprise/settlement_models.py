@@ -1,4 +1,5 @@
 """Settlement runs and the payouts they compute."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,6 @@ class PayoutMethod(StrEnum):
     BANK = "bank"
 
 
-
 OPEN = ("computing", "computed")
 
 
@@ -44,9 +44,13 @@ class SettlementRun(Base):
     __table_args__ = (
         check_in("status", RunStatus),
         # At most one open run per tenant: a second one while the first computes or waits is refused.
-        Index("uq_settlement_runs_open", "tenant_id", unique=True,
-              postgresql_where=text("status in ('computing','computed')"),
-              sqlite_where=text("status in ('computing','computed')")),
+        Index(
+            "uq_settlement_runs_open",
+            "tenant_id",
+            unique=True,
+            postgresql_where=text("status in ('computing','computed')"),
+            sqlite_where=text("status in ('computing','computed')"),
+        ),
         Index("ix_settlement_runs_tenant_period", "tenant_id", "period_end"),
         Index("ix_settlement_runs_computing", "status", "queued_at"),  # the sweeper's scan
     )
@@ -55,7 +59,7 @@ class SettlementRun(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     cutoff_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(String(12), default="computing")
-    welfare_bp: Mapped[int] = mapped_column(default=0)          # basis points of the gross
+    welfare_bp: Mapped[int] = mapped_column(default=0)  # basis points of the gross
     welfare_fixed_satang: Mapped[int] = mapped_column(default=0)
     savings_bp: Mapped[int] = mapped_column(default=0)
     savings_fixed_satang: Mapped[int] = mapped_column(default=0)
@@ -76,7 +80,7 @@ class SettlementRun(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    payouts: Mapped[list["Payout"]] = relationship(back_populates="run", lazy="raise", order_by="Payout.id")
+    payouts: Mapped[list[Payout]] = relationship(back_populates="run", lazy="raise", order_by="Payout.id")
     tenant: Mapped[Tenant] = relationship(lazy="select")  # its time zone, for what staff read
 
 
@@ -123,9 +127,11 @@ class WelfareDisbursement(Base):
     """Money paid out of the welfare fund (e.g. funeral assistance), with the reason, to an eligible member."""
 
     __tablename__ = "welfare_disbursements"
-    __table_args__ = (Index("ix_welfare_disbursements_tenant", "tenant_id", "created_at"),
-                      Index("ix_welfare_disbursements_tenant_household", "tenant_id", "household_id"),
-                      CheckConstraint("amount_satang > 0", name="amount_positive"))
+    __table_args__ = (
+        Index("ix_welfare_disbursements_tenant", "tenant_id", "created_at"),
+        Index("ix_welfare_disbursements_tenant_household", "tenant_id", "household_id"),
+        CheckConstraint("amount_satang > 0", name="amount_positive"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))

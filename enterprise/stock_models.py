@@ -4,6 +4,7 @@ Stock on hand is never stored: it is the sum of `stock_movements` (grams, or pie
 and its value the sum of their `cost_satang`. Lots are the movements that brought stock in; the
 allocations say which lots each outgoing movement drew from, first in first out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,8 +76,8 @@ class StockMovement(Base):
     grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id"))
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    qty: Mapped[int]           # grams, or pieces for piece items; signed
-    cost_satang: Mapped[int]   # value at cost; signed like qty
+    qty: Mapped[int]  # grams, or pieces for piece items; signed
+    cost_satang: Mapped[int]  # value at cost; signed like qty
     key: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str] = mapped_column(String(500), default="")
     handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id"))
@@ -93,9 +94,11 @@ class StockAllocation(Base):
     """How much of a lot (an incoming movement) an outgoing movement took."""
 
     __tablename__ = "stock_allocations"
-    __table_args__ = (Index("ix_stock_allocations_tenant_lot", "tenant_id", "lot_id"),
-                      Index("ix_stock_allocations_movement", "movement_id"),
-                      CheckConstraint("qty > 0", name="qty_positive"))
+    __table_args__ = (
+        Index("ix_stock_allocations_tenant_lot", "tenant_id", "lot_id"),
+        Index("ix_stock_allocations_movement", "movement_id"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movements.id"))
@@ -107,8 +110,7 @@ class Buyer(Base):
     """A factory, recycler or licensed disposer of hazardous waste the centre sells (or hands) batches to."""
 
     __tablename__ = "buyers"
-    __table_args__ = (UniqueConstraint("tenant_id", "tax_id"),
-                      check_in("kind", BuyerKind))
+    __table_args__ = (UniqueConstraint("tenant_id", "tax_id"), check_in("kind", BuyerKind))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     kind: Mapped[str] = mapped_column(String(10))
@@ -121,8 +123,9 @@ class Buyer(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    materials: Mapped[list["BuyerMaterial"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
-                                                            order_by="BuyerMaterial.id")
+    materials: Mapped[list[BuyerMaterial]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="BuyerMaterial.id"
+    )
 
 
 class BuyerMaterial(Base):
@@ -140,9 +143,11 @@ class SaleBatch(Base):
     """draft (stock reserved) -> dispatched (on the truck) -> settled (factory's weights, money); or cancelled."""
 
     __tablename__ = "sale_batches"
-    __table_args__ = (Index("ix_sale_batches_tenant_status", "tenant_id", "status"),
-                      Index("ix_sale_batches_tenant_settled", "tenant_id", "settled_at"),
-                      check_in("status", SaleStatus))
+    __table_args__ = (
+        Index("ix_sale_batches_tenant_status", "tenant_id", "status"),
+        Index("ix_sale_batches_tenant_settled", "tenant_id", "settled_at"),
+        check_in("status", SaleStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
@@ -167,9 +172,10 @@ class SaleBatch(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     buyer: Mapped[Buyer] = relationship(lazy="joined")
-    lines: Mapped[list["SaleLine"]] = relationship(back_populates="batch", lazy="selectin", order_by="SaleLine.line_no",
-                                                   cascade="all, delete-orphan")
-    payments: Mapped[list["SalePayment"]] = relationship(lazy="selectin", order_by="SalePayment.id")
+    lines: Mapped[list[SaleLine]] = relationship(
+        back_populates="batch", lazy="selectin", order_by="SaleLine.line_no", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[SalePayment]] = relationship(lazy="selectin", order_by="SalePayment.id")
 
     @property
     def paid_satang(self) -> int:
@@ -184,8 +190,11 @@ class SaleLine(Base):
     """`qty` is reserved while the batch is open and leaves stock at settlement; the rest is the factory's word."""
 
     __tablename__ = "sale_lines"
-    __table_args__ = (UniqueConstraint("batch_id", "grade_id"), Index("ix_sale_lines_tenant_grade", "tenant_id", "grade_id"),
-                      CheckConstraint("qty > 0", name="qty_positive"))
+    __table_args__ = (
+        UniqueConstraint("batch_id", "grade_id"),
+        Index("ix_sale_lines_tenant_grade", "tenant_id", "grade_id"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("sale_batches.id"))
@@ -213,9 +222,12 @@ class SalePayment(Base):
     """Money received from a buyer against a settled batch (its receivable)."""
 
     __tablename__ = "sale_payments"
-    __table_args__ = (UniqueConstraint("tenant_id", "client_id"), Index("ix_sale_payments_tenant_batch", "tenant_id", "batch_id"),
-                      CheckConstraint("amount_satang > 0", name="amount_positive"),
-                      check_in("method", SalePaymentMethod))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_id"),
+        Index("ix_sale_payments_tenant_batch", "tenant_id", "batch_id"),
+        CheckConstraint("amount_satang > 0", name="amount_positive"),
+        check_in("method", SalePaymentMethod),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("sale_batches.id"))

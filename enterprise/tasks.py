@@ -1,4 +1,5 @@
 """Settlement computation as a Celery task: takes ids, idempotent, acknowledged only when done."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -28,6 +29,8 @@ def sweep_settlements(self) -> list[int]:  # noqa: ANN001
         ids = settlements.sweep(uow.session)
         uow.commit()
     return ids
+
+
 APPLY_RETENTION = "enterprise.apply_retention"
 RETENTION_CONF_KEY = "thangngoen_retention"
 
@@ -37,9 +40,11 @@ def apply_retention(self) -> dict:  # noqa: ANN001
     """The daily retention rule (beat). Idempotent: a second run finds nothing left to forget."""
     from enterprise import privacy
     from recycle.settings import Retention
+
     policy = self.app.conf.get(RETENTION_CONF_KEY) or Retention()
     with task_unit_of_work(self) as uow:
-        result = privacy.apply_retention(uow.session, token_days=policy.token_days, audit_years=policy.audit_years,
-                                         closed_days=policy.closed_days)
+        result = privacy.apply_retention(
+            uow.session, token_days=policy.token_days, audit_years=policy.audit_years, closed_days=policy.closed_days
+        )
         uow.commit()
     return vars(result)

@@ -1,4 +1,5 @@
 """Alembic migrations for every package's tables (one history, one metadata), runnable from code."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -65,7 +66,9 @@ def downgrade(url: str, revision: str, allow_data_loss: bool = False) -> list[st
     at_risk = tables_dropped_with_rows(url, revision)
     full = [name for name, has_rows in at_risk.items() if has_rows]
     if full and not allow_data_loss:
-        raise DataLossRefused(f"downgrading to {revision} would drop {len(full)} tables holding data: {', '.join(full)}. "
-                              "Back up first (thangngoen backup), then pass --i-know-this-drops-data.")
+        raise DataLossRefused(
+            f"downgrading to {revision} would drop {len(full)} tables holding data: {', '.join(full)}. "
+            "Back up first (thangngoen backup), then pass --i-know-this-drops-data."
+        )
     command.downgrade(alembic_config(url), revision)
     return sorted(at_risk)

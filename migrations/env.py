@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (`thangngoen db upgrade`) or DATABASE_URL."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -44,8 +45,13 @@ def run_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True,
-                      process_revision_directives=config.attributes.get("process_revision_directives"))
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+        process_revision_directives=config.attributes.get("process_revision_directives"),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

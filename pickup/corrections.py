@@ -1,4 +1,5 @@
 """Large manual corrections need a second person: how much money a correction would move."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,5 @@ def money_moved(session: Session, principal: Principal, tenant: Tenant, ticket_i
     return abs(quote.total_satang - credited)
 
 
-def needs_second_person(session: Session, principal: Principal, tenant: Tenant, ticket_id: int,
-                        lines: list[LineInput]) -> bool:
+def needs_second_person(session: Session, principal: Principal, tenant: Tenant, ticket_id: int, lines: list[LineInput]) -> bool:
     return money_moved(session, principal, tenant, ticket_id, lines) > int(tenant.setting("approval_correction_satang"))

@@ -1,4 +1,5 @@
 """Disputes: a member contests a ticket; staff uphold it (with a corrected ticket) or reject it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,8 +25,9 @@ def open_dispute(session: Session, principal: Principal, ticket_id: int, claim: 
         raise Conflict("this ticket was voided; dispute its correction instead")
     if session.scalar(select(Dispute.id).where(Dispute.ticket_id == ticket.id, Dispute.status == "open")):
         raise Conflict("there is already an open dispute on this ticket")
-    dispute = Dispute(tenant_id=principal.tenant_id, ticket_id=ticket.id, raised_by_user_id=principal.user_id,
-                      claim=claim.strip()[:2000])
+    dispute = Dispute(
+        tenant_id=principal.tenant_id, ticket_id=ticket.id, raised_by_user_id=principal.user_id, claim=claim.strip()[:2000]
+    )
     session.add(dispute)
     session.flush()
     return dispute
@@ -37,25 +39,38 @@ def get(session: Session, principal: Principal, dispute_id: int, lock: bool = Fa
     return dispute
 
 
-def resolve(session: Session, principal: Principal, tenant: Tenant, secret: str, dispute_id: int, outcome: str,
-            resolution: str, corrected_lines: list[LineInput] | None = None) -> Dispute:
+def resolve(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    dispute_id: int,
+    outcome: str,
+    resolution: str,
+    corrected_lines: list[LineInput] | None = None,
+) -> Dispute:
     principal.require("staff", "admin")
     dispute = get(session, principal, dispute_id, lock=True)  # two staff resolving at once: the second sees the first
     if dispute.status != "open":
-        raise Conflict(f"this dispute was already {dispute.status}", {"status": [f"is {dispute.status}"]},
-                       code="dispute_closed")
+        raise Conflict(f"this dispute was already {dispute.status}", {"status": [f"is {dispute.status}"]}, code="dispute_closed")
     if outcome not in ("upheld", "rejected"):
         raise InvalidInput.field("outcome", "upheld or rejected")
     if not resolution.strip():
         raise InvalidInput.field("resolution", "say what was decided; the member sees it")
     if outcome == "upheld" and corrected_lines:
         from pickup.corrections import needs_second_person
+
         if needs_second_person(session, principal, tenant, dispute.ticket_id, corrected_lines):
-            raise Conflict("this correction moves more than the waste bank's limit and needs a second person: "
-                           f"ask for it with POST /collections/{dispute.ticket_id}/correct, then resolve the dispute "
-                           "without lines", {"corrected_lines": ["needs a second person"]}, code="second_person_required")
-        new = tickets.correct(session, principal, tenant, secret, dispute.ticket_id, corrected_lines,
-                                  f"dispute #{dispute.id}: {resolution}"[:500])
+            raise Conflict(
+                "this correction moves more than the waste bank's limit and needs a second person: "
+                f"ask for it with POST /collections/{dispute.ticket_id}/correct, then resolve the dispute "
+                "without lines",
+                {"corrected_lines": ["needs a second person"]},
+                code="second_person_required",
+            )
+        new = tickets.correct(
+            session, principal, tenant, secret, dispute.ticket_id, corrected_lines, f"dispute #{dispute.id}: {resolution}"[:500]
+        )
         dispute.corrected_ticket_id = new.id
     dispute.status, dispute.resolution = outcome, resolution.strip()[:2000]
     dispute.resolved_by_user_id, dispute.resolved_at = principal.user_id, utcnow()

@@ -1,4 +1,5 @@
 """What the pickup side tells the rest: a ticket's money is credited or reversed, a round's load arrived."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Handover at the centre: the round's load re-weighed and compared with the sum of its tickets."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,11 +30,15 @@ class MeasuredLine:
 def expected_by_grade(session: Session, tenant_id: int, round_id: int) -> dict[int, tuple[int, int]]:
     """grade_id -> (grams, pieces) on the round's active tickets, summed in SQL."""
     rows = session.execute(
-        select(TicketLine.grade_id, func.coalesce(func.sum(TicketLine.weight_g), 0), func.coalesce(func.sum(TicketLine.quantity), 0))
+        select(
+            TicketLine.grade_id, func.coalesce(func.sum(TicketLine.weight_g), 0), func.coalesce(func.sum(TicketLine.quantity), 0)
+        )
         .join(CollectionTicket, CollectionTicket.id == TicketLine.ticket_id)
-        .where(CollectionTicket.tenant_id == tenant_id, CollectionTicket.round_id == round_id,
-               CollectionTicket.status == "active")
-        .group_by(TicketLine.grade_id)).all()
+        .where(
+            CollectionTicket.tenant_id == tenant_id, CollectionTicket.round_id == round_id, CollectionTicket.status == "active"
+        )
+        .group_by(TicketLine.grade_id)
+    ).all()
     return {g: (int(w), int(q)) for g, w, q in rows}
 
 
@@ -71,8 +76,9 @@ def _measured(session: Session, tenant_id: int, lines: list[MeasuredLine]) -> di
     return measured
 
 
-def record(session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine],
-           note: str = "") -> Handover:
+def record(
+    session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine], note: str = ""
+) -> Handover:
     principal.require("staff", "admin")
     rnd = get_owned(session, Round, round_id, tenant.id, what="round", lock=True)  # two clerks at once: the second sees the first
     if session.scalar(select(Handover.id).where(Handover.tenant_id == tenant.id, Handover.round_id == round_id)):
@@ -81,18 +87,30 @@ def record(session: Session, principal: Principal, tenant: Tenant, round_id: int
     expected = expected_by_grade(session, tenant.id, round_id)
     by_id = {g.id: g for g in grade_index(session, tenant.id).values()}
     tolerance = int(tenant.setting("handover_tolerance_pct"))
-    handover = Handover(tenant_id=tenant.id, round_id=round_id, received_by_user_id=principal.user_id,
-                        tolerance_pct=tolerance, note=note)
+    handover = Handover(
+        tenant_id=tenant.id, round_id=round_id, received_by_user_id=principal.user_id, tolerance_pct=tolerance, note=note
+    )
     for grade_id in sorted(set(expected) | set(measured)):
         grade = measured[grade_id][0] if grade_id in measured else by_id[grade_id]
         grams, pieces = expected.get(grade_id, (0, 0))
         exp = grams if grade.material.unit == "kg" else pieces
         got = measured[grade_id][1] if grade_id in measured else 0
         wet = is_wet(grade.material)
-        handover.lines.append(HandoverLine(tenant_id=tenant.id, material_id=grade.material_id, grade_id=grade_id,
-                                           material_code=grade.material.code, grade=grade.code, unit=grade.material.unit,
-                                           expected=exp, measured=got, difference=got - exp, wet=wet,
-                                           flagged=not wet and _flag(exp, got, tolerance)))
+        handover.lines.append(
+            HandoverLine(
+                tenant_id=tenant.id,
+                material_id=grade.material_id,
+                grade_id=grade_id,
+                material_code=grade.material.code,
+                grade=grade.code,
+                unit=grade.material.unit,
+                expected=exp,
+                measured=got,
+                difference=got - exp,
+                wet=wet,
+                flagged=not wet and _flag(exp, got, tolerance),
+            )
+        )
     handover.flagged = any(line.flagged for line in handover.lines)
     rnd.status = RoundStatus.COMPLETED
     session.add(handover)

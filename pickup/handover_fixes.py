@@ -3,6 +3,7 @@
 A second handover of the same round stays a 409; a correction is its own audited record that keeps
 each line's figure before and after, and publishes HandoverCorrected so stock moves by the difference.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -27,8 +28,9 @@ def _locked(session: Session, tenant_id: int, round_id: int) -> Handover:
     return handover
 
 
-def correct(session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine],
-            reason: str) -> HandoverCorrection:
+def correct(
+    session: Session, principal: Principal, tenant: Tenant, round_id: int, lines: list[MeasuredLine], reason: str
+) -> HandoverCorrection:
     """Set the measured figure of the lines given (others stay); flags are recomputed at the recorded tolerance."""
     principal.require("staff", "admin")
     if not reason or not reason.strip():
@@ -40,26 +42,58 @@ def correct(session: Session, principal: Principal, tenant: Tenant, round_id: in
     for grade_id, (grade, amount) in sorted(measured.items()):
         line = by_grade.get(grade_id)
         if line is None:  # something not on any ticket turned up on the scale
-            line = HandoverLine(tenant_id=tenant.id, material_id=grade.material_id, grade_id=grade_id,
-                                material_code=grade.material.code, grade=grade.code, unit=grade.material.unit,
-                                expected=0, measured=0, difference=0, wet=is_wet(grade.material))
+            line = HandoverLine(
+                tenant_id=tenant.id,
+                material_id=grade.material_id,
+                grade_id=grade_id,
+                material_code=grade.material.code,
+                grade=grade.code,
+                unit=grade.material.unit,
+                expected=0,
+                measured=0,
+                difference=0,
+                wet=is_wet(grade.material),
+            )
             handover.lines.append(line)
         if line.measured == amount:
             continue
-        changes.append({"grade_id": grade_id, "material_code": line.material_code, "grade": line.grade,
-                        "unit": line.unit, "wet": line.wet, "before": line.measured, "after": amount})
+        changes.append(
+            {
+                "grade_id": grade_id,
+                "material_code": line.material_code,
+                "grade": line.grade,
+                "unit": line.unit,
+                "wet": line.wet,
+                "before": line.measured,
+                "after": amount,
+            }
+        )
         line.measured, line.difference = amount, amount - line.expected
         line.flagged = not line.wet and _flag(line.expected, amount, handover.tolerance_pct)
     if not changes:
-        raise InvalidInput("nothing changed: give the corrected weight of at least one line",
-                           {"lines": ["the same figures as recorded"]})
+        raise InvalidInput(
+            "nothing changed: give the corrected weight of at least one line", {"lines": ["the same figures as recorded"]}
+        )
     handover.flagged = any(line.flagged for line in handover.lines)
-    fix = HandoverCorrection(tenant_id=tenant.id, handover_id=handover.id, corrected_by_user_id=principal.user_id,
-                             corrected_at=utcnow(), reason=reason.strip()[:500], changes=changes)
+    fix = HandoverCorrection(
+        tenant_id=tenant.id,
+        handover_id=handover.id,
+        corrected_by_user_id=principal.user_id,
+        corrected_at=utcnow(),
+        reason=reason.strip()[:500],
+        changes=changes,
+    )
     session.add(fix)
     session.flush()
-    audit.record(session, "round.handover_correct", principal=principal, target=("round", round_id),
-                 correction=fix.id, reason=reason[:200], changes=len(changes))
+    audit.record(
+        session,
+        "round.handover_correct",
+        principal=principal,
+        target=("round", round_id),
+        correction=fix.id,
+        reason=reason[:200],
+        changes=len(changes),
+    )
     events.publish(session, HandoverCorrected(handover, fix))
     return fix
 
@@ -81,6 +115,10 @@ def resolve_flag(session: Session, principal: Principal, tenant: Tenant, round_i
 
 
 def corrections(session: Session, handover: Handover) -> list[HandoverCorrection]:
-    return list(session.scalars(select(HandoverCorrection).where(HandoverCorrection.tenant_id == handover.tenant_id,
-                                                                 HandoverCorrection.handover_id == handover.id)
-                                .order_by(HandoverCorrection.id)))
+    return list(
+        session.scalars(
+            select(HandoverCorrection)
+            .where(HandoverCorrection.tenant_id == handover.tenant_id, HandoverCorrection.handover_id == handover.id)
+            .order_by(HandoverCorrection.id)
+        )
+    )

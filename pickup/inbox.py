@@ -4,6 +4,7 @@ A revoked card or a cancelled pickup at the door used to vanish: staff re-entere
 memory. Now the raw item is parked (who sent it, when, what, why); staff fix it and accept it as a
 ticket (same client_id, so the phone's retry finds it), or discard it with a reason.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,9 @@ def _raw(item: Any) -> dict[str, Any]:
 def find(session: Session, tenant_id: int, client_id: str | None) -> SyncInboxItem | None:
     if not client_id:
         return None
-    return session.scalar(select(SyncInboxItem).where(SyncInboxItem.tenant_id == tenant_id,
-                                                      SyncInboxItem.client_id == str(client_id)[:64]))
+    return session.scalar(
+        select(SyncInboxItem).where(SyncInboxItem.tenant_id == tenant_id, SyncInboxItem.client_id == str(client_id)[:64])
+    )
 
 
 def find_many(session: Session, tenant_id: int, client_ids: list[str]) -> dict[str, SyncInboxItem]:
@@ -53,21 +55,40 @@ def find_many(session: Session, tenant_id: int, client_ids: list[str]) -> dict[s
     ids = sorted({str(c)[:64] for c in client_ids if c})
     if not ids:
         return {}
-    return {row.client_id: row for row in session.scalars(select(SyncInboxItem).where(
-        SyncInboxItem.tenant_id == tenant_id, SyncInboxItem.client_id.in_(ids)))}
+    return {
+        row.client_id: row
+        for row in session.scalars(
+            select(SyncInboxItem).where(SyncInboxItem.tenant_id == tenant_id, SyncInboxItem.client_id.in_(ids))
+        )
+    }
 
 
-def park(session: Session, principal: Principal, client_id: str | None, item: Any, code: str | None,
-         detail: str | None, now: dt.datetime | None = None) -> Parked | None:
+def park(
+    session: Session,
+    principal: Principal,
+    client_id: str | None,
+    item: Any,
+    code: str | None,
+    detail: str | None,
+    now: dt.datetime | None = None,
+) -> Parked | None:
     """Keep a refused item once per client_id (a phone retrying it gets the same row). None without a client_id."""
     if not client_id or not isinstance(client_id, str):
         return None
     existing = find(session, principal.tenant_id, client_id)
     if existing is not None:
         return Parked(existing, False)
-    row = SyncInboxItem(tenant_id=principal.tenant_id, collector_user_id=principal.user_id, received_at=now or utcnow(),
-                        client_id=client_id[:64], item=_raw(item), reason_code=(code or "rejected")[:40],
-                        reason=(detail or "")[:500], status=InboxStatus.PARKED, resolution_note="")
+    row = SyncInboxItem(
+        tenant_id=principal.tenant_id,
+        collector_user_id=principal.user_id,
+        received_at=now or utcnow(),
+        client_id=client_id[:64],
+        item=_raw(item),
+        reason_code=(code or "rejected")[:40],
+        reason=(detail or "")[:500],
+        status=InboxStatus.PARKED,
+        resolution_note="",
+    )
     try:
         with session.begin_nested():  # two phones parking the same item at once: one row
             session.add(row)
@@ -88,8 +109,14 @@ def list_query(tenant_id: int, status: str | None = InboxStatus.PARKED) -> Selec
 
 
 def parked_count(session: Session, tenant_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(SyncInboxItem).where(
-        SyncInboxItem.tenant_id == tenant_id, SyncInboxItem.status == InboxStatus.PARKED)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SyncInboxItem)
+            .where(SyncInboxItem.tenant_id == tenant_id, SyncInboxItem.status == InboxStatus.PARKED)
+        )
+        or 0
+    )
 
 
 def _open(session: Session, principal: Principal, inbox_id: int) -> SyncInboxItem:
@@ -113,25 +140,43 @@ def _collected_at(row: SyncInboxItem, given: dt.datetime | None) -> dt.datetime:
     return row.received_at
 
 
-def accept(session: Session, principal: Principal, tenant: Tenant, secret: str, inbox_id: int, household_id: int,
-           lines: list[LineInput], note: str = "", collected_at: dt.datetime | None = None) -> CollectionTicket:
+def accept(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    inbox_id: int,
+    household_id: int,
+    lines: list[LineInput],
+    note: str = "",
+    collected_at: dt.datetime | None = None,
+) -> CollectionTicket:
     """Issue the corrected ticket through the ticket service, under the phone's client_id (a retry is a duplicate)."""
     row = _open(session, principal, inbox_id)
-    inp = TicketInput(client_id=row.client_id, collected_at=_collected_at(row, collected_at), lines=lines,
-                      household_id=household_id)
+    inp = TicketInput(
+        client_id=row.client_id, collected_at=_collected_at(row, collected_at), lines=lines, household_id=household_id
+    )
     try:
         ticket, _ = create_ticket(session, principal, tenant, secret, inp)
     except InvalidInput as exc:
         if "client_id" in (exc.errors or {}):  # the phone's id was not a UUID: a fresh one, tied to the inbox row
             import uuid
+
             inp.client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"inbox:{row.tenant_id}:{row.id}"))
             ticket, _ = create_ticket(session, principal, tenant, secret, inp)
         else:
             raise
     if ticket.round_id is None:  # it was weighed on the collector's round that day: its handover counts it
-        ticket.round_id = session.scalar(select(Round.id).where(
-            Round.tenant_id == tenant.id, Round.collector_user_id == row.collector_user_id,
-            Round.round_date == tenant.local_date(ticket.collected_at)).order_by(Round.id).limit(1))
+        ticket.round_id = session.scalar(
+            select(Round.id)
+            .where(
+                Round.tenant_id == tenant.id,
+                Round.collector_user_id == row.collector_user_id,
+                Round.round_date == tenant.local_date(ticket.collected_at),
+            )
+            .order_by(Round.id)
+            .limit(1)
+        )
         ticket.channel = "round"
     row.status, row.ticket_id = InboxStatus.ACCEPTED, ticket.id
     row.resolved_by_user_id, row.resolved_at, row.resolution_note = principal.user_id, utcnow(), note.strip()[:500]

@@ -1,4 +1,5 @@
 """Pickup requests, rounds and their stops, weigh-in tickets and their lines, disputes, handovers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -78,8 +79,7 @@ class PickupRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     household: Mapped[Household] = relationship(lazy="joined")
-    events: Mapped[list["PickupEvent"]] = relationship(order_by="PickupEvent.id", lazy="select",
-                                                       cascade="all, delete-orphan")
+    events: Mapped[list[PickupEvent]] = relationship(order_by="PickupEvent.id", lazy="select", cascade="all, delete-orphan")
 
     def record(self, status: str, at: dt.datetime | None = None, by_user_id: int | None = None) -> None:
         """Append to the timeline (the one place a status change is written down)."""
@@ -90,8 +90,10 @@ class Round(Base):
     """A collector's pickup round on one local day; its stops in visiting order."""
 
     __tablename__ = "rounds"
-    __table_args__ = (Index("ix_rounds_tenant_date_collector", "tenant_id", "round_date", "collector_user_id"),
-                      check_in("status", RoundStatus))
+    __table_args__ = (
+        Index("ix_rounds_tenant_date_collector", "tenant_id", "round_date", "collector_user_id"),
+        check_in("status", RoundStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     collector_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -100,8 +102,9 @@ class Round(Base):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    stops: Mapped[list["RoundStop"]] = relationship(back_populates="round", order_by="RoundStop.position",
-                                                    lazy="selectin", cascade="all, delete-orphan")
+    stops: Mapped[list[RoundStop]] = relationship(
+        back_populates="round", order_by="RoundStop.position", lazy="selectin", cascade="all, delete-orphan"
+    )
 
 
 class RoundStop(Base):
@@ -155,8 +158,9 @@ class CollectionTicket(Base):
     hold_reasons: Mapped[str | None] = mapped_column(String(200))
 
     household: Mapped[Household] = relationship(lazy="joined")
-    lines: Mapped[list["TicketLine"]] = relationship(back_populates="ticket", order_by="TicketLine.line_no",
-                                                     lazy="selectin", cascade="all, delete-orphan")
+    lines: Mapped[list[TicketLine]] = relationship(
+        back_populates="ticket", order_by="TicketLine.line_no", lazy="selectin", cascade="all, delete-orphan"
+    )
 
 
 class TicketLine(Base):
@@ -191,8 +195,7 @@ class Dispute(Base):
     """A member saying a ticket is wrong ("my scale said 4.2 kg"); staff resolve it on the record."""
 
     __tablename__ = "disputes"
-    __table_args__ = (Index("ix_disputes_tenant_status", "tenant_id", "status"),
-                      check_in("status", DisputeStatus))
+    __table_args__ = (Index("ix_disputes_tenant_status", "tenant_id", "status"), check_in("status", DisputeStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("collection_tickets.id"))
@@ -224,8 +227,9 @@ class Handover(Base):
     flag_resolved_at: Mapped[dt.datetime | None]
     flag_note: Mapped[str] = mapped_column(Text, default="")
 
-    lines: Mapped[list["HandoverLine"]] = relationship(back_populates="handover", lazy="selectin",
-                                                       cascade="all, delete-orphan", order_by="HandoverLine.id")
+    lines: Mapped[list[HandoverLine]] = relationship(
+        back_populates="handover", lazy="selectin", cascade="all, delete-orphan", order_by="HandoverLine.id"
+    )
 
 
 class HandoverLine(Base):
@@ -239,8 +243,8 @@ class HandoverLine(Base):
     material_code: Mapped[str] = mapped_column(String(40))
     grade: Mapped[str] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(8))
-    expected: Mapped[int]   # grams (or pieces) on the round's tickets
-    measured: Mapped[int]   # grams (or pieces) on the centre's scale
+    expected: Mapped[int]  # grams (or pieces) on the round's tickets
+    measured: Mapped[int]  # grams (or pieces) on the centre's scale
     difference: Mapped[int]
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     # Wet (organic) waste goes to composting/biogas: counted, never stocked, never "short".
@@ -286,9 +290,11 @@ class SyncInboxItem(Base):
     """A synced item the server refused (a revoked card, a cancelled pickup): kept for staff to fix or discard."""
 
     __tablename__ = "sync_inbox"
-    __table_args__ = (UniqueConstraint("tenant_id", "client_id"),
-                      Index("ix_sync_inbox_tenant_status", "tenant_id", "status"),
-                      check_in("status", InboxStatus))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_id"),
+        Index("ix_sync_inbox_tenant_status", "tenant_id", "status"),
+        check_in("status", InboxStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     collector_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

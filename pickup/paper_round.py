@@ -3,6 +3,7 @@
 Each stop becomes a ticket entered by staff through the ticket service, keyed by round and pickup, so
 saving the form twice (or a second clerk typing the same sheet) gives each stop one ticket.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,15 @@ def stop_client_id(tenant_id: int, round_id: int, pickup_id: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"paper-round:{tenant_id}:{round_id}:{pickup_id}"))
 
 
-def enter(session: Session, principal: Principal, tenant: Tenant, secret: str, round_id: int, stops: list[PaperStop],
-          collected_at: dt.datetime | None = None) -> list[tuple[CollectionTicket, bool]]:
+def enter(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    round_id: int,
+    stops: list[PaperStop],
+    collected_at: dt.datetime | None = None,
+) -> list[tuple[CollectionTicket, bool]]:
     """(ticket, created) per stop with weights; a stop left blank stays as it is (nobody home: mark it missed)."""
     principal.require("staff", "admin")
     rnd = rounds.get(session, principal, round_id, lock=True)
@@ -51,9 +59,20 @@ def enter(session: Session, principal: Principal, tenant: Tenant, secret: str, r
         if earlier is not None:  # this stop was already typed in: correct that ticket instead
             out.append((earlier, False))
             continue
-        inp = TicketInput(client_id=client_id, collected_at=when, lines=stop.lines,
-                          household_id=pickup.household_id, pickup_id=pickup.id, note="paper round sheet")
+        inp = TicketInput(
+            client_id=client_id,
+            collected_at=when,
+            lines=stop.lines,
+            household_id=pickup.household_id,
+            pickup_id=pickup.id,
+            note="paper round sheet",
+        )
         out.append(create_ticket(session, principal, tenant, secret, inp))
-    audit.record(session, "round.paper_entered", principal=principal, target=("round", rnd.id),
-                 tickets=[t.id for t, created in out if created])
+    audit.record(
+        session,
+        "round.paper_entered",
+        principal=principal,
+        target=("round", rnd.id),
+        tickets=[t.id for t, created in out if created],
+    )
     return out

@@ -2,6 +2,7 @@
 
 Plain service functions (session + principal), so the API, the weigh-in code and tasks share one set of rules.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,11 +76,15 @@ def _values(household: Household, data: PickupInput) -> dict[str, Any]:
         raise InvalidInput("give both lat and lng, or neither", {"lat": ["lat and lng go together"]})
     lat, lng = (data.lat, data.lng) if data.lat is not None else (household.lat, household.lng)
     return {
-        "household_id": household.id, "requested_date": data.requested_date,
-        "window_start": data.window_start, "window_end": data.window_end,
-        "lat": None if lat is None else round(lat, 6), "lng": None if lng is None else round(lng, 6),
-        "estimated": [{"material_code": (e.material_code or "").strip().upper(), "estimated_g": e.estimated_g}
-                      for e in data.estimated],
+        "household_id": household.id,
+        "requested_date": data.requested_date,
+        "window_start": data.window_start,
+        "window_end": data.window_end,
+        "lat": None if lat is None else round(lat, 6),
+        "lng": None if lng is None else round(lng, 6),
+        "estimated": [
+            {"material_code": (e.material_code or "").strip().upper(), "estimated_g": e.estimated_g} for e in data.estimated
+        ],
         "note": (data.note or "").strip(),
     }
 
@@ -103,8 +108,7 @@ def _replay(pickup: PickupRequest, values: dict[str, Any]) -> PickupRequest:
 
 
 def _by_client_id(session: Session, tenant_id: int, client_id: str) -> PickupRequest | None:
-    return session.scalar(select(PickupRequest).where(PickupRequest.tenant_id == tenant_id,
-                                                      PickupRequest.client_id == client_id))
+    return session.scalar(select(PickupRequest).where(PickupRequest.tenant_id == tenant_id, PickupRequest.client_id == client_id))
 
 
 def _check(session: Session, tenant: Tenant, values: dict[str, Any]) -> None:
@@ -117,8 +121,10 @@ def _check(session: Session, tenant: Tenant, values: dict[str, Any]) -> None:
     if start is not None and end is not None and start >= end:
         raise InvalidInput.field("window_end", "must be later than window_start")
     codes = [e["material_code"] for e in values["estimated"]]
-    known = {m.code: m for m in session.scalars(select(Material).where(Material.tenant_id == tenant.id,
-                                                                          Material.code.in_(sorted(set(codes)))))}
+    known = {
+        m.code: m
+        for m in session.scalars(select(Material).where(Material.tenant_id == tenant.id, Material.code.in_(sorted(set(codes)))))
+    }
     errors = FieldErrors()
     for i, line in enumerate(values["estimated"]):
         code, material = line["material_code"], known.get(line["material_code"])
@@ -146,14 +152,25 @@ def create(session: Session, principal: Principal, data: PickupInput) -> tuple[P
         if first is not None:
             return _replay(first, values), False
     _check(session, tenant, values)
-    clash = session.scalar(select(PickupRequest.id).where(
-        PickupRequest.tenant_id == tenant.id, PickupRequest.household_id == household.id,
-        PickupRequest.requested_date == values["requested_date"], PickupRequest.status.in_(OPEN)))
+    clash = session.scalar(
+        select(PickupRequest.id).where(
+            PickupRequest.tenant_id == tenant.id,
+            PickupRequest.household_id == household.id,
+            PickupRequest.requested_date == values["requested_date"],
+            PickupRequest.status.in_(OPEN),
+        )
+    )
     if clash is not None:
         msg = f"this household already has an open pickup (#{clash}) on {values['requested_date'].isoformat()}"
         raise Conflict(msg, {"requested_date": [msg]}, code="pickup_exists")
-    pickup = PickupRequest(tenant_id=tenant.id, client_id=data.client_id, requested_by_user_id=principal.user_id,
-                           status="requested", status_changed_at=utcnow(), **values)
+    pickup = PickupRequest(
+        tenant_id=tenant.id,
+        client_id=data.client_id,
+        requested_by_user_id=principal.user_id,
+        status="requested",
+        status_changed_at=utcnow(),
+        **values,
+    )
     pickup.record("requested", pickup.status_changed_at, principal.user_id)
     try:
         with session.begin_nested():
@@ -168,8 +185,9 @@ def create(session: Session, principal: Principal, data: PickupInput) -> tuple[P
     return pickup, True
 
 
-def transition(pickup: PickupRequest, to: str, *, reason: str = "", when: dt.datetime | None = None,
-               by_user_id: int | None = None) -> None:
+def transition(
+    pickup: PickupRequest, to: str, *, reason: str = "", when: dt.datetime | None = None, by_user_id: int | None = None
+) -> None:
     """The one place a status changes: only along PICKUP_TRANSITIONS, anything else is a 409."""
     if to not in PICKUP_TRANSITIONS[pickup.status]:
         msg = f"a {pickup.status} pickup cannot become {to}"
@@ -180,8 +198,7 @@ def transition(pickup: PickupRequest, to: str, *, reason: str = "", when: dt.dat
 
 def leave_round(session: Session, pickup: PickupRequest) -> None:
     """Take the pickup off its round and close the gap, so positions stay 1..n."""
-    stop = session.scalar(select(RoundStop).where(RoundStop.tenant_id == pickup.tenant_id,
-                                                  RoundStop.pickup_id == pickup.id))
+    stop = session.scalar(select(RoundStop).where(RoundStop.tenant_id == pickup.tenant_id, RoundStop.pickup_id == pickup.id))
     if stop is not None:
         rnd = stop.round
         rnd.stops.remove(stop)
@@ -193,9 +210,13 @@ def leave_round(session: Session, pickup: PickupRequest) -> None:
 
 def timeline(session: Session, pickup: PickupRequest) -> list[PickupEvent]:
     """The pickup's status changes, oldest first."""
-    return list(session.scalars(select(PickupEvent).where(PickupEvent.tenant_id == pickup.tenant_id,
-                                                          PickupEvent.pickup_id == pickup.id)
-                                .order_by(PickupEvent.at, PickupEvent.id)))
+    return list(
+        session.scalars(
+            select(PickupEvent)
+            .where(PickupEvent.tenant_id == pickup.tenant_id, PickupEvent.pickup_id == pickup.id)
+            .order_by(PickupEvent.at, PickupEvent.id)
+        )
+    )
 
 
 def get(session: Session, principal: Principal, pickup_id: int, lock: bool = False) -> PickupRequest:
@@ -209,8 +230,9 @@ def get(session: Session, principal: Principal, pickup_id: int, lock: bool = Fal
     return pickup
 
 
-def list_query(principal: Principal, status: str | None = None, day: dt.date | None = None,
-               village_id: int | None = None) -> Select:
+def list_query(
+    principal: Principal, status: str | None = None, day: dt.date | None = None, village_id: int | None = None
+) -> Select:
     """Own (household), on my rounds (collector) or all (staff); newest date first."""
     stmt = select(PickupRequest).where(visibility.pickups(principal))
     if status:
@@ -218,8 +240,11 @@ def list_query(principal: Principal, status: str | None = None, day: dt.date | N
     if day:
         stmt = stmt.where(PickupRequest.requested_date == day)
     if village_id:
-        stmt = stmt.where(PickupRequest.household_id.in_(select(Household.id).where(
-            Household.tenant_id == principal.tenant_id, Household.village_id == village_id)))
+        stmt = stmt.where(
+            PickupRequest.household_id.in_(
+                select(Household.id).where(Household.tenant_id == principal.tenant_id, Household.village_id == village_id)
+            )
+        )
     return stmt.order_by(PickupRequest.requested_date.desc(), PickupRequest.id.desc())
 
 
@@ -245,8 +270,7 @@ def mark_missed(session: Session, principal: Principal, pickup_id: int, reason: 
     return pickup
 
 
-def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime,
-                   by_user_id: int | None = None) -> PickupRequest:
+def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime, by_user_id: int | None = None) -> PickupRequest:
     """Called by the weigh-in: collected at `when`. Idempotent (a synced retry), never for a cancelled one."""
     pickup = get_for_update(session, PickupRequest, pickup.id, pickup.tenant_id) or pickup
     if pickup.status == "collected":
@@ -259,12 +283,15 @@ def mark_collected(session: Session, pickup: PickupRequest, when: dt.datetime,
     return pickup
 
 
-def open_pickup_for(session: Session, tenant_id: int, household_id: int,
-                    today: dt.date | None = None) -> PickupRequest | None:
+def open_pickup_for(session: Session, tenant_id: int, household_id: int, today: dt.date | None = None) -> PickupRequest | None:
     """The household's open pickup nearest to today (the one a collector at the door means)."""
-    rows = list(session.scalars(select(PickupRequest).where(
-        PickupRequest.tenant_id == tenant_id, PickupRequest.household_id == household_id,
-        PickupRequest.status.in_(OPEN))))
+    rows = list(
+        session.scalars(
+            select(PickupRequest).where(
+                PickupRequest.tenant_id == tenant_id, PickupRequest.household_id == household_id, PickupRequest.status.in_(OPEN)
+            )
+        )
+    )
     if not rows:
         return None
     if today is None:

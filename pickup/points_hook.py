@@ -3,6 +3,7 @@ not read pickup tables). `api/bootstrap.py` wires `on_ticket` to TicketCredited 
 TicketVoided, so every way a ticket becomes active (created, synced, approved, corrected) or is voided
 moves the points in the same transaction.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from pickup.events import TicketCredited, TicketsSynced, TicketVoided
 from pickup.models import CollectionTicket
 from pricing.book import book_for
-from recycle.game import deposits, tasks, points
+from recycle.game import deposits, points, tasks
 from recycle.models import Tenant
 
 
@@ -28,14 +29,29 @@ def deposit_lines(session: Session, lines: list, tenant_id: int) -> list[points.
     out = []
     for ln in lines:
         category, graded = info.get(ln.material_id, (getattr(ln, "category", "general"), False))
-        out.append(points.DepositLine(material_code=ln.material_code, category=category, grade=ln.grade, unit=ln.unit,
-                                      weight_g=ln.weight_g, quantity=ln.quantity, co2e_g=ln.co2e_g, has_grades=graded))
+        out.append(
+            points.DepositLine(
+                material_code=ln.material_code,
+                category=category,
+                grade=ln.grade,
+                unit=ln.unit,
+                weight_g=ln.weight_g,
+                quantity=ln.quantity,
+                co2e_g=ln.co2e_g,
+                has_grades=graded,
+            )
+        )
     return out
 
 
 def deposit_from_ticket(session: Session, ticket: CollectionTicket) -> points.DepositInput:
-    return points.DepositInput(tenant_id=ticket.tenant_id, household_id=ticket.household_id, ticket_id=ticket.id,
-                               occurred_at=ticket.collected_at, lines=deposit_lines(session, list(ticket.lines), ticket.tenant_id))
+    return points.DepositInput(
+        tenant_id=ticket.tenant_id,
+        household_id=ticket.household_id,
+        ticket_id=ticket.id,
+        occurred_at=ticket.collected_at,
+        lines=deposit_lines(session, list(ticket.lines), ticket.tenant_id),
+    )
 
 
 def on_ticket(session: Session, event: TicketCredited) -> None:
@@ -49,8 +65,12 @@ def award(session: Session, ticket: CollectionTicket) -> None:
     events = deposits.award_deposit(session, deposit_from_ticket(session, ticket))
     if events.ticket_points is not None:
         ticket.points_earned = events.ticket_points  # type: ignore[attr-defined] - saves the response a query
-    tasks.enqueue_after_commit(session, badge_award_ids=events.badge_award_ids, level_up_ids=events.level_up_ids,
-                                    completed_challenge_ids=events.completed_challenge_ids)
+    tasks.enqueue_after_commit(
+        session,
+        badge_award_ids=events.badge_award_ids,
+        level_up_ids=events.level_up_ids,
+        completed_challenge_ids=events.completed_challenge_ids,
+    )
 
 
 def on_tickets(session: Session, event: TicketsSynced) -> None:
@@ -62,8 +82,12 @@ def on_tickets(session: Session, event: TicketsSynced) -> None:
         if ev is None:
             continue
         t.points_earned = ev.ticket_points  # type: ignore[attr-defined]
-        tasks.enqueue_after_commit(session, badge_award_ids=ev.badge_award_ids, level_up_ids=ev.level_up_ids,
-                                   completed_challenge_ids=ev.completed_challenge_ids)
+        tasks.enqueue_after_commit(
+            session,
+            badge_award_ids=ev.badge_award_ids,
+            level_up_ids=ev.level_up_ids,
+            completed_challenge_ids=ev.completed_challenge_ids,
+        )
 
 
 def on_void(session: Session, event: TicketVoided) -> None:
@@ -85,9 +109,11 @@ def preview(session: Session, tenant: Tenant, priced_lines: list) -> int:  # typ
 def replay_tickets(session: Session, tenant_id: int) -> int:
     """Backfill: award every active ticket of a tenant not yet seen by the game, oldest first. Idempotent."""
     n = 0
-    for ticket in session.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id,
-                                                                 CollectionTicket.status == "active")
-                                  .order_by(CollectionTicket.collected_at, CollectionTicket.id)):
+    for ticket in session.scalars(
+        select(CollectionTicket)
+        .where(CollectionTicket.tenant_id == tenant_id, CollectionTicket.status == "active")
+        .order_by(CollectionTicket.collected_at, CollectionTicket.id)
+    ):
         award(session, ticket)
         n += 1
     return n

@@ -1,4 +1,5 @@
 """A ticket's receipt lines with the materials' Thai and English names (tickets keep only the code)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,11 +25,22 @@ class ReceiptLine:
 
 def receipt_lines(session: Session, ticket: CollectionTicket) -> list[ReceiptLine]:
     ids = {ln.material_id for ln in ticket.lines}
-    names = {m.id: m for m in session.scalars(select(Material).where(Material.tenant_id == ticket.tenant_id,
-                                                                     Material.id.in_(ids)))}
+    names = {
+        m.id: m for m in session.scalars(select(Material).where(Material.tenant_id == ticket.tenant_id, Material.id.in_(ids)))
+    }
     out = []
     for ln in sorted(ticket.lines, key=lambda x: x.line_no):
         m = names.get(ln.material_id)
-        out.append(ReceiptLine(m.name_th if m else ln.material_code, m.name_en if m else ln.material_code, ln.grade,
-                               ln.unit, ln.weight_g, ln.quantity, ln.unit_price_satang, ln.amount_satang))
+        out.append(
+            ReceiptLine(
+                m.name_th if m else ln.material_code,
+                m.name_en if m else ln.material_code,
+                ln.grade,
+                ln.unit,
+                ln.weight_g,
+                ln.quantity,
+                ln.unit_price_satang,
+                ln.amount_satang,
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """Rounds: a collector's pickups for one local day, in the order pickup.route finds from the centre."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from pickup import notice_hooks
+from pickup import notice_hooks, visibility
 from pickup import pickups as pickup_requests
-from pickup import visibility
 from pickup.models import PickupRequest, Round, RoundStatus, RoundStop
 from pickup.route import Point, Stop, order_stops, path_length_m
 from recycle import audit
@@ -63,7 +63,9 @@ def _lock(session: Session, tenant_id: int, ids: list[int]) -> dict[int, PickupR
     return lock_many(session, PickupRequest, ids, tenant_id)
 
 
-def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int], by_user_id: int | None = None) -> list[PickupRequest]:
+def _claim(
+    session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int], by_user_id: int | None = None
+) -> list[PickupRequest]:
     """Check every pickup can join this round (422 for unknown, 409 for taken), then schedule them on it."""
     if len(set(pickup_ids)) != len(pickup_ids):
         raise InvalidInput.field("pickup_ids", "each pickup once")
@@ -79,8 +81,7 @@ def _claim(session: Session, tenant_id: int, rnd: Round, pickup_ids: list[int], 
         elif p.status == "requested" and p.round_id is not None and p.round_id != rnd.id:
             taken.append(f"pickup {pid} is already on round {p.round_id}")
     if taken:
-        raise Conflict("some pickups cannot go on this round: " + "; ".join(taken), {"pickup_ids": taken},
-                       code="pickup_taken")
+        raise Conflict("some pickups cannot go on this round: " + "; ".join(taken), {"pickup_ids": taken}, code="pickup_taken")
     pickups = [found[pid] for pid in pickup_ids]
     for p in pickups:
         if p.round_id is not None:  # a missed pickup leaves its old round's list
@@ -102,9 +103,20 @@ def _village_pickups(session: Session, tenant_id: int, day: dt.date, village_ids
     unknown = [v for v in village_ids if v not in known]
     if unknown:
         raise InvalidInput.field("village_ids", f"no such village: {', '.join(map(str, unknown))}")
-    ids = list(session.scalars(select(PickupRequest.id).join(Household, Household.id == PickupRequest.household_id).where(
-        PickupRequest.tenant_id == tenant_id, PickupRequest.status == "requested", PickupRequest.round_id.is_(None),
-        PickupRequest.requested_date == day, Household.village_id.in_(village_ids)).order_by(PickupRequest.id)))
+    ids = list(
+        session.scalars(
+            select(PickupRequest.id)
+            .join(Household, Household.id == PickupRequest.household_id)
+            .where(
+                PickupRequest.tenant_id == tenant_id,
+                PickupRequest.status == "requested",
+                PickupRequest.round_id.is_(None),
+                PickupRequest.requested_date == day,
+                Household.village_id.in_(village_ids),
+            )
+            .order_by(PickupRequest.id)
+        )
+    )
     if not ids:
         raise InvalidInput.field("village_ids", f"no requested pickups on {day.isoformat()} in these villages")
     return ids
@@ -126,8 +138,13 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
         msg = "give pickup_ids or village_ids (exactly one of them)"
         raise InvalidInput(msg, {"pickup_ids": [msg]})
     ids = data.pickup_ids or _village_pickups(session, tenant.id, data.round_date, data.village_ids or [])
-    rnd = Round(tenant_id=tenant.id, collector_user_id=collector.id, round_date=data.round_date, status="planned",
-                created_by_user_id=principal.user_id)
+    rnd = Round(
+        tenant_id=tenant.id,
+        collector_user_id=collector.id,
+        round_date=data.round_date,
+        status="planned",
+        created_by_user_id=principal.user_id,
+    )
     session.add(rnd)
     session.flush()
     pickups = _claim(session, tenant.id, rnd, ids, principal.user_id)
@@ -139,8 +156,11 @@ def plan(session: Session, principal: Principal, data: RoundInput) -> Round:
 
 def collectors_query(tenant_id: int) -> Select:
     """The tenant's active collectors by name: staff plan a round by picking a person, not a user id."""
-    return (select(User).where(User.tenant_id == tenant_id, User.role == "collector", User.active.is_(True))
-            .order_by(User.name, User.id))
+    return (
+        select(User)
+        .where(User.tenant_id == tenant_id, User.role == "collector", User.active.is_(True))
+        .order_by(User.name, User.id)
+    )
 
 
 def get(session: Session, principal: Principal, round_id: int, lock: bool = False) -> Round:
@@ -199,9 +219,11 @@ def reorder(session: Session, principal: Principal, round_id: int, pickup_ids: l
     missing = [pid for pid in current if pid not in pickup_ids]
     extra = [pid for pid in pickup_ids if pid not in current]
     if missing or extra or len(set(pickup_ids)) != len(pickup_ids):
-        parts = ([f"missing {', '.join(map(str, sorted(missing)))}"] if missing else []) + \
-                ([f"not on this round {', '.join(map(str, extra))}"] if extra else []) + \
-                (["a pickup is listed twice"] if len(set(pickup_ids)) != len(pickup_ids) else [])
+        parts = (
+            ([f"missing {', '.join(map(str, sorted(missing)))}"] if missing else [])
+            + ([f"not on this round {', '.join(map(str, extra))}"] if extra else [])
+            + (["a pickup is listed twice"] if len(set(pickup_ids)) != len(pickup_ids) else [])
+        )
         raise InvalidInput.field("pickup_ids", "give every stop of the round exactly once: " + "; ".join(parts))
     for i, pid in enumerate(pickup_ids, 1):
         current[pid].position = i

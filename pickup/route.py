@@ -4,11 +4,12 @@ Pure Python on purpose: a round is at most a few hundred stops, so a nearest-
 neighbour start plus 2-opt on a precomputed distance matrix is fast enough and
 needs no routing service (rural lanes are rarely mapped well anyway).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius; sub-0.5% error is fine for ordering
 MAX_PASSES = 50  # bounds the worst case; real rounds converge in a handful of passes

@@ -8,6 +8,7 @@ client_id simply wins it), one of lines, one of ledger transactions and one of t
 the game's batch award. Items are written in client_id order, so two concurrent batches take their
 locks in the same order and cannot deadlock each other.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,12 +91,12 @@ def _preload(session: Session, principal: Principal, secret: str, items: list[Ti
             except qrtoken.BadToken:
                 pass  # refused with its reason by the per-item check
     if hids:
-        held += session.scalars(select(Household).where(Household.tenant_id == principal.tenant_id,
-                                                        Household.id.in_(hids))).all()
+        held += session.scalars(select(Household).where(Household.tenant_id == principal.tenant_id, Household.id.in_(hids))).all()
     pids = {inp.pickup_id for inp in items if inp.pickup_id}
     if pids:
-        pickups = session.scalars(select(PickupRequest).where(PickupRequest.tenant_id == principal.tenant_id,
-                                                              PickupRequest.id.in_(pids))).all()
+        pickups = session.scalars(
+            select(PickupRequest).where(PickupRequest.tenant_id == principal.tenant_id, PickupRequest.id.in_(pids))
+        ).all()
         held += pickups
         rids = {p.round_id for p in pickups if p.round_id}
         if rids:
@@ -108,10 +109,17 @@ def _scheduled(session: Session, principal: Principal, household_ids: set[int]) 
     if principal.role != "collector" or not household_ids:
         return {}
     out: dict[int, list[PickupRequest]] = {}
-    for p in session.scalars(select(PickupRequest).join(Round, Round.id == PickupRequest.round_id).where(
-            PickupRequest.tenant_id == principal.tenant_id, PickupRequest.household_id.in_(household_ids),
-            PickupRequest.status == "scheduled", Round.collector_user_id == principal.user_id)
-            .order_by(PickupRequest.requested_date, PickupRequest.id)):
+    for p in session.scalars(
+        select(PickupRequest)
+        .join(Round, Round.id == PickupRequest.round_id)
+        .where(
+            PickupRequest.tenant_id == principal.tenant_id,
+            PickupRequest.household_id.in_(household_ids),
+            PickupRequest.status == "scheduled",
+            Round.collector_user_id == principal.user_id,
+        )
+        .order_by(PickupRequest.requested_date, PickupRequest.id)
+    ):
         out.setdefault(p.household_id, []).append(p)
     return out
 
@@ -121,22 +129,30 @@ def _day_rounds(session: Session, principal: Principal, tenant: Tenant, days: se
     if principal.role != "collector" or not days:
         return {}
     out: dict[dt.date, int] = {}
-    for rid, day in session.execute(select(Round.id, Round.round_date).where(
-            Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id, Round.round_date.in_(days))
-            .order_by(Round.id)):
+    for rid, day in session.execute(
+        select(Round.id, Round.round_date)
+        .where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id, Round.round_date.in_(days))
+        .order_by(Round.id)
+    ):
         out.setdefault(day, rid)
     return out
 
 
-def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: str,
-               items: list[TicketInput | InvalidItem], now: dt.datetime | None = None,
-               raw: list | None = None) -> list[SyncResult]:
+def sync_batch(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    items: list[TicketInput | InvalidItem],
+    now: dt.datetime | None = None,
+    raw: list | None = None,
+) -> list[SyncResult]:
     """`raw`: the items as the phone sent them, stored in the sync inbox when one is refused."""
     now = now or utcnow()
     results: dict[int, SyncResult] = {}
     order = sorted(range(len(items)), key=lambda i: (str(getattr(items[i], "client_id", "") or ""), i))
     todo: list[tuple[int, TicketInput, str]] = []
-    sent = (lambda i: raw[i] if raw is not None and i < len(raw) else None)  # noqa: E731 - what the phone sent
+    sent = lambda i: raw[i] if raw is not None and i < len(raw) else None  # noqa: E731 - what the phone sent
     with_staff = inbox.find_many(session, tenant.id, [it.client_id for it in items if isinstance(it.client_id, str)])
     for i in order:
         item = items[i]
@@ -145,8 +161,13 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
             results[i] = _from_inbox(session, i, known)
             continue
         if isinstance(item, InvalidItem):
-            results[i] = _park(session, principal, SyncResult(i, item.client_id, "rejected", detail="invalid ticket",
-                                                              errors=item.errors, code="validation"), sent(i), now)
+            results[i] = _park(
+                session,
+                principal,
+                SyncResult(i, item.client_id, "rejected", detail="invalid ticket", errors=item.errors, code="validation"),
+                sent(i),
+                now,
+            )
             continue
         try:
             item.client_id = tickets._clean_client_id(item.client_id)
@@ -154,9 +175,18 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
             results[i] = _reject(session, principal, i, item.client_id, exc, sent(i), now)
             continue
         todo.append((i, item, item.fingerprint()))
-    existing = {t.client_id: t for t in session.scalars(select(CollectionTicket).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.client_id.in_({inp.client_id for _, inp, _ in todo})))
-    } if todo else {}
+    existing = (
+        {
+            t.client_id: t
+            for t in session.scalars(
+                select(CollectionTicket).where(
+                    CollectionTicket.tenant_id == tenant.id, CollectionTicket.client_id.in_({inp.client_id for _, inp, _ in todo})
+                )
+            )
+        }
+        if todo
+        else {}
+    )
     held = _preload(session, principal, secret, [inp for _, inp, _ in todo if inp.client_id not in existing])  # noqa: F841
 
     drafts: dict[str, _Draft] = {}
@@ -198,8 +228,15 @@ def sync_batch(session: Session, principal: Principal, tenant: Tenant, secret: s
         if day not in day_totals and principal.role == "collector":
             day_totals[day] = ticket_limits.collector_day_total(session, principal, tenant, inp.collected_at)
         holds = (["backdated"] if needs_approval else []) + ticket_limits.hold_reasons(
-            session, principal, tenant, scanned=bool(inp.qr), pickup=pickup, quote=quote, collected_at=inp.collected_at,
-            day_total=day_totals.get(day, 0))
+            session,
+            principal,
+            tenant,
+            scanned=bool(inp.qr),
+            pickup=pickup,
+            quote=quote,
+            collected_at=inp.collected_at,
+            day_total=day_totals.get(day, 0),
+        )
         if not holds:
             day_totals[day] = day_totals.get(day, 0) + quote.total_satang  # the batch's own credit counts too
         drafts[inp.client_id] = _Draft(i, inp, fp, household, priced_at, bool(holds), pickup, round_id, quote, holds)
@@ -219,60 +256,116 @@ def _upsert_tickets(session: Session):  # noqa: ANN202 - the dialect's INSERT wi
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     table = CollectionTicket.__table__
-    return (dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.client_id])
-            .returning(table.c.id, table.c.client_id))
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.client_id])
+        .returning(table.c.id, table.c.client_id)
+    )
 
 
-def _write(session: Session, principal: Principal, tenant: Tenant, drafts: list[_Draft],
-           now: dt.datetime) -> dict[str, tuple[CollectionTicket, bool]]:
+def _write(
+    session: Session, principal: Principal, tenant: Tenant, drafts: list[_Draft], now: dt.datetime
+) -> dict[str, tuple[CollectionTicket, bool]]:
     """client_id -> (ticket, created by this batch)."""
     if not drafts:
         return {}
     ledger.account(session, tenant.id, ledger.PURCHASES)  # shared account first: same lock order everywhere
     staff = principal.is_staff
-    rows = [{"tenant_id": tenant.id, "client_id": d.inp.client_id, "payload_hash": d.fingerprint,
-             "household_id": d.household.id, "pickup_id": d.pickup.id if d.pickup else None, "round_id": d.round_id,
-             "channel": "round" if d.pickup or principal.role == "collector" else "walk_in",
-             "entered_by_user_id": principal.user_id, "collected_at": d.inp.collected_at, "priced_at": d.priced_at,
-             "received_at": now, "weight_g": d.quote.weight_g, "total_satang": d.quote.total_satang,
-             "co2e_g": d.quote.co2e_g, "status": "pending_approval" if d.needs_approval else "active",
-             "hold_reasons": ",".join(d.holds) or None,
-             "approved_by_user_id": principal.user_id if staff else None, "supersedes_id": None,
-             "ledger_transaction_id": None, "voided_at": None, "voided_by_user_id": None, "void_reason": None}
-            for d in drafts]
+    rows = [
+        {
+            "tenant_id": tenant.id,
+            "client_id": d.inp.client_id,
+            "payload_hash": d.fingerprint,
+            "household_id": d.household.id,
+            "pickup_id": d.pickup.id if d.pickup else None,
+            "round_id": d.round_id,
+            "channel": "round" if d.pickup or principal.role == "collector" else "walk_in",
+            "entered_by_user_id": principal.user_id,
+            "collected_at": d.inp.collected_at,
+            "priced_at": d.priced_at,
+            "received_at": now,
+            "weight_g": d.quote.weight_g,
+            "total_satang": d.quote.total_satang,
+            "co2e_g": d.quote.co2e_g,
+            "status": "pending_approval" if d.needs_approval else "active",
+            "hold_reasons": ",".join(d.holds) or None,
+            "approved_by_user_id": principal.user_id if staff else None,
+            "supersedes_id": None,
+            "ledger_transaction_id": None,
+            "voided_at": None,
+            "voided_by_user_id": None,
+            "void_reason": None,
+        }
+        for d in drafts
+    ]
     rows = [{k: v for k, v in r.items() if k in CollectionTicket.__table__.c} for r in rows]
     ids = {cid: tid for tid, cid in session.execute(_upsert_tickets(session), rows).all()}
     mine = [d for d in drafts if d.inp.client_id in ids]
     if mine:
-        session.execute(insert(TicketLine.__table__), [
-            {"tenant_id": tenant.id, "ticket_id": ids[d.inp.client_id], "line_no": n + 1, "material_id": ln.material_id,
-             "grade_id": ln.grade_id, "price_id": ln.price_id, "material_code": ln.material_code, "grade": ln.grade,
-             "unit": ln.unit, "weight_g": ln.weight_g, "quantity": ln.quantity, "unit_price_satang": ln.unit_price_satang,
-             "amount_satang": ln.amount_satang, "co2e_g": ln.co2e_g}
-            for d in mine for n, ln in enumerate(d.quote.lines)])
+        session.execute(
+            insert(TicketLine.__table__),
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "ticket_id": ids[d.inp.client_id],
+                    "line_no": n + 1,
+                    "material_id": ln.material_id,
+                    "grade_id": ln.grade_id,
+                    "price_id": ln.price_id,
+                    "material_code": ln.material_code,
+                    "grade": ln.grade,
+                    "unit": ln.unit,
+                    "weight_g": ln.weight_g,
+                    "quantity": ln.quantity,
+                    "unit_price_satang": ln.unit_price_satang,
+                    "amount_satang": ln.amount_satang,
+                    "co2e_g": ln.co2e_g,
+                }
+                for d in mine
+                for n, ln in enumerate(d.quote.lines)
+            ],
+        )
     paying = [d for d in mine if not d.needs_approval and d.quote.total_satang]
     if paying:
         accounts = ledger.weigh_in_accounts(session, tenant.id, [d.household.id for d in paying])
-        txn_ids = ledger.post_new(session, tenant.id, [ledger.NewTransaction(
-            f"ticket:{d.inp.client_id}", "weigh_in",
-            [ledger.Leg(accounts[ledger.PURCHASES], d.quote.total_satang),
-             ledger.Leg(accounts[f"household:{d.household.id}"], -d.quote.total_satang)],
-            memo=f"weigh-in #{ids[d.inp.client_id]}", ref=("ticket", ids[d.inp.client_id]), occurred_at=d.inp.collected_at,
-            user_id=principal.user_id) for d in paying])
+        txn_ids = ledger.post_new(
+            session,
+            tenant.id,
+            [
+                ledger.NewTransaction(
+                    f"ticket:{d.inp.client_id}",
+                    "weigh_in",
+                    [
+                        ledger.Leg(accounts[ledger.PURCHASES], d.quote.total_satang),
+                        ledger.Leg(accounts[f"household:{d.household.id}"], -d.quote.total_satang),
+                    ],
+                    memo=f"weigh-in #{ids[d.inp.client_id]}",
+                    ref=("ticket", ids[d.inp.client_id]),
+                    occurred_at=d.inp.collected_at,
+                    user_id=principal.user_id,
+                )
+                for d in paying
+            ],
+        )
         c = CollectionTicket.__table__.c
-        session.execute(update(CollectionTicket.__table__).where(c.id == bindparam("ticket_id"))
-                        .values(ledger_transaction_id=bindparam("txn_id")),
-                        [{"ticket_id": ids[d.inp.client_id], "txn_id": txn_ids[f"ticket:{d.inp.client_id}"]} for d in paying])
+        session.execute(
+            update(CollectionTicket.__table__)
+            .where(c.id == bindparam("ticket_id"))
+            .values(ledger_transaction_id=bindparam("txn_id")),
+            [{"ticket_id": ids[d.inp.client_id], "txn_id": txn_ids[f"ticket:{d.inp.client_id}"]} for d in paying],
+        )
     for d in mine:
         if d.pickup is not None:
             tickets._mark_collected(d.pickup, now)
         if d.holds:  # each decision to hold money for staff is audited, as for a single ticket
-            audit.record(session, "ticket.held", principal=principal, target=("ticket", ids[d.inp.client_id]),
-                         reasons=d.holds)
+            audit.record(session, "ticket.held", principal=principal, target=("ticket", ids[d.inp.client_id]), reasons=d.holds)
     lost = [d.inp.client_id for d in drafts if d.inp.client_id not in ids]  # another phone committed them first
-    loaded = session.scalars(select(CollectionTicket).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.client_id.in_([*ids, *lost]))
-        .options(selectinload(CollectionTicket.lines)).execution_options(populate_existing=True)).all()
+    loaded = session.scalars(
+        select(CollectionTicket)
+        .where(CollectionTicket.tenant_id == tenant.id, CollectionTicket.client_id.in_([*ids, *lost]))
+        .options(selectinload(CollectionTicket.lines))
+        .execution_options(populate_existing=True)
+    ).all()
     by_cid = {t.client_id: t for t in loaded}
     created = [by_cid[d.inp.client_id] for d in mine]
     active = [t for t in created if t.status == "active"]
@@ -281,8 +374,9 @@ def _write(session: Session, principal: Principal, tenant: Tenant, drafts: list[
     return {cid: (t, cid in ids) for cid, t in by_cid.items()}
 
 
-def _reject(session: Session, principal: Principal, i: int, client_id: str | None, exc: DomainError, sent: object,
-            now: dt.datetime) -> SyncResult:
+def _reject(
+    session: Session, principal: Principal, i: int, client_id: str | None, exc: DomainError, sent: object, now: dt.datetime
+) -> SyncResult:
     """A refused item is kept in the sync inbox for staff (a conflict is the phone's own retry: not parked)."""
     result = _failed(i, client_id, exc)
     return _park(session, principal, result, sent, now) if result.status == "rejected" else result
@@ -297,7 +391,8 @@ def _park(session: Session, principal: Principal, result: SyncResult, sent: obje
 
 def _from_inbox(session: Session, index: int, row: SyncInboxItem) -> SyncResult:
     if row.status == InboxStatus.ACCEPTED and row.ticket_id is not None:
-        return SyncResult(index, row.client_id, "duplicate", session.get(CollectionTicket, row.ticket_id),
-                          inbox_id=row.id)  # staff accepted it: done, as any duplicate
+        return SyncResult(
+            index, row.client_id, "duplicate", session.get(CollectionTicket, row.ticket_id), inbox_id=row.id
+        )  # staff accepted it: done, as any duplicate
     detail = row.reason if row.status == InboxStatus.PARKED else f"discarded by staff: {row.resolution_note}"
     return SyncResult(index, row.client_id, "rejected", detail=detail, code=row.reason_code, parked=True, inbox_id=row.id)

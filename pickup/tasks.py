@@ -1,4 +1,5 @@
 """Pickup beat jobs. Task names are constants; idempotent (a reminder is keyed by pickup and date)."""
+
 from __future__ import annotations
 
 from celery import shared_task

@@ -3,6 +3,7 @@
 Retries are safe: `client_id` is unique per tenant, and the same id with the same content answers
 with the first ticket while other content is a conflict.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,9 +44,11 @@ class TicketInput:
         body = {
             "who": ["qr", (self.qr or "").strip().upper()] if self.qr else ["household", self.household_id],
             "pickup": self.pickup_id,
-            "at": self.collected_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-            "lines": sorted([ln.material_code.strip().upper(), (ln.grade or "A").strip().upper(), ln.weight_g, ln.quantity]
-                            for ln in self.lines),
+            "at": self.collected_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "lines": sorted(
+                [ln.material_code.strip().upper(), (ln.grade or "A").strip().upper(), ln.weight_g, ln.quantity]
+                for ln in self.lines
+            ),
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -58,14 +61,18 @@ def _clean_client_id(raw: str) -> str:
 
 
 def find_by_client_id(session: Session, tenant_id: int, client_id: str) -> CollectionTicket | None:
-    return session.scalar(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id,
-                                                         CollectionTicket.client_id == client_id))
+    return session.scalar(
+        select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id, CollectionTicket.client_id == client_id)
+    )
 
 
 def _duplicate_or_conflict(existing: CollectionTicket, fingerprint: str) -> CollectionTicket:
     if existing.payload_hash != fingerprint:
-        raise Conflict("this client_id was already used for a different ticket", {"client_id": ["already used with other content"]},
-                       code="ticket_conflict")
+        raise Conflict(
+            "this client_id was already used for a different ticket",
+            {"client_id": ["already used with other content"]},
+            code="ticket_conflict",
+        )
     return existing
 
 
@@ -92,17 +99,27 @@ def _check_time(tenant: Tenant, principal: Principal, collected_at: dt.datetime,
     return min(collected_at, now), needs_approval
 
 
-def _pickup_for(session: Session, principal: Principal, household: Household, pickup_id: int | None,
-                day_rounds: bool = True) -> PickupRequest | None:
+def _pickup_for(
+    session: Session, principal: Principal, household: Household, pickup_id: int | None, day_rounds: bool = True
+) -> PickupRequest | None:
     if pickup_id is None:
         if principal.role != "collector":
             return None
         # A collector scanning a card on the round: link the household's scheduled pickup on that round.
-        return session.scalar(select(PickupRequest).join(Round, Round.id == PickupRequest.round_id).where(
-            PickupRequest.tenant_id == principal.tenant_id, PickupRequest.household_id == household.id,
-            PickupRequest.status == "scheduled", Round.collector_user_id == principal.user_id)
-            .order_by(PickupRequest.requested_date).limit(1)
-            .with_for_update(of=PickupRequest).execution_options(populate_existing=True))
+        return session.scalar(
+            select(PickupRequest)
+            .join(Round, Round.id == PickupRequest.round_id)
+            .where(
+                PickupRequest.tenant_id == principal.tenant_id,
+                PickupRequest.household_id == household.id,
+                PickupRequest.status == "scheduled",
+                Round.collector_user_id == principal.user_id,
+            )
+            .order_by(PickupRequest.requested_date)
+            .limit(1)
+            .with_for_update(of=PickupRequest)
+            .execution_options(populate_existing=True)
+        )
     # Locked: a cancel racing this weigh-in either lands first (and the weigh-in sees it) or waits.
     pickup = get_for_update(session, PickupRequest, pickup_id, principal.tenant_id)
     if pickup is None or pickup.tenant_id != principal.tenant_id:
@@ -118,21 +135,32 @@ def _pickup_for(session: Session, principal: Principal, household: Household, pi
     return pickup
 
 
-def _collector_day(session: Session, principal: Principal, tenant: Tenant,
-                   collected_at: dt.datetime) -> tuple[int | None, int]:
+def _collector_day(session: Session, principal: Principal, tenant: Tenant, collected_at: dt.datetime) -> tuple[int | None, int]:
     """A collector's round that local day (a door-to-door ticket without a pickup still belongs to it, and to its
     handover) and the money the collector already credited that day (the tenant's limit): one statement."""
     if principal.role != "collector":
         return None, 0
     day = tenant.local_date(collected_at)
-    start = dt.datetime.combine(day, dt.time.min, tenant.zone).astimezone(dt.timezone.utc)
+    start = dt.datetime.combine(day, dt.time.min, tenant.zone).astimezone(dt.UTC)
     end = start + dt.timedelta(days=1)
-    round_id = (select(Round.id).where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id,
-                                       Round.round_date == day).order_by(Round.id).limit(1).scalar_subquery())
-    credited = (select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.entered_by_user_id == principal.user_id,
-        CollectionTicket.status == "active", CollectionTicket.collected_at >= start,
-        CollectionTicket.collected_at < end).scalar_subquery())
+    round_id = (
+        select(Round.id)
+        .where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id, Round.round_date == day)
+        .order_by(Round.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    credited = (
+        select(func.coalesce(func.sum(CollectionTicket.total_satang), 0))
+        .where(
+            CollectionTicket.tenant_id == tenant.id,
+            CollectionTicket.entered_by_user_id == principal.user_id,
+            CollectionTicket.status == "active",
+            CollectionTicket.collected_at >= start,
+            CollectionTicket.collected_at < end,
+        )
+        .scalar_subquery()
+    )
     rid, total = session.execute(select(round_id, credited)).one()
     return rid, int(total or 0)
 
@@ -158,21 +186,34 @@ def credit(session: Session, ticket: CollectionTicket, user_id: int | None) -> N
     if ticket.total_satang == 0:
         return
     accounts = ledger.weigh_in_accounts(session, ticket.tenant_id, [ticket.household_id])
-    ticket.ledger_transaction_id = ledger.post_new(session, ticket.tenant_id, [credit_transaction(ticket, accounts, user_id)]
-                                                   )[f"ticket:{ticket.client_id}"]
+    ticket.ledger_transaction_id = ledger.post_new(session, ticket.tenant_id, [credit_transaction(ticket, accounts, user_id)])[
+        f"ticket:{ticket.client_id}"
+    ]
 
 
 def credit_transaction(ticket: CollectionTicket, accounts: dict, user_id: int | None) -> ledger.NewTransaction:  # type: ignore[type-arg]
     """The key derives from the ticket's client_id, unique per tenant: a ticket is credited once."""
     purchases, payable = accounts[ledger.PURCHASES], accounts[f"household:{ticket.household_id}"]
-    return ledger.NewTransaction(f"ticket:{ticket.client_id}", "weigh_in",
-                                 [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
-                                 memo=f"weigh-in #{ticket.id}", ref=("ticket", ticket.id), occurred_at=ticket.collected_at,
-                                 user_id=user_id)
+    return ledger.NewTransaction(
+        f"ticket:{ticket.client_id}",
+        "weigh_in",
+        [ledger.Leg(purchases, ticket.total_satang), ledger.Leg(payable, -ticket.total_satang)],
+        memo=f"weigh-in #{ticket.id}",
+        ref=("ticket", ticket.id),
+        occurred_at=ticket.collected_at,
+        user_id=user_id,
+    )
 
 
-def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret: str, inp: TicketInput,
-                  now: dt.datetime | None = None, supersedes: CollectionTicket | None = None) -> tuple[CollectionTicket, bool]:
+def create_ticket(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    inp: TicketInput,
+    now: dt.datetime | None = None,
+    supersedes: CollectionTicket | None = None,
+) -> tuple[CollectionTicket, bool]:
     """Returns (ticket, created). Everything is checked before anything is written."""
     now = now or utcnow()
     inp.client_id = _clean_client_id(inp.client_id)
@@ -188,22 +229,55 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
     quote: Quote = price_lines(session, tenant, inp.lines, priced_at, forbid_duplicates=True)
     day_round_id, day_total = _collector_day(session, principal, tenant, inp.collected_at)
     holds = (["backdated"] if needs_approval else []) + ticket_limits.hold_reasons(
-        session, principal, tenant, scanned=bool(inp.qr), pickup=pickup, quote=quote, collected_at=inp.collected_at,
-        day_total=day_total)
+        session,
+        principal,
+        tenant,
+        scanned=bool(inp.qr),
+        pickup=pickup,
+        quote=quote,
+        collected_at=inp.collected_at,
+        day_total=day_total,
+    )
     needs_approval = bool(holds)
     ticket = CollectionTicket(
-        tenant_id=tenant.id, client_id=inp.client_id, payload_hash=fingerprint, household_id=household.id, household=household,
-        pickup_id=pickup.id if pickup else None, round_id=pickup.round_id if pickup is not None else day_round_id,
+        tenant_id=tenant.id,
+        client_id=inp.client_id,
+        payload_hash=fingerprint,
+        household_id=household.id,
+        household=household,
+        pickup_id=pickup.id if pickup else None,
+        round_id=pickup.round_id if pickup is not None else day_round_id,
         channel="round" if pickup or principal.role == "collector" else "walk_in",
-        entered_by_user_id=principal.user_id, collected_at=inp.collected_at, priced_at=priced_at, received_at=now,
-        weight_g=quote.weight_g, total_satang=quote.total_satang, co2e_g=quote.co2e_g,
+        entered_by_user_id=principal.user_id,
+        collected_at=inp.collected_at,
+        priced_at=priced_at,
+        received_at=now,
+        weight_g=quote.weight_g,
+        total_satang=quote.total_satang,
+        co2e_g=quote.co2e_g,
         status="pending_approval" if needs_approval else "active",
         approved_by_user_id=principal.user_id if principal.is_staff else None,
-        supersedes_id=supersedes.id if supersedes else None, hold_reasons=",".join(holds) or None,
-        lines=[TicketLine(tenant_id=tenant.id, line_no=i + 1, material_id=ln.material_id, grade_id=ln.grade_id,
-                          price_id=ln.price_id, material_code=ln.material_code, grade=ln.grade, unit=ln.unit,
-                          weight_g=ln.weight_g, quantity=ln.quantity, unit_price_satang=ln.unit_price_satang,
-                          amount_satang=ln.amount_satang, co2e_g=ln.co2e_g) for i, ln in enumerate(quote.lines)])
+        supersedes_id=supersedes.id if supersedes else None,
+        hold_reasons=",".join(holds) or None,
+        lines=[
+            TicketLine(
+                tenant_id=tenant.id,
+                line_no=i + 1,
+                material_id=ln.material_id,
+                grade_id=ln.grade_id,
+                price_id=ln.price_id,
+                material_code=ln.material_code,
+                grade=ln.grade,
+                unit=ln.unit,
+                weight_g=ln.weight_g,
+                quantity=ln.quantity,
+                unit_price_satang=ln.unit_price_satang,
+                amount_satang=ln.amount_satang,
+                co2e_g=ln.co2e_g,
+            )
+            for i, ln in enumerate(quote.lines)
+        ],
+    )
     try:
         with session.begin_nested():  # two phones racing on one client_id: the loser sees the winner's row
             session.add(ticket)
@@ -216,8 +290,14 @@ def create_ticket(session: Session, principal: Principal, tenant: Tenant, secret
     if ticket.status == "active":
         credit(session, ticket, principal.user_id)
     else:
-        audit.record(session, "ticket.held", principal=principal, target=("ticket", ticket.id), reasons=holds,
-                     total_satang=ticket.total_satang)
+        audit.record(
+            session,
+            "ticket.held",
+            principal=principal,
+            target=("ticket", ticket.id),
+            reasons=holds,
+            total_satang=ticket.total_satang,
+        )
     if pickup is not None:
         _mark_collected(pickup, min(inp.collected_at, now), principal.user_id)
     _start_round(session, ticket.round_id)
@@ -242,11 +322,11 @@ def approve(session: Session, principal: Principal, ticket_id: int) -> Collectio
     principal.require("staff", "admin")
     ticket = get_ticket(session, principal, ticket_id, lock=True)
     if ticket.status == "voided":
-        raise Conflict("this ticket was voided; it can no longer be approved", {"status": ["is voided"]},
-                       code="already_voided")
+        raise Conflict("this ticket was voided; it can no longer be approved", {"status": ["is voided"]}, code="already_voided")
     if ticket.status != "pending_approval":
-        raise Conflict(f"ticket is {ticket.status}, not waiting for approval", {"status": [f"is {ticket.status}"]},
-                       code="not_pending")
+        raise Conflict(
+            f"ticket is {ticket.status}, not waiting for approval", {"status": [f"is {ticket.status}"]}, code="not_pending"
+        )
     ticket.status, ticket.approved_by_user_id = "active", principal.user_id
     credit(session, ticket, principal.user_id)
     events.publish(session, TicketCredited(ticket))
@@ -267,17 +347,32 @@ def void(session: Session, principal: Principal, ticket_id: int, reason: str) ->
     ticket.voided_by_user_id, ticket.void_reason = principal.user_id, reason.strip()[:500]
     if ticket.ledger_transaction_id:
         from recycle.ledger import LedgerTransaction
+
         txn = session.get(LedgerTransaction, ticket.ledger_transaction_id)
-        ledger.reverse(session, ticket.tenant_id, txn, f"void:{ticket.client_id}", f"void of ticket #{ticket.id}: {reason}"[:500],
-                       principal.user_id)
+        ledger.reverse(
+            session,
+            ticket.tenant_id,
+            txn,
+            f"void:{ticket.client_id}",
+            f"void of ticket #{ticket.id}: {reason}"[:500],
+            principal.user_id,
+        )
     if was_active:
         events.publish(session, TicketVoided(ticket))
     audit.record(session, "ticket.void", principal=principal, target=("ticket", ticket.id), reason=reason[:200])
     return ticket
 
 
-def correct(session: Session, principal: Principal, tenant: Tenant, secret: str, ticket_id: int, lines: list[LineInput],
-            reason: str, client_id: str | None = None) -> CollectionTicket:
+def correct(
+    session: Session,
+    principal: Principal,
+    tenant: Tenant,
+    secret: str,
+    ticket_id: int,
+    lines: list[LineInput],
+    reason: str,
+    client_id: str | None = None,
+) -> CollectionTicket:
     """Void a ticket and issue the corrected one that supersedes it, priced as the original was.
 
     The original is locked first: a correction racing a void (or another correction) of the same ticket
@@ -286,15 +381,18 @@ def correct(session: Session, principal: Principal, tenant: Tenant, secret: str,
     original = get_ticket(session, principal, ticket_id, lock=True)
     successor = session.scalar(select(CollectionTicket).where(CollectionTicket.supersedes_id == original.id))
     if successor is not None:
-        raise Conflict(f"ticket #{original.id} was already corrected by #{successor.id}", {"status": ["is voided"]},
-                       code="already_voided")
+        raise Conflict(
+            f"ticket #{original.id} was already corrected by #{successor.id}", {"status": ["is voided"]}, code="already_voided"
+        )
     if original.status == "voided":
-        raise Conflict("this ticket is already voided; weigh in a new ticket instead", {"status": ["is voided"]},
-                       code="already_voided")
+        raise Conflict(
+            "this ticket is already voided; weigh in a new ticket instead", {"status": ["is voided"]}, code="already_voided"
+        )
     void(session, principal, ticket_id, reason)
     cid = client_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"correction:{original.tenant_id}:{original.id}"))
-    inp = TicketInput(client_id=cid, collected_at=original.collected_at, lines=lines, household_id=original.household_id,
-                      pickup_id=None)
+    inp = TicketInput(
+        client_id=cid, collected_at=original.collected_at, lines=lines, household_id=original.household_id, pickup_id=None
+    )
     ticket, _ = create_ticket(session, principal, tenant, secret, inp, supersedes=original)
     ticket.pickup_id, ticket.round_id, ticket.channel = original.pickup_id, original.round_id, original.channel
     audit.record(session, "ticket.correct", principal=principal, target=("ticket", original.id), new_ticket=ticket.id)

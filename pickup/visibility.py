@@ -4,6 +4,7 @@ The single get and the list both filter with the same condition, so they cannot 
 collector could open a ticket staff weighed on the collector's round but not find it in the list).
 Anything not visible is a 404, like another tenant's.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
@@ -22,8 +23,9 @@ def tickets(principal: Principal) -> ColumnElement[bool]:
     if principal.role == "household":
         return mine & (CollectionTicket.household_id == principal.household_id)
     if principal.role == "collector":
-        return mine & or_(CollectionTicket.entered_by_user_id == principal.user_id,
-                          CollectionTicket.round_id.in_(_my_rounds(principal)))
+        return mine & or_(
+            CollectionTicket.entered_by_user_id == principal.user_id, CollectionTicket.round_id.in_(_my_rounds(principal))
+        )
     return mine & (true() if principal.is_staff else false())
 
 

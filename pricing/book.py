@@ -8,6 +8,7 @@ and rebuilds its copy only when it moved. Random rather than +1, so a rolled-bac
 leave a cached book under a number a later, different write reuses. Scheduled prices need no write
 to take effect: the book keeps each grade's whole history and answers "in force at t" itself.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -106,19 +107,45 @@ def _load(session: Session, tenant_id: int, version: int) -> PriceBook:
     index: dict[tuple[str, str], BookGrade] = {}
     per_material: dict[int, int] = {}
     materials: dict[int, BookMaterial] = {}
-    for r in session.execute(select(Material.id, Material.code, Material.name_th, Material.name_en, Material.category,
-                                    Material.unit, Material.co2e_g_per_unit, Material.active, Material.sort_order,
-                                    Grade.id.label("gid"), Grade.code.label("gcode"), Grade.description_th,
-                                    Grade.description_en, Grade.active.label("gactive"))
-                             .join(Grade, Grade.material_id == Material.id).where(Material.tenant_id == tenant_id)).all():
-        bm = materials.setdefault(r.id, BookMaterial(r.id, r.code, r.name_th, r.name_en, r.category, r.unit,
-                                                     r.co2e_g_per_unit, r.active, r.sort_order))
+    for r in session.execute(
+        select(
+            Material.id,
+            Material.code,
+            Material.name_th,
+            Material.name_en,
+            Material.category,
+            Material.unit,
+            Material.co2e_g_per_unit,
+            Material.active,
+            Material.sort_order,
+            Grade.id.label("gid"),
+            Grade.code.label("gcode"),
+            Grade.description_th,
+            Grade.description_en,
+            Grade.active.label("gactive"),
+        )
+        .join(Grade, Grade.material_id == Material.id)
+        .where(Material.tenant_id == tenant_id)
+    ).all():
+        bm = materials.setdefault(
+            r.id, BookMaterial(r.id, r.code, r.name_th, r.name_en, r.category, r.unit, r.co2e_g_per_unit, r.active, r.sort_order)
+        )
         index[(r.code, r.gcode)] = BookGrade(r.gid, r.gcode, r.description_th, r.description_en, r.gactive, bm)
         per_material[r.id] = per_material.get(r.id, 0) + 1
     history: dict[int, list[BookPrice]] = {}
-    for row in session.execute(select(Price.id, Price.grade_id, Price.buy_price_satang, Price.ref_sale_price_satang,
-                                      Price.effective_from, Price.loss_confirmed, Price.source)
-                               .where(Price.tenant_id == tenant_id).order_by(Price.grade_id, Price.effective_from)):
+    for row in session.execute(
+        select(
+            Price.id,
+            Price.grade_id,
+            Price.buy_price_satang,
+            Price.ref_sale_price_satang,
+            Price.effective_from,
+            Price.loss_confirmed,
+            Price.source,
+        )
+        .where(Price.tenant_id == tenant_id)
+        .order_by(Price.grade_id, Price.effective_from)
+    ):
         history.setdefault(row.grade_id, []).append(BookPrice(*row))
     return PriceBook(tenant_id, version, index, history, {mid for mid, n in per_material.items() if n > 1})
 
@@ -153,8 +180,11 @@ def clear() -> None:
 @event.listens_for(Session, "after_flush")
 def _bump_on_flush(session: Session, flush_context) -> None:  # noqa: ANN001
     """Any flushed change to a material, grade or price moves its tenant's version (one UPDATE per flush)."""
-    tenants = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, (Material, Grade, Price)) and obj.tenant_id is not None}
+    tenants = {
+        obj.tenant_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, (Material, Grade, Price)) and obj.tenant_id is not None
+    }
     for tenant_id in sorted(tenants):
         version = secrets.randbits(62) + 1
         session.connection().execute(update(Tenant).where(Tenant.id == tenant_id).values(price_version=version))

@@ -1,4 +1,5 @@
 """The catalog: materials and grades, looked up by the codes phones and price sheets use."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,14 +42,28 @@ def create_material(session: Session, tenant_id: int, data: MaterialInput) -> Ma
     codes = [g.code.strip().upper() for g in data.grades]
     if not codes or len(set(codes)) != len(codes):
         raise InvalidInput.field("grades", "give at least one grade, each code once")
-    material = Material(tenant_id=tenant_id, code=code, name_th=data.name_th, name_en=data.name_en,
-                        category=data.category, unit=data.unit, co2e_g_per_unit=data.co2e_g_per_unit,
-                        co2e_source=data.co2e_source)
+    material = Material(
+        tenant_id=tenant_id,
+        code=code,
+        name_th=data.name_th,
+        name_en=data.name_en,
+        category=data.category,
+        unit=data.unit,
+        co2e_g_per_unit=data.co2e_g_per_unit,
+        co2e_source=data.co2e_source,
+    )
     session.add(material)
     session.flush()
     for g in data.grades:
-        session.add(Grade(tenant_id=tenant_id, material_id=material.id, code=g.code.strip().upper(),
-                          description_th=g.description_th, description_en=g.description_en))
+        session.add(
+            Grade(
+                tenant_id=tenant_id,
+                material_id=material.id,
+                code=g.code.strip().upper(),
+                description_th=g.description_th,
+                description_en=g.description_en,
+            )
+        )
     session.flush()
     session.refresh(material)
     return material
@@ -79,8 +94,9 @@ def grade_index(session: Session, tenant_id: int) -> dict[tuple[str, str], Grade
     return {(g.material.code, g.code): g for g in rows}
 
 
-def resolve_grade(index: dict[tuple[str, str], Grade], material_code: str, grade: str, field_prefix: str,
-                  errors: dict[str, list[str]]) -> Grade | None:
+def resolve_grade(
+    index: dict[tuple[str, str], Grade], material_code: str, grade: str, field_prefix: str, errors: dict[str, list[str]]
+) -> Grade | None:
     """Look up a line's material and grade, adding a message under the line's field to `errors`."""
     mcode, gcode = (material_code or "").strip().upper(), (grade or "").strip().upper()
     found = index.get((mcode, gcode))

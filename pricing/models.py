@@ -1,4 +1,5 @@
 """The material catalog, its grades and every price ever set (never overwritten)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,6 @@ class Category(StrEnum):
 class Unit(StrEnum):
     KG = "kg"
     PIECE = "piece"
-
 
 
 CATEGORIES = ("recyclable", "organic", "hazardous", "general")
@@ -51,7 +51,7 @@ class Material(Base):
     sort_order: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    grades: Mapped[list["Grade"]] = relationship(back_populates="material", order_by="Grade.code", lazy="selectin")
+    grades: Mapped[list[Grade]] = relationship(back_populates="material", order_by="Grade.code", lazy="selectin")
 
 
 class Grade(Base):

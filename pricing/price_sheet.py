@@ -4,6 +4,7 @@ The import is all-or-nothing: every problem in the file is collected and
 reported at once, so staff can fix the sheet in one pass.  Money goes through
 Decimal to integer satang only, because floats would silently round prices.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from recycle.thai_dates import ce_year
 from recycle.errors import FieldErrors
+from recycle.thai_dates import ce_year
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 MAX_ROWS = 5_000
@@ -24,10 +25,17 @@ MAX_BAHT = Decimal("100000")  # per kg; anything above is a unit or typing mista
 
 # Header name (lower-cased, stripped) -> canonical column.  Thai Excel users
 # often keep the Thai headings from the template.
-_ALIASES = {"material_code": "รหัสวัสดุ", "grade": "เกรด", "buy_price_thb": "ราคารับซื้อ",
-            "ref_sale_price_thb": "ราคาขาย", "effective_from": "มีผล"}
-_COLUMNS = {**{n: n for n in (*_ALIASES, "name_th", "name_en")},  # name_*: ignored
-            **{th: n for n, th in _ALIASES.items()}}
+_ALIASES = {
+    "material_code": "รหัสวัสดุ",
+    "grade": "เกรด",
+    "buy_price_thb": "ราคารับซื้อ",
+    "ref_sale_price_thb": "ราคาขาย",
+    "effective_from": "มีผล",
+}
+_COLUMNS = {
+    **{n: n for n in (*_ALIASES, "name_th", "name_en")},  # name_*: ignored
+    **{th: n for n, th in _ALIASES.items()},
+}
 _REQUIRED = ("material_code", "grade", "buy_price_thb")
 _DELIMITERS = (",", ";", "\t")
 _DECIMAL_COMMA = re.compile(r"-?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+),[0-9]{1,2}")  # 9,50 1.250,5
@@ -67,11 +75,14 @@ def decode_bytes(data: bytes) -> str:
             break
         except UnicodeDecodeError:
             pass
-    if text is None or "\ufffd" in text or any(
-            unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text):
-        raise PriceSheetError({"file": [
-            "the file is not UTF-8 or Windows-874 (TIS-620) text; in Excel use "
-            "'Save As' > 'CSV UTF-8 (Comma delimited)'"]})
+    if text is None or "\ufffd" in text or any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text):
+        raise PriceSheetError(
+            {
+                "file": [
+                    "the file is not UTF-8 or Windows-874 (TIS-620) text; in Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'"
+                ]
+            }
+        )
     if not text.strip():
         raise PriceSheetError({"file": ["the file is empty"]})
     return text
@@ -81,8 +92,7 @@ def baht_to_satang(text: str) -> int:
     """'1,250.50' -> 125050, exactly (Decimal, no float); ValueError explains why not."""
     s = text.strip()
     if _DECIMAL_COMMA.fullmatch(s):
-        raise ValueError(f"{s!r} has a decimal comma; use a dot as the decimal "
-                         f"separator: {s.replace('.', '').replace(',', '.')}")
+        raise ValueError(f"{s!r} has a decimal comma; use a dot as the decimal separator: {s.replace('.', '').replace(',', '.')}")
     if _NEGATIVE.fullmatch(s):
         raise ValueError(f"{s!r} is negative; a price must be 0 or more")
     m = _NUMBER.fullmatch(s)
@@ -120,8 +130,7 @@ def parse_when(s: str) -> datetime:
     try:
         dt = datetime.fromisoformat(s)
     except ValueError:
-        raise ValueError(f"{s!r} is not a date such as 01/06/2569 (day/month/year, B.E. or C.E.) "
-                         "or 2026-06-01") from None
+        raise ValueError(f"{s!r} is not a date such as 01/06/2569 (day/month/year, B.E. or C.E.) or 2026-06-01") from None
     if dt.year > 2400:  # Thai Excel may show Buddhist-era years (2567 = 2024)
         raise ValueError(f"{s!r} looks like a Buddhist-era year; use {dt.year - 543}")
     return dt if dt.tzinfo else dt.replace(tzinfo=BANGKOK)
@@ -133,9 +142,11 @@ def _header_key(cell: str) -> str:
 
 def _pick_delimiter(header_line: str) -> str:
     """Delimiter giving the most known header names (csv.Sniffer guesses badly)."""
+
     def score(d: str) -> tuple[int, int]:
         cells = next(csv.reader([header_line], delimiter=d), [])
         return sum(_header_key(c) in _COLUMNS for c in cells), len(cells)
+
     return max(_DELIMITERS, key=score)
 
 
@@ -153,22 +164,28 @@ def _read_header(cells: list[str], errors: dict[str, list[str]]) -> dict[str, in
         else:
             cols[_COLUMNS[key]] = i
     missing = [c for c in _REQUIRED if c not in cols]
-    msgs = [f"{what} column(s): {', '.join(names)}" for what, names in (
-        ("missing required", missing), ("unknown", unknown), ("duplicate", dupes)) if names]
+    msgs = [
+        f"{what} column(s): {', '.join(names)}"
+        for what, names in (("missing required", missing), ("unknown", unknown), ("duplicate", dupes))
+        if names
+    ]
     msgs += [f"allowed columns: {', '.join(_COLUMNS)}"] if unknown else []
     if msgs:
         errors["header"] = msgs
     return cols
 
 
-def _read_row(line: int, cells: list[str], cols: dict[str, int], header: list[str],
-              default_from: datetime | None, msgs: list[str]) -> PriceSheetRow | None:
+def _read_row(
+    line: int, cells: list[str], cols: dict[str, int], header: list[str], default_from: datetime | None, msgs: list[str]
+) -> PriceSheetRow | None:
     """One data row, or None after appending its problems to msgs."""
     # Excel writes every row as wide as the header, so a wider row (even with empty extras) is
     # almost always an unquoted decimal comma: "9,50" read as 9 baht and 50 in the next column.
     if len(cells) > len(header) or any(v and not _header_key(header[i]) for i, v in enumerate(cells)):
-        msgs.append('more values than named columns; quote numbers that contain a comma '
-                    '("1,250.00") and use a dot as the decimal separator: 9.50')
+        msgs.append(
+            "more values than named columns; quote numbers that contain a comma "
+            '("1,250.00") and use a dot as the decimal separator: 9.50'
+        )
         return None
     get = {name: cells[i] if i < len(cells) else "" for name, i in cols.items()}.get
     code, grade = get("material_code", "").upper(), get("grade", "").upper()
@@ -191,20 +208,18 @@ def _read_row(line: int, cells: list[str], cols: dict[str, int], header: list[st
             when = parse_when(raw_when)
         except ValueError as exc:
             msgs.append(f"effective_from: {exc}")
-    return None if msgs else PriceSheetRow(
-        line, code, grade, prices["buy_price_thb"], prices["ref_sale_price_thb"], when)
+    return None if msgs else PriceSheetRow(line, code, grade, prices["buy_price_thb"], prices["ref_sale_price_thb"], when)
 
 
-def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = None
-                      ) -> list[PriceSheetRow]:
+def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = None) -> list[PriceSheetRow]:
     """Parse and validate the whole sheet; raise one PriceSheetError listing everything."""
     text = decode_bytes(data)
     if default_effective_from is not None and default_effective_from.tzinfo is None:
         default_effective_from = default_effective_from.replace(tzinfo=BANGKOK)
-    header_line = next(ln for ln in text.splitlines() if ln.strip(" \t,;\""))
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=_pick_delimiter(header_line), skipinitialspace=True,
-                        strict=True)  # an unclosed quote must not swallow rows
+    header_line = next(ln for ln in text.splitlines() if ln.strip(' \t,;"'))
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_pick_delimiter(header_line), skipinitialspace=True, strict=True
+    )  # an unclosed quote must not swallow rows
     errors = FieldErrors()
     rows: list[PriceSheetRow] = []
     seen: dict[tuple, int] = {}
@@ -231,16 +246,14 @@ def parse_price_sheet(data: bytes, *, default_effective_from: datetime | None = 
             if row is not None:
                 key = (row.material_code, row.grade, row.effective_from)
                 if key in seen:
-                    msgs.append(f"duplicate of line {seen[key]} (same material_code, "
-                                "grade and effective_from)")
+                    msgs.append(f"duplicate of line {seen[key]} (same material_code, grade and effective_from)")
                 else:
                     seen[key] = line
                     rows.append(row)
             if msgs:
                 errors[f"line {line}"] = msgs
     except csv.Error as exc:
-        errors.add(f"line {prev_end + 1}", 
-            f"malformed CSV (check the quotes): {exc}")
+        errors.add(f"line {prev_end + 1}", f"malformed CSV (check the quotes): {exc}")
     if not errors and not rows:
         errors["file"] = ["no price rows below the header"]
     if errors:

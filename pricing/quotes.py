@@ -1,4 +1,5 @@
 """Pricing a list of weighed lines at an instant: used by quotes and by weigh-in tickets alike."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,9 @@ class Quote:
         return sum(line.weight_g or 0 for line in self.lines)
 
 
-def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt.datetime,
-                forbid_duplicates: bool = False) -> Quote:
+def price_lines(
+    session: Session, tenant: Tenant, lines: list[LineInput], at: dt.datetime, forbid_duplicates: bool = False
+) -> Quote:
     """Every error of every line at once (`lines.N.field`), or every line priced at `at`."""
     if not lines:
         raise InvalidInput.field("lines", "give at least one line")
@@ -93,13 +95,13 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
             if line.weight_g is not None and line.weight_g <= 0:
                 errors.add(f"{key}weight_g", "must be more than 0 g when given")
         if forbid_duplicates and grade.id in seen:
-            errors.add(f"{key}grade", 
-                f"{grade.material.code}/{grade.code} already on line {seen[grade.id]}; weigh it as one line")
+            errors.add(
+                f"{key}grade", f"{grade.material.code}/{grade.code} already on line {seen[grade.id]}; weigh it as one line"
+            )
         seen.setdefault(grade.id, i)
         price = book.in_force(grade.id, at)
         if price is None:
-            errors.add(f"{key}material_code", 
-                f"{grade.material.code}/{grade.code} had no price at {at.isoformat()}")
+            errors.add(f"{key}material_code", f"{grade.material.code}/{grade.code} had no price at {at.isoformat()}")
             continue
         if any(k.startswith(key) for k in errors):
             continue
@@ -110,10 +112,26 @@ def price_lines(session: Session, tenant: Tenant, lines: list[LineInput], at: dt
             amount = piece_amount_satang(line.quantity, price.buy_price_satang)
             co2e = line.quantity * grade.material.co2e_g_per_unit
         m = grade.material
-        priced.append(PricedLine(m.id, grade.id, price.id, m.code, grade.code, m.name_th, m.name_en, m.category, unit,
-                                 line.weight_g, line.quantity if unit == "piece" else None, price.buy_price_satang,
-                                 amount, co2e))
+        priced.append(
+            PricedLine(
+                m.id,
+                grade.id,
+                price.id,
+                m.code,
+                grade.code,
+                m.name_th,
+                m.name_en,
+                m.category,
+                unit,
+                line.weight_g,
+                line.quantity if unit == "piece" else None,
+                price.buy_price_satang,
+                amount,
+                co2e,
+            )
+        )
     if errors:
-        raise InvalidInput("some lines cannot be priced: " + "; ".join(f"{k} {v[0]}" for k, v in list(errors.items())[:3]),
-                           errors)
+        raise InvalidInput(
+            "some lines cannot be priced: " + "; ".join(f"{k} {v[0]}" for k, v in list(errors.items())[:3]), errors
+        )
     return Quote(priced, at)

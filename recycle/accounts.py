@@ -1,4 +1,5 @@
 """Tenants, villages and logins: creating them, authenticating, revoking tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,15 @@ from recycle.tenancy import get_owned
 from recycle.thai_ids import InvalidId, normalize_phone
 
 
-def create_tenant(session: Session, slug: str, name_th: str, name_en: str, timezone: str = "Asia/Bangkok",
-                  centre: tuple[float, float] | None = None, settings: dict | None = None) -> Tenant:
+def create_tenant(
+    session: Session,
+    slug: str,
+    name_th: str,
+    name_en: str,
+    timezone: str = "Asia/Bangkok",
+    centre: tuple[float, float] | None = None,
+    settings: dict | None = None,
+) -> Tenant:
     slug = slug.strip().lower()
     if not slug or not slug.replace("-", "").isalnum() or len(slug) > 40:
         raise InvalidInput.field("slug", "use 1-40 letters, digits or dashes")
@@ -28,8 +36,15 @@ def create_tenant(session: Session, slug: str, name_th: str, name_en: str, timez
         raise InvalidInput.field("timezone", f"unknown time zone {timezone!r}") from None
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
         raise Conflict(f"tenant {slug} already exists", {"slug": ["already exists"]})
-    tenant = Tenant(slug=slug, name_th=name_th, name_en=name_en, timezone=timezone, settings=settings or {},
-                    centre_lat=centre[0] if centre else None, centre_lng=centre[1] if centre else None)
+    tenant = Tenant(
+        slug=slug,
+        name_th=name_th,
+        name_en=name_en,
+        timezone=timezone,
+        settings=settings or {},
+        centre_lat=centre[0] if centre else None,
+        centre_lng=centre[1] if centre else None,
+    )
     session.add(tenant)
     session.flush()
     return tenant
@@ -56,8 +71,17 @@ def clean_phone(raw: str, field: str = "phone") -> str:
         raise InvalidInput.field(field, str(exc)) from None
 
 
-def create_user(session: Session, tenant_id: int, *, role: str, phone: str, password: str, name: str,
-                household_id: int | None = None, principal: Principal | None = None) -> User:
+def create_user(
+    session: Session,
+    tenant_id: int,
+    *,
+    role: str,
+    phone: str,
+    password: str,
+    name: str,
+    household_id: int | None = None,
+    principal: Principal | None = None,
+) -> User:
     if role not in ROLES:
         raise InvalidInput.field("role", f"must be one of {', '.join(ROLES)}")
     phone = clean_phone(phone)
@@ -66,9 +90,15 @@ def create_user(session: Session, tenant_id: int, *, role: str, phone: str, pass
         raise InvalidInput("password is too weak", {"password": [f"password {p}" for p in problems]})
     if session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.phone == phone)):
         raise Conflict("this phone number is already registered", {"phone": ["already registered in this waste bank"]})
-    user = User(tenant_id=tenant_id, phone=phone, password_hash=hash_password(password), role=role,
-                name=name.strip(), household_id=household_id,
-                created_by_user_id=principal.user_id if principal is not None else None)
+    user = User(
+        tenant_id=tenant_id,
+        phone=phone,
+        password_hash=hash_password(password),
+        role=role,
+        name=name.strip(),
+        household_id=household_id,
+        created_by_user_id=principal.user_id if principal is not None else None,
+    )
     session.add(user)
     session.flush()
     if principal is not None:
@@ -87,8 +117,14 @@ def authenticate(session: Session, tenant_slug: str, phone: str, password: str, 
     if user is None:
         burn_time(password)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
-        audit.record(session, "login.failed", tenant_id=tenant.id, actor_user_id=user.id if user else None,
-                     request_id=request_id, phone_tail=phone[-4:])
+        audit.record(
+            session,
+            "login.failed",
+            tenant_id=tenant.id,
+            actor_user_id=user.id if user else None,
+            request_id=request_id,
+            phone_tail=phone[-4:],
+        )
         raise Unauthorized("wrong phone number or password")
     audit.record(session, "login", tenant_id=tenant.id, actor_user_id=user.id, request_id=request_id)
     return user
@@ -107,6 +143,7 @@ def revoke(session: Session, jti: str, tenant_id: int, user_id: int, expires_at:
 def use_once(session: Session, jti: str, tenant_id: int, user_id: int, expires_at: dt.datetime) -> bool:
     """Spend a refresh token: True for its first use, False if it was used (or revoked) before or at the same moment."""
     from sqlalchemy.exc import IntegrityError
+
     if session.get(RevokedToken, jti) is not None:
         return False
     try:
@@ -122,10 +159,12 @@ def token_standing(session: Session, jti: str, user_id: int, session_key: str | 
     """The token holder's (active, tenant_id, role, token_generation) and whether the token (`revoked`) or its whole
     login session (`session_revoked`) was revoked, in one query: every authenticated request asks."""
     revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists().label("revoked")
-    ended = (select(RevokedToken.jti).where(RevokedToken.jti == session_key).exists() if session_key
-             else literal(False)).label("session_revoked")
-    return session.execute(select(User.active, User.tenant_id, User.role, User.token_generation, revoked, ended)
-                           .where(User.id == user_id)).first()
+    ended = (select(RevokedToken.jti).where(RevokedToken.jti == session_key).exists() if session_key else literal(False)).label(
+        "session_revoked"
+    )
+    return session.execute(
+        select(User.active, User.tenant_id, User.role, User.token_generation, revoked, ended).where(User.id == user_id)
+    ).first()
 
 
 def is_revoked(session: Session, jti: str) -> bool:
@@ -204,13 +243,16 @@ RESET_MAX_ATTEMPTS = 5
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
 
 
-def start_reset(session: Session, principal: Principal, user_id: int, now: dt.datetime | None = None) -> tuple[User, str, dt.datetime]:
+def start_reset(
+    session: Session, principal: Principal, user_id: int, now: dt.datetime | None = None
+) -> tuple[User, str, dt.datetime]:
     """An admin gets a one-time code to read to the person; the old password keeps working until it is used.
 
     The account's standing restarts when the code is used (the admin could have used it), so it cannot
     be a second person on anything prepared before that.
     """
     import secrets
+
     principal.require("admin")
     user = _tenant_user(session, principal, user_id, lock=True)
     if user.id == principal.user_id:
@@ -224,8 +266,15 @@ def start_reset(session: Session, principal: Principal, user_id: int, now: dt.da
     return user, code, user.reset_code_expires_at
 
 
-def finish_reset(session: Session, tenant_slug: str, phone: str, code: str, new: str, request_id: str | None = None,
-                 now: dt.datetime | None = None) -> User:
+def finish_reset(
+    session: Session,
+    tenant_slug: str,
+    phone: str,
+    code: str,
+    new: str,
+    request_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
     """The person sets a new password with the code. Same answer for every kind of wrong."""
     tenant = tenant_by_slug(session, tenant_slug)
     phone = clean_phone(phone)
@@ -244,8 +293,9 @@ def finish_reset(session: Session, tenant_slug: str, phone: str, code: str, new:
         raise wrong
     _set_password(user, new)
     user.standing_since = now
-    audit.record(session, "password.reset", tenant_id=tenant.id, actor_user_id=user.id, target=("user", user.id),
-                 request_id=request_id)
+    audit.record(
+        session, "password.reset", tenant_id=tenant.id, actor_user_id=user.id, target=("user", user.id), request_id=request_id
+    )
     return user
 
 

@@ -3,6 +3,7 @@
 Both copy a consistent snapshot while the app keeps running: pg_dump reads one transaction; SQLite's backup
 API copies pages under its own lock. A restore replaces everything in the target database.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -50,8 +51,11 @@ def backup(url: str, target: Path) -> Path:
             src.close()
         return target
     if backend == "postgresql":
-        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), "--dbname",
-                               _libpq_url(url)], capture_output=True, text=True)
+        done = subprocess.run(
+            [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), "--dbname", _libpq_url(url)],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
         return target
@@ -78,8 +82,21 @@ def restore(source: Path, url: str) -> None:
             src.close()
         return
     if backend == "postgresql":
-        done = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                               "--exit-on-error", "--dbname", _libpq_url(url), str(source)], capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                _libpq_url(url),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
         return

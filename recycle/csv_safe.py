@@ -5,6 +5,7 @@ starts with = + - @, a tab or a carriage return may be run as a formula (`=HYPER
 `+cmd|'/c calc'!A0`), so such a cell is prefixed with an apostrophe, which spreadsheets show as text.
 Plain numbers ("-12.50") stay numbers. Every export goes through `writer`.
 """
+
 from __future__ import annotations
 
 import csv

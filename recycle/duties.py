@@ -10,6 +10,7 @@ by account P must be an active staff or admin account A of the same tenant with
 So an account made, promoted, re-enabled or given a new password after the request cannot approve
 it, whoever did that; and an account the preparer made cannot approve the preparer's work at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Domain errors. The API turns each into an application/problem+json response; nothing else needs HTTP."""
+
 from __future__ import annotations
 
 
@@ -21,7 +22,7 @@ class InvalidInput(DomainError):
     title = "Unprocessable input"
 
     @classmethod
-    def field(cls, name: str, message: str, code: str | None = None) -> "InvalidInput":
+    def field(cls, name: str, message: str, code: str | None = None) -> InvalidInput:
         return cls(f"{name}: {message}", {name: [message]}, code)
 
 

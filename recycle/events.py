@@ -6,9 +6,11 @@ which every entry point (the app factory, the Celery worker, the CLI, a script) 
 Publishing before anything was wired is an error, not silence: a script that forgot to wire would
 otherwise credit money but earn no points and bring nothing into stock.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,9 @@ def handlers_for(event_type: type) -> tuple[Handler, ...]:
 def publish(session: Session, event: Any) -> None:
     """Run every handler of the event now, in the same transaction: a failing handler rolls it all back."""
     if not _wired:
-        raise NotWired(f"{type(event).__name__} published before the event handlers were wired; "
-                       "call api.bootstrap.bootstrap() at the entry point")
+        raise NotWired(
+            f"{type(event).__name__} published before the event handlers were wired; "
+            "call api.bootstrap.bootstrap() at the entry point"
+        )
     for handler in _handlers.get(type(event), ()):
         handler(session, event)

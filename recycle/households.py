@@ -1,4 +1,5 @@
 """Households: registration (by themselves or by staff), their member numbers and QR cards."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,15 +27,19 @@ class HouseholdInput:
     phone: str | None = None
     promptpay_id: str | None = None
     consent: bool = False
-    consent_method: str | None = None       # "app" or "paper_signed"
-    consent_version: str | None = None      # the notice signed; default: the tenant's current one
+    consent_method: str | None = None  # "app" or "paper_signed"
+    consent_version: str | None = None  # the notice signed; default: the tenant's current one
     leaderboard_opt_in: bool = False
 
 
 def _next_member_no(session: Session, tenant_id: int) -> int:
     """Row-locking increment: two registrations at once never share a member number."""
-    stmt = (update(Tenant).where(Tenant.id == tenant_id).values(next_member_no=Tenant.next_member_no + 1)
-            .returning(Tenant.next_member_no))
+    stmt = (
+        update(Tenant)
+        .where(Tenant.id == tenant_id)
+        .values(next_member_no=Tenant.next_member_no + 1)
+        .returning(Tenant.next_member_no)
+    )
     return session.execute(stmt).scalar_one() - 1
 
 
@@ -53,20 +58,34 @@ def register(session: Session, tenant: Tenant, data: HouseholdInput, principal: 
         except InvalidId as exc:
             raise InvalidInput.field("promptpay_id", str(exc)) from None
     household = Household(
-        tenant_id=tenant.id, member_no=_next_member_no(session, tenant.id), name=data.name.strip(),
-        phone=clean_phone(data.phone) if data.phone else None, village_id=village.id, address=data.address.strip(),
-        lat=data.lat, lng=data.lng, promptpay_kind=kind, promptpay_id=pp,
+        tenant_id=tenant.id,
+        member_no=_next_member_no(session, tenant.id),
+        name=data.name.strip(),
+        phone=clean_phone(data.phone) if data.phone else None,
+        village_id=village.id,
+        address=data.address.strip(),
+        lat=data.lat,
+        lng=data.lng,
+        promptpay_kind=kind,
+        promptpay_id=pp,
         consent_at=utcnow() if data.consent else None,
         consent_version=(data.consent_version or tenant.setting("consent_notice_version")) if data.consent else None,
         consent_method=(data.consent_method or "app") if data.consent else None,
         consent_recorded_by_user_id=principal.user_id if data.consent and principal is not None else None,
-        leaderboard_opt_in=data.leaderboard_opt_in, qr_version=1,
+        leaderboard_opt_in=data.leaderboard_opt_in,
+        qr_version=1,
     )
     session.add(household)
     session.flush()
     if principal is not None:
-        audit.record(session, "household.register", principal=principal, target=("household", household.id),
-                     consent_method=household.consent_method, consent_version=household.consent_version)
+        audit.record(
+            session,
+            "household.register",
+            principal=principal,
+            target=("household", household.id),
+            consent_method=household.consent_method,
+            consent_version=household.consent_version,
+        )
     return household
 
 
@@ -79,10 +98,12 @@ def register_self(session: Session, tenant_slug: str, password: str, data: House
     if not data.phone:
         raise InvalidInput.field("phone", "required")
     household = register(session, tenant, data)
-    user = create_user(session, tenant.id, role="household", phone=data.phone, password=password, name=data.name,
-                       household_id=household.id)
-    audit.record(session, "household.self_register", tenant_id=tenant.id, actor_user_id=user.id,
-                 target=("household", household.id))
+    user = create_user(
+        session, tenant.id, role="household", phone=data.phone, password=password, name=data.name, household_id=household.id
+    )
+    audit.record(
+        session, "household.self_register", tenant_id=tenant.id, actor_user_id=user.id, target=("household", household.id)
+    )
     return user, household
 
 
@@ -102,8 +123,9 @@ def reissue_card(session: Session, principal: Principal, household_id: int) -> H
     household = get(session, principal, household_id)
     household.qr_version += 1
     session.flush()
-    audit.record(session, "household.card_reissue", principal=principal, target=("household", household.id),
-                 version=household.qr_version)
+    audit.record(
+        session, "household.card_reissue", principal=principal, target=("household", household.id), version=household.qr_version
+    )
     return household
 
 

@@ -4,6 +4,7 @@ Postings are signed satang (debit +, credit -) and each transaction's postings s
 Corrections are reversing transactions; nothing is updated or deleted; a balance is a sum.
 Every transaction carries a unique idempotency key, so a retried write cannot post twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,25 +29,33 @@ class AccountKind(StrEnum):
 
 KINDS = tuple(AccountKind)
 # Accounts every tenant has; households each get their own payable.
-PURCHASES = "purchases"            # expense: what the bank paid members for material
-CASH = "cash"                      # asset
-BANK = "bank"                      # asset
+PURCHASES = "purchases"  # expense: what the bank paid members for material
+CASH = "cash"  # asset
+BANK = "bank"  # asset
 PAYOUTS_PENDING = "payouts_pending"  # liability: settled, approved, not yet paid out
-WELFARE_FUND = "welfare_fund"      # liability: members' welfare contributions
-SAVINGS = "member_savings"         # liability: savings/share deductions
-SALES_REVENUE = "sales_revenue"    # income
-RECEIVABLES = "receivables"        # asset: factories that owe us
-COST_OF_GOODS = "cost_of_goods"    # expense
-STOCK = "stock"                    # asset
-STANDARD = {PURCHASES: "expense", CASH: "asset", BANK: "asset", PAYOUTS_PENDING: "liability",
-            WELFARE_FUND: "liability", SAVINGS: "liability", SALES_REVENUE: "income",
-            RECEIVABLES: "asset", COST_OF_GOODS: "expense", STOCK: "asset"}
+WELFARE_FUND = "welfare_fund"  # liability: members' welfare contributions
+SAVINGS = "member_savings"  # liability: savings/share deductions
+SALES_REVENUE = "sales_revenue"  # income
+RECEIVABLES = "receivables"  # asset: factories that owe us
+COST_OF_GOODS = "cost_of_goods"  # expense
+STOCK = "stock"  # asset
+STANDARD = {
+    PURCHASES: "expense",
+    CASH: "asset",
+    BANK: "asset",
+    PAYOUTS_PENDING: "liability",
+    WELFARE_FUND: "liability",
+    SAVINGS: "liability",
+    SALES_REVENUE: "income",
+    RECEIVABLES: "asset",
+    COST_OF_GOODS: "expense",
+    STOCK: "asset",
+}
 
 
 class LedgerAccount(Base):
     __tablename__ = "ledger_accounts"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),
-                      check_in("kind", AccountKind))
+    __table_args__ = (UniqueConstraint("tenant_id", "code"), check_in("kind", AccountKind))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     code: Mapped[str] = mapped_column(String(60))
@@ -56,7 +65,10 @@ class LedgerAccount(Base):
 
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
-    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key"), Index("ix_ledger_txn_tenant_ref", "tenant_id", "ref_type", "ref_id"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index("ix_ledger_txn_tenant_ref", "tenant_id", "ref_type", "ref_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     idempotency_key: Mapped[str] = mapped_column(String(120))
@@ -69,14 +81,16 @@ class LedgerTransaction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    postings: Mapped[list["Posting"]] = relationship(back_populates="transaction", lazy="selectin", order_by="Posting.id")
+    postings: Mapped[list[Posting]] = relationship(back_populates="transaction", lazy="selectin", order_by="Posting.id")
 
 
 class Posting(Base):
     __tablename__ = "ledger_postings"
-    __table_args__ = (Index("ix_ledger_postings_tenant_account", "tenant_id", "account_id"),
-                      Index("ix_ledger_postings_tenant_household", "tenant_id", "household_id", "transaction_id"),
-                      CheckConstraint("amount_satang <> 0", name="amount_nonzero"))
+    __table_args__ = (
+        Index("ix_ledger_postings_tenant_account", "tenant_id", "account_id"),
+        Index("ix_ledger_postings_tenant_household", "tenant_id", "household_id", "transaction_id"),
+        CheckConstraint("amount_satang <> 0", name="amount_nonzero"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
@@ -88,8 +102,9 @@ class Posting(Base):
     account: Mapped[LedgerAccount] = relationship(lazy="joined")
 
 
-def account(session: Session, tenant_id: int, code: str, kind: str | None = None,
-            household_id: int | None = None) -> LedgerAccount:
+def account(
+    session: Session, tenant_id: int, code: str, kind: str | None = None, household_id: int | None = None
+) -> LedgerAccount:
     """Get or create; two requests creating the same account at once both end up with the one row."""
     found = session.scalar(select(LedgerAccount).where(LedgerAccount.tenant_id == tenant_id, LedgerAccount.code == code))
     if found:
@@ -119,8 +134,10 @@ class Leg:
 def weigh_in_accounts(session: Session, tenant_id: int, household_ids: list[int]) -> dict[str, LedgerAccount]:
     """Purchases and these households' payables in one query (each made on first use): code -> account."""
     codes = [PURCHASES, *(f"household:{hid}" for hid in sorted(set(household_ids)))]
-    found = {a.code: a for a in session.scalars(select(LedgerAccount).where(LedgerAccount.tenant_id == tenant_id,
-                                                                            LedgerAccount.code.in_(codes)))}
+    found = {
+        a.code: a
+        for a in session.scalars(select(LedgerAccount).where(LedgerAccount.tenant_id == tenant_id, LedgerAccount.code.in_(codes)))
+    }
     if PURCHASES not in found:
         found[PURCHASES] = account(session, tenant_id, PURCHASES)
     for hid in sorted(set(household_ids)):
@@ -155,20 +172,55 @@ def post_new(session: Session, tenant_id: int, txns: list[NewTransaction]) -> di
     if not txns:
         return {}
     now = utcnow()
-    rows = session.execute(insert(LedgerTransaction).returning(LedgerTransaction.id, LedgerTransaction.idempotency_key), [
-        {"tenant_id": tenant_id, "idempotency_key": t.key, "kind": t.kind, "memo": t.memo[:500],
-         "ref_type": t.ref[0] if t.ref else None, "ref_id": t.ref[1] if t.ref else None, "reverses_id": None,
-         "occurred_at": t.occurred_at or now, "created_at": now, "created_by_user_id": t.user_id} for t in txns]).all()
+    rows = session.execute(
+        insert(LedgerTransaction).returning(LedgerTransaction.id, LedgerTransaction.idempotency_key),
+        [
+            {
+                "tenant_id": tenant_id,
+                "idempotency_key": t.key,
+                "kind": t.kind,
+                "memo": t.memo[:500],
+                "ref_type": t.ref[0] if t.ref else None,
+                "ref_id": t.ref[1] if t.ref else None,
+                "reverses_id": None,
+                "occurred_at": t.occurred_at or now,
+                "created_at": now,
+                "created_by_user_id": t.user_id,
+            }
+            for t in txns
+        ],
+    ).all()
     ids = {key: tid for tid, key in rows}
-    session.execute(insert(Posting.__table__), [
-        {"tenant_id": tenant_id, "transaction_id": ids[t.key], "account_id": leg.account.id,
-         "household_id": leg.account.household_id, "amount_satang": leg.amount_satang} for t in txns for leg in t.legs])
+    session.execute(
+        insert(Posting.__table__),
+        [
+            {
+                "tenant_id": tenant_id,
+                "transaction_id": ids[t.key],
+                "account_id": leg.account.id,
+                "household_id": leg.account.household_id,
+                "amount_satang": leg.amount_satang,
+            }
+            for t in txns
+            for leg in t.legs
+        ],
+    )
     return ids
 
 
-def post(session: Session, tenant_id: int, key: str, kind: str, legs: list[Leg], *, memo: str = "",
-         ref: tuple[str, int] | None = None, occurred_at: dt.datetime | None = None,
-         user_id: int | None = None, reverses_id: int | None = None) -> LedgerTransaction:
+def post(
+    session: Session,
+    tenant_id: int,
+    key: str,
+    kind: str,
+    legs: list[Leg],
+    *,
+    memo: str = "",
+    ref: tuple[str, int] | None = None,
+    occurred_at: dt.datetime | None = None,
+    user_id: int | None = None,
+    reverses_id: int | None = None,
+) -> LedgerTransaction:
     """Post a balanced transaction once. The same key again returns the first one if it is identical."""
     legs = [leg for leg in legs if leg.amount_satang != 0]
     if any(not isinstance(leg.amount_satang, int) or isinstance(leg.amount_satang, bool) for leg in legs):
@@ -177,15 +229,28 @@ def post(session: Session, tenant_id: int, key: str, kind: str, legs: list[Leg],
         raise InvalidInput("a ledger transaction must balance", {"postings": ["debits and credits differ"]})
     if any(leg.account.tenant_id != tenant_id for leg in legs):
         raise ValueError("posting to another tenant's account")
-    existing = session.scalar(select(LedgerTransaction).where(LedgerTransaction.tenant_id == tenant_id,
-                                                              LedgerTransaction.idempotency_key == key))
+    existing = session.scalar(
+        select(LedgerTransaction).where(LedgerTransaction.tenant_id == tenant_id, LedgerTransaction.idempotency_key == key)
+    )
     if existing is not None:
         return _same_or_conflict(existing, legs)
-    txn = LedgerTransaction(tenant_id=tenant_id, idempotency_key=key, kind=kind, memo=memo[:500],
-                            ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
-                            occurred_at=occurred_at or utcnow(), created_by_user_id=user_id, reverses_id=reverses_id)
-    txn.postings = [Posting(tenant_id=tenant_id, account_id=leg.account.id, household_id=leg.account.household_id,
-                            amount_satang=leg.amount_satang) for leg in legs]
+    txn = LedgerTransaction(
+        tenant_id=tenant_id,
+        idempotency_key=key,
+        kind=kind,
+        memo=memo[:500],
+        ref_type=ref[0] if ref else None,
+        ref_id=ref[1] if ref else None,
+        occurred_at=occurred_at or utcnow(),
+        created_by_user_id=user_id,
+        reverses_id=reverses_id,
+    )
+    txn.postings = [
+        Posting(
+            tenant_id=tenant_id, account_id=leg.account.id, household_id=leg.account.household_id, amount_satang=leg.amount_satang
+        )
+        for leg in legs
+    ]
     session.add(txn)
     session.flush()
     return txn
@@ -199,8 +264,9 @@ def _same_or_conflict(existing: LedgerTransaction, legs: list[Leg]) -> LedgerTra
     return existing
 
 
-def reverse(session: Session, tenant_id: int, txn: LedgerTransaction, key: str, memo: str,
-            user_id: int | None = None) -> LedgerTransaction:
+def reverse(
+    session: Session, tenant_id: int, txn: LedgerTransaction, key: str, memo: str, user_id: int | None = None
+) -> LedgerTransaction:
     """The correction: the same postings negated, linked to the original; a transaction is reversed once.
 
     The reversal is *effective* when the original was (`occurred_at`) and recorded now (`created_at`): a
@@ -215,13 +281,24 @@ def reverse(session: Session, tenant_id: int, txn: LedgerTransaction, key: str, 
             return already
         raise Conflict("this transaction was already reversed")
     legs = [Leg(p.account, -p.amount_satang) for p in txn.postings]
-    return post(session, tenant_id, key, "reversal", legs, memo=memo, ref=(txn.ref_type, txn.ref_id) if txn.ref_type else None,
-                occurred_at=txn.occurred_at, user_id=user_id, reverses_id=txn.id)
+    return post(
+        session,
+        tenant_id,
+        key,
+        "reversal",
+        legs,
+        memo=memo,
+        ref=(txn.ref_type, txn.ref_id) if txn.ref_type else None,
+        occurred_at=txn.occurred_at,
+        user_id=user_id,
+        reverses_id=txn.id,
+    )
 
 
 def balance(session: Session, tenant_id: int, account_id: int, until: dt.datetime | None = None) -> int:
     stmt = select(func.coalesce(func.sum(Posting.amount_satang), 0)).where(
-        Posting.tenant_id == tenant_id, Posting.account_id == account_id)
+        Posting.tenant_id == tenant_id, Posting.account_id == account_id
+    )
     if until is not None:
         stmt = stmt.join(LedgerTransaction).where(LedgerTransaction.occurred_at <= until)
     return int(session.scalar(stmt))
@@ -229,8 +306,11 @@ def balance(session: Session, tenant_id: int, account_id: int, until: dt.datetim
 
 def household_balance(session: Session, tenant_id: int, household_id: int) -> int:
     """What the bank owes the member (its payable is a liability: credits are negative, so negate)."""
-    total = session.scalar(select(func.coalesce(func.sum(Posting.amount_satang), 0)).join(LedgerAccount).where(
-        Posting.tenant_id == tenant_id, LedgerAccount.tenant_id == tenant_id, LedgerAccount.household_id == household_id))
+    total = session.scalar(
+        select(func.coalesce(func.sum(Posting.amount_satang), 0))
+        .join(LedgerAccount)
+        .where(Posting.tenant_id == tenant_id, LedgerAccount.tenant_id == tenant_id, LedgerAccount.household_id == household_id)
+    )
     return -int(total)
 
 

@@ -8,6 +8,7 @@ held: without `populate_existing` SQLAlchemy would hand back the stale object fr
 PostgreSQL queues the second transaction on the lock and gives it the committed row. SQLite has no
 row locks; the embedded default opens every transaction with BEGIN IMMEDIATE, so writers are serial.
 """
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -20,16 +21,24 @@ T = TypeVar("T")
 
 def get_for_update(session: Session, model: type[T], id_: int, tenant_id: int) -> T | None:
     """The tenant's row, locked until commit and fresh from the database; None if there is none."""
-    stmt = (select(model).where(model.id == id_, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
-            .with_for_update(of=model).execution_options(populate_existing=True))
+    stmt = (
+        select(model)
+        .where(model.id == id_, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    )
     return session.scalars(stmt).unique().one_or_none()
 
 
 def lock_many(session: Session, model: type[T], ids: list[int], tenant_id: int) -> dict[int, T]:
     """Several rows locked in id order (two planners locking overlapping sets queue instead of deadlocking)."""
-    stmt = (select(model).where(model.id.in_(ids), model.tenant_id == tenant_id)  # type: ignore[attr-defined]
-            .order_by(model.id).with_for_update(of=model)  # type: ignore[attr-defined]
-            .execution_options(populate_existing=True))
+    stmt = (
+        select(model)
+        .where(model.id.in_(ids), model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+        .order_by(model.id)
+        .with_for_update(of=model)  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    )
     return {row.id: row for row in session.scalars(stmt).unique()}  # type: ignore[attr-defined]
 
 

@@ -1,4 +1,5 @@
 """The counter's member work: finding a member, spotting a duplicate, editing, deactivating."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ SEARCH_LIMIT = 50
 def looks_like_card(text: str) -> bool:
     """What a USB scanner types from a member card (the signed token), as opposed to a name or number."""
     from recycle.qrtoken import PREFIX
+
     return (text or "").strip().upper().startswith(PREFIX)
 
 
@@ -37,18 +39,22 @@ def search(session: Session, principal: Principal, term: str, limit: int = SEARC
             conds.append(Household.phone == normalize_phone(digits))
         except InvalidId:
             pass
-    stmt = (select(Household).where(Household.tenant_id == tid, or_(*conds))
-            .order_by(Household.active.desc(), Household.member_no).limit(limit))
+    stmt = (
+        select(Household)
+        .where(Household.tenant_id == tid, or_(*conds))
+        .order_by(Household.active.desc(), Household.member_no)
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
 def by_member_no(session: Session, principal: Principal, member_no: int) -> Household | None:
-    return session.scalar(select(Household).where(Household.tenant_id == principal.tenant_id,
-                                                  Household.member_no == member_no))
+    return session.scalar(select(Household).where(Household.tenant_id == principal.tenant_id, Household.member_no == member_no))
 
 
-def possible_duplicates(session: Session, tenant_id: int, name: str, village_id: int, phone: str | None,
-                        exclude_id: int | None = None) -> list[Household]:
+def possible_duplicates(
+    session: Session, tenant_id: int, name: str, village_id: int, phone: str | None, exclude_id: int | None = None
+) -> list[Household]:
     """Same name (ignoring spaces and case) in the same village, or the same phone anywhere in the bank."""
     key = "".join(name.split()).lower()
     conds = [(Household.village_id == village_id) & (func.lower(func.replace(Household.name, " ", "")) == key)]
@@ -81,9 +87,15 @@ def update_profile(session: Session, principal: Principal, household_id: int, ch
             kind, pp = normalize_promptpay_id(change.promptpay_id)
         except InvalidId as exc:
             raise InvalidInput.field("promptpay_id", str(exc)) from None
-    new = {"name": change.name.strip(), "village_id": village.id, "address": change.address.strip(),
-           "phone": clean_phone(change.phone) if change.phone else None, "promptpay_kind": kind, "promptpay_id": pp,
-           "leaderboard_opt_in": change.leaderboard_opt_in}
+    new = {
+        "name": change.name.strip(),
+        "village_id": village.id,
+        "address": change.address.strip(),
+        "phone": clean_phone(change.phone) if change.phone else None,
+        "promptpay_kind": kind,
+        "promptpay_id": pp,
+        "leaderboard_opt_in": change.leaderboard_opt_in,
+    }
     changed = sorted(k for k, v in new.items() if getattr(household, k) != v)
     for key, value in new.items():
         setattr(household, key, value)
@@ -99,6 +111,5 @@ def deactivate(session: Session, principal: Principal, household_id: int, reason
     household = households.get(session, principal, household_id)
     household.active = False
     session.flush()
-    audit.record(session, "household.deactivate", principal=principal, target=("household", household.id),
-                 reason=reason[:200])
+    audit.record(session, "household.deactivate", principal=principal, target=("household", household.id), reason=reason[:200])
     return household

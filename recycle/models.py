@@ -1,4 +1,5 @@
 """Tenants, villages, accounts, households, revoked tokens and the audit log."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,7 @@ import zoneinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, true, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
@@ -25,18 +26,18 @@ STAFF_ROLES = ("staff", "admin")
 
 # Defaults a new tenant starts from; each key can be overridden per tenant in `Tenant.settings`.
 DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
-    "max_line_weight_g": 500_000,        # plausibility cap of one weighed line (500 kg)
-    "max_line_quantity": 5_000,          # pieces
+    "max_line_weight_g": 500_000,  # plausibility cap of one weighed line (500 kg)
+    "max_line_quantity": 5_000,  # pieces
     "backdate_days_without_approval": 3,  # older tickets need staff
-    "future_tolerance_minutes": 10,       # phone clocks drift; beyond this "collected_at" in the future is refused
-    "handover_tolerance_pct": 3,          # re-weigh difference that is flagged
+    "future_tolerance_minutes": 10,  # phone clocks drift; beyond this "collected_at" in the future is refused
+    "handover_tolerance_pct": 3,  # re-weigh difference that is flagged
     "consent_notice_version": "2026-01",
     # Money only from what was really collected: above these a ticket waits for staff approval.
-    "approval_line_weight_g": 100_000,          # 100 kg in one weighed line
-    "approval_ticket_satang": 200_000,          # 2,000 THB on one ticket
+    "approval_line_weight_g": 100_000,  # 100 kg in one weighed line
+    "approval_ticket_satang": 200_000,  # 2,000 THB on one ticket
     "approval_collector_day_satang": 1_000_000,  # 10,000 THB credited by one collector in one local day
     # A correction that moves more than this needs a second person.
-    "approval_correction_satang": 100_000,      # 1,000 THB
+    "approval_correction_satang": 100_000,  # 1,000 THB
 }
 
 
@@ -77,7 +78,7 @@ class Tenant(Base):
         if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
             raise InvalidInput.field(field, "must be between 2000-01-01 and 2999-12-31")
         start = dt.datetime.combine(day, dt.time.min, self.zone)
-        return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+        return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
 
     def period_bounds(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
         """[start of `start`, end of `end`) for local dates, both days included (the one date convention of reports)."""

@@ -1,4 +1,5 @@
 """Exact money and weight arithmetic: integer satang and grams, rounding half up, never a float."""
+
 from __future__ import annotations
 
 

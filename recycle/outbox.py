@@ -9,6 +9,7 @@ sent just before its "dispatched" mark was lost is sent twice.
 Not tenant-first like other tables: the relay scans every tenant's undispatched rows, through a partial
 index on `created_at` where `dispatched_at IS NULL` that stays as small as the backlog.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,15 +24,21 @@ from recycle.db import Base, utcnow
 
 RELAY = "recycle.outbox.relay"
 GRACE = dt.timedelta(seconds=30)  # the after-commit send normally lands well within this
-KEEP_SENT = dt.timedelta(days=7)   # sent rows are kept a week for whoever investigates, then purged
+KEEP_SENT = dt.timedelta(days=7)  # sent rows are kept a week for whoever investigates, then purged
 log = logging.getLogger("thangngoen.outbox")
 _PENDING = "thangngoen.outbox"
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_undispatched", "created_at",
-                            postgresql_where=text("dispatched_at IS NULL"), sqlite_where=text("dispatched_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "ix_outbox_messages_undispatched",
+            "created_at",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     task_name: Mapped[str] = mapped_column(String(200))
@@ -125,8 +132,13 @@ def dispatch(bind: Any, pending: list[tuple[int | None, str, dict]], celery_app:
 def due(session: Session, now: dt.datetime | None = None, grace: dt.timedelta = GRACE, limit: int = 500) -> list[OutboxMessage]:
     """Undispatched messages older than the grace period, oldest first; locked so two relays never share one."""
     now = now or utcnow()
-    stmt = (select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None), OutboxMessage.created_at < now - grace)
-            .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit).with_for_update(skip_locked=True))
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.dispatched_at.is_(None), OutboxMessage.created_at < now - grace)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     return list(session.scalars(stmt))
 
 

@@ -3,6 +3,7 @@
 C0 controls (ESC starts ESC/POS printer commands; CR and LF forge lines), DEL, C1 controls, and the
 bidi overrides that make a name read backwards on a receipt or a screen.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,5 +25,4 @@ def for_printer(text: str) -> str:
 
 def for_log(text: str) -> str:
     """One log record, one line: a control character (a `%0A` in a URL path) is written as `\\xNN`/`\\uNNNN`."""
-    return _LOG_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-                           text)
+    return _LOG_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)

@@ -1,4 +1,5 @@
 """Who is acting: built from the verified token by the API, passed as plain data into the domain."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

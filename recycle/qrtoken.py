@@ -7,6 +7,7 @@ id, from before card keys) verify with card key 0 when configured, otherwise wit
 reveals nothing, and reissuing bumps the version so the old card stops working at once. Upper-case
 base32 stays inside the QR alphanumeric set, so the code is a small version-2 symbol.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,7 +32,7 @@ class CardKeys:
     legacy: str | None = None  # verifies TN1 cards when no key 0 is configured (the old login key)
 
     @classmethod
-    def parse(cls, text: str, legacy: str | None = None) -> "CardKeys":
+    def parse(cls, text: str, legacy: str | None = None) -> CardKeys:
         """`"2:secret-two,1:secret-one"` (the first signs) or a bare secret (key id 1)."""
         keys: dict[int, str] = {}
         order = []
@@ -81,21 +82,21 @@ def read(secret: str | CardKeys, text: str) -> CardToken:
     raw = (text or "").strip().upper()
     if isinstance(secret, CardKeys):
         if raw.startswith(PREFIX2):
-            return _read2(secret, raw[len(PREFIX2):])
+            return _read2(secret, raw[len(PREFIX2) :])
         legacy = secret.keys.get(0) or secret.legacy
         if legacy is None:
             raise BadToken("forged", "The member card QR code is not genuine")
         secret = legacy
     if not raw.startswith(PREFIX):
         raise BadToken("malformed", "This is not a member card QR code")
-    payload = raw[len(PREFIX):]
+    payload = raw[len(PREFIX) :]
     try:
         blob = base64.b32decode(payload + "=" * (-len(payload) % 8))
     except (ValueError, base64.binascii.Error):
         raise BadToken("malformed", "The member card QR code is damaged or incomplete") from None
     if len(blob) != _LAYOUT.size + _MAC_LEN:
         raise BadToken("malformed", "The member card QR code is damaged or incomplete")
-    body, mac = blob[: _LAYOUT.size], blob[_LAYOUT.size:]
+    body, mac = blob[: _LAYOUT.size], blob[_LAYOUT.size :]
     if not hmac.compare_digest(mac, _mac(secret, body)):
         raise BadToken("forged", "The member card QR code is not genuine")
     return CardToken(*_LAYOUT.unpack(body))
@@ -108,7 +109,7 @@ def _read2(keys: CardKeys, payload: str) -> CardToken:
         raise BadToken("malformed", "The member card QR code is damaged or incomplete") from None
     if len(blob) != _LAYOUT2.size + _MAC_LEN:
         raise BadToken("malformed", "The member card QR code is damaged or incomplete")
-    body, mac = blob[: _LAYOUT2.size], blob[_LAYOUT2.size:]
+    body, mac = blob[: _LAYOUT2.size], blob[_LAYOUT2.size :]
     tenant_id, household_id, version, kid = _LAYOUT2.unpack(body)
     secret = keys.keys.get(kid)
     if secret is None or not hmac.compare_digest(mac, _mac(secret, body)):

@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the rules a password must meet."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -7,8 +8,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile by default
 
 # Passwords Thai users pick most, per public leak lists; refused outright.
-COMMON = {"12345678", "123456789", "1234567890", "password", "qwertyui", "11111111", "00000000",
-          "87654321", "password1", "abcd1234", "iloveyou", "88888888", "99999999", "12341234"}
+COMMON = {
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "qwertyui",
+    "11111111",
+    "00000000",
+    "87654321",
+    "password1",
+    "abcd1234",
+    "iloveyou",
+    "88888888",
+    "99999999",
+    "12341234",
+}
 
 
 def use_hasher(hasher: PasswordHasher) -> None:

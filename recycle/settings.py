@@ -1,4 +1,5 @@
 """Settings read from the environment, shared by the API, the CLI and Celery workers."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,10 @@ MIN_SECRET_LENGTH = 32
 
 def _strong(name: str, value: str) -> None:
     if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 10:
-        raise SettingsError(f"{name} is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
-                            f"e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+        raise SettingsError(
+            f"{name} is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
+            f"e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 @dataclass
@@ -33,11 +36,10 @@ class Settings:
     card_secret_key: str | None = None  # "kid:secret,..." (the first signs); None: the login key signs (tests)
     proxy_fix_x_for: int = 0  # how many proxies in front set X-Forwarded-For; 0 trusts none
     instance_path: Path = field(default_factory=lambda: DEFAULT_INSTANCE)
-    retention: "Retention" = field(default_factory=lambda: Retention())
+    retention: Retention = field(default_factory=lambda: Retention())
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, instance_path: Path | None = None,
-                 check: bool = True) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, instance_path: Path | None = None, check: bool = True) -> Settings:
         """Embedded default when DATABASE_URL is unset: a SQLite file and generated, persisted keys.
 
         Production (DATABASE_URL set) refuses to start on a guessable secret, a missing card key or
@@ -51,13 +53,15 @@ class Settings:
             inst.mkdir(parents=True, exist_ok=True)
             db_url = f"sqlite:///{inst / 'thangngoen.sqlite3'}"
         elif db_url.startswith("postgres://"):
-            db_url = "postgresql+psycopg://" + db_url[len("postgres://"):]
+            db_url = "postgresql+psycopg://" + db_url[len("postgres://") :]
         elif db_url.startswith("postgresql://"):
-            db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+            db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
         secret = env.get("SECRET_KEY")
         card = env.get("CARD_SECRET_KEY") or None
         broker = env.get("CELERY_BROKER_URL") or None
-        storage = env.get("RATELIMIT_STORAGE_URI") or ("memory://" if embedded else (broker if broker and broker.startswith("redis") else "memory://"))
+        storage = env.get("RATELIMIT_STORAGE_URI") or (
+            "memory://" if embedded else (broker if broker and broker.startswith("redis") else "memory://")
+        )
         try:
             proxies = int(env.get("PROXY_FIX_X_FOR") or 0)
         except ValueError:
@@ -70,14 +74,19 @@ class Settings:
                 raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set (production)")
             _strong("SECRET_KEY", secret)
             if not card:
-                raise SettingsError("CARD_SECRET_KEY must be set when DATABASE_URL is set (production): printed QR "
-                                    "cards are signed with it, not with SECRET_KEY; see the README, 'Keys'")
+                raise SettingsError(
+                    "CARD_SECRET_KEY must be set when DATABASE_URL is set (production): printed QR "
+                    "cards are signed with it, not with SECRET_KEY; see the README, 'Keys'"
+                )
             if storage.startswith("memory"):
-                raise SettingsError("RATELIMIT_STORAGE_URI is per-process memory: every gunicorn worker would count "
-                                    "login attempts on its own. Set RATELIMIT_STORAGE_URI=redis://... (or use a "
-                                    "Redis CELERY_BROKER_URL)")
+                raise SettingsError(
+                    "RATELIMIT_STORAGE_URI is per-process memory: every gunicorn worker would count "
+                    "login attempts on its own. Set RATELIMIT_STORAGE_URI=redis://... (or use a "
+                    "Redis CELERY_BROKER_URL)"
+                )
         if card and check:
             from recycle.qrtoken import CardKeys
+
             try:
                 keys = CardKeys.parse(card)
             except ValueError as exc:
@@ -113,7 +122,7 @@ class Retention:
     closed_days: int = 365
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> "Retention":
+    def from_env(cls, env: dict[str, str]) -> Retention:
         def num(name: str, default: int) -> int:
             raw = env.get(name)
             if raw is None or raw == "":
@@ -122,8 +131,11 @@ class Retention:
                 raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
             return int(raw)
 
-        return cls(num("RETENTION_TOKEN_DAYS", cls.token_days), num("RETENTION_AUDIT_YEARS", cls.audit_years),
-                   num("RETENTION_CLOSED_DAYS", cls.closed_days))
+        return cls(
+            num("RETENTION_TOKEN_DAYS", cls.token_days),
+            num("RETENTION_AUDIT_YEARS", cls.audit_years),
+            num("RETENTION_CLOSED_DAYS", cls.closed_days),
+        )
 
 
 def _instance_secret(inst: Path, name: str = "secret_key", prefix: str = "") -> str:

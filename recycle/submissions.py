@@ -3,6 +3,7 @@
 The first submission claims the token in its own transaction and records where its result lives;
 a repeat finds the claim (waiting on the row lock while the first is still running) and answers with it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,7 @@ class FormSubmission(Base):
 
 
 def earlier(session: Session, tenant_id: int, token: str) -> FormSubmission | None:
-    return session.scalar(select(FormSubmission).where(FormSubmission.tenant_id == tenant_id,
-                                                       FormSubmission.token == token))
+    return session.scalar(select(FormSubmission).where(FormSubmission.tenant_id == tenant_id, FormSubmission.token == token))
 
 
 def claim(session: Session, tenant_id: int, token: str, user_id: int | None) -> FormSubmission | None:

@@ -1,4 +1,5 @@
 """Housekeeping tasks of the core. Task names are constants so producers never spell them twice."""
+
 from __future__ import annotations
 
 from celery import shared_task

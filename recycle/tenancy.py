@@ -3,6 +3,7 @@
 `get_owned` answers NotFound (404) for a missing row and for another tenant's alike, so nobody can
 probe ids across tenants; an id that came in a request body names its field instead (422).
 """
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -15,8 +16,16 @@ from recycle.locking import get_for_update
 T = TypeVar("T")
 
 
-def get_owned(session: Session, model: type[T], row_id: Any, tenant_id: int, *, what: str | None = None,
-              field: str | None = None, lock: bool = False) -> T:
+def get_owned(
+    session: Session,
+    model: type[T],
+    row_id: Any,
+    tenant_id: int,
+    *,
+    what: str | None = None,
+    field: str | None = None,
+    lock: bool = False,
+) -> T:
     """The `model` row `row_id` of `tenant_id`, or NotFound; with `field`, a field error; `lock` takes a row lock."""
     row = None
     if row_id is not None:

@@ -3,6 +3,7 @@
 They live in `Tenant.settings` (JSON; points rules under "points") and the centre's location in its
 own columns. One list drives the console form and `GET/PUT /settings`, so both check the same limits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from recycle.principal import Principal
 
 @dataclass(frozen=True)
 class SettingDef:
-    key: str           # the API field
+    key: str  # the API field
     path: tuple[str, ...]  # where it lives in Tenant.settings
     default: int
     low: int
@@ -29,15 +30,65 @@ class SettingDef:
 
 # Defaults repeat the owning modules' (settlements, points); tests check they agree.
 SETTINGS: tuple[SettingDef, ...] = (
-    SettingDef("welfare_bp", ("welfare_bp",), 200, 0, 5_000, "หักเข้ากองทุนสวัสดิการ (ส่วนหมื่น: 200 = 2%)", "Welfare deduction (basis points: 200 = 2%)"),
-    SettingDef("minimum_payout_satang", ("minimum_payout_satang",), 2_000, 0, 1_000_000, "ยอดจ่ายขั้นต่ำ (สตางค์)", "Minimum payout (satang)"),
-    SettingDef("handover_tolerance_pct", ("handover_tolerance_pct",), 3, 0, 50, "ส่วนต่างน้ำหนักที่ยอมรับได้ตอนส่งมอบ (%)", "Handover weight tolerance (%)"),
+    SettingDef(
+        "welfare_bp",
+        ("welfare_bp",),
+        200,
+        0,
+        5_000,
+        "หักเข้ากองทุนสวัสดิการ (ส่วนหมื่น: 200 = 2%)",
+        "Welfare deduction (basis points: 200 = 2%)",
+    ),
+    SettingDef(
+        "minimum_payout_satang", ("minimum_payout_satang",), 2_000, 0, 1_000_000, "ยอดจ่ายขั้นต่ำ (สตางค์)", "Minimum payout (satang)"
+    ),
+    SettingDef(
+        "handover_tolerance_pct",
+        ("handover_tolerance_pct",),
+        3,
+        0,
+        50,
+        "ส่วนต่างน้ำหนักที่ยอมรับได้ตอนส่งมอบ (%)",
+        "Handover weight tolerance (%)",
+    ),
     SettingDef("points_monthly_cap", ("points", "monthly_cap"), 5_000, 0, 1_000_000, "คะแนนสูงสุดต่อเดือน", "Points cap per month"),
-    SettingDef("points_streak_bonus", ("points", "streak_bonus"), 10, 0, 10_000, "คะแนนโบนัสฝากต่อเนื่องรายสัปดาห์", "Weekly streak bonus points"),
-    SettingDef("max_line_weight_g", ("max_line_weight_g",), 500_000, 1_000, 5_000_000, "น้ำหนักสูงสุดต่อรายการ (กรัม)", "Largest weight per line (g)"),
+    SettingDef(
+        "points_streak_bonus",
+        ("points", "streak_bonus"),
+        10,
+        0,
+        10_000,
+        "คะแนนโบนัสฝากต่อเนื่องรายสัปดาห์",
+        "Weekly streak bonus points",
+    ),
+    SettingDef(
+        "max_line_weight_g",
+        ("max_line_weight_g",),
+        500_000,
+        1_000,
+        5_000_000,
+        "น้ำหนักสูงสุดต่อรายการ (กรัม)",
+        "Largest weight per line (g)",
+    ),
     SettingDef("max_line_quantity", ("max_line_quantity",), 5_000, 1, 100_000, "จำนวนชิ้นสูงสุดต่อรายการ", "Most pieces per line"),
-    SettingDef("backdate_days_without_approval", ("backdate_days_without_approval",), 3, 0, 60, "บันทึกย้อนหลังได้โดยไม่ต้องอนุมัติ (วัน)", "Backdating without approval (days)"),
-    SettingDef("future_tolerance_minutes", ("future_tolerance_minutes",), 10, 0, 240, "นาฬิกาโทรศัพท์เร็วได้ไม่เกิน (นาที)", "Phone clock ahead at most (minutes)"),
+    SettingDef(
+        "backdate_days_without_approval",
+        ("backdate_days_without_approval",),
+        3,
+        0,
+        60,
+        "บันทึกย้อนหลังได้โดยไม่ต้องอนุมัติ (วัน)",
+        "Backdating without approval (days)",
+    ),
+    SettingDef(
+        "future_tolerance_minutes",
+        ("future_tolerance_minutes",),
+        10,
+        0,
+        240,
+        "นาฬิกาโทรศัพท์เร็วได้ไม่เกิน (นาที)",
+        "Phone clock ahead at most (minutes)",
+    ),
 )
 BY_KEY = {d.key: d for d in SETTINGS}
 

@@ -5,6 +5,7 @@ a payout to a mistyped id is money sent to a stranger, so everything is reduced 
 form here and rejected early with a message that says which rule failed. Messages never echo the
 input: citizen ids are personal data and errors end up in logs.
 """
+
 from __future__ import annotations
 
 import re

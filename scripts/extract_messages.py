@@ -6,6 +6,7 @@
 An f-string becomes a pattern: `f"ticket is {t.status}"` -> `ticket is {status}`; api.i18n matches it as a
 regular expression and translates the captured values too when the catalog knows them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,9 +16,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "api" / "translations" / "th" / "LC_MESSAGES" / "messages.po"
-ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "Unauthorized", "DomainError", "field", "InvalidInput.field",
-          "BadRequest", "UnsupportedMediaType", "PriceSheetError", "ValidationError", "make_error",
-          "BadToken"}
+ERRORS = {
+    "InvalidInput",
+    "NotFound",
+    "Conflict",
+    "Forbidden",
+    "Unauthorized",
+    "DomainError",
+    "field",
+    "InvalidInput.field",
+    "BadRequest",
+    "UnsupportedMediaType",
+    "PriceSheetError",
+    "ValidationError",
+    "make_error",
+    "BadToken",
+}
 PACKAGES = ("recycle", "pricing", "pickup", "enterprise", "api")
 
 
@@ -92,8 +106,9 @@ def library_messages() -> set[str]:
     for _n, cls in inspect.getmembers(mf, inspect.isclass):
         found |= {m for m in getattr(cls, "default_error_messages", {}).values() if isinstance(m, str)}
     for _n, cls in inspect.getmembers(mv, inspect.isclass):
-        found |= {getattr(cls, a) for a in dir(cls) if a.startswith(("message", "default_message"))
-                  and isinstance(getattr(cls, a), str)}
+        found |= {
+            getattr(cls, a) for a in dir(cls) if a.startswith(("message", "default_message")) and isinstance(getattr(cls, a), str)
+        }
     for exc in default_exceptions.values():
         found.add(exc().name)
         if isinstance(exc.description, str):

@@ -4,6 +4,7 @@ usage: python scripts/new_migration.py REV_ID DOWN_REV "message" table [table ..
 Builds a scratch SQLite database at every current head, diffs the models against it, and keeps only
 the operations on the named tables.
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,8 +35,9 @@ def main() -> None:
         return getattr(op, "table_name", None)
 
     cfg.attributes["process_revision_directives"] = keep_only
-    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=down if down != "None" else "head",
-                     splice=True)  # branch off a revision that is no longer a head
+    command.revision(
+        cfg, message=message, autogenerate=True, rev_id=rev_id, head=down if down != "None" else "head", splice=True
+    )  # branch off a revision that is no longer a head
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. Sessions join the test's connection with
 `join_transaction_mode="create_savepoint"`, so the app's commits release savepoints and nothing leaks.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -30,6 +32,7 @@ CARD_SECRET_KEY = "1:test-card-key-not-for-production-abcdefghijklmnop"
 
 def _card_keys():  # noqa: ANN202
     from recycle.qrtoken import CardKeys
+
     return CardKeys.parse(CARD_SECRET_KEY, legacy=SECRET)
 
 
@@ -99,15 +102,19 @@ def db(session_factory: Any) -> Iterator[Session]:
 
 
 def settings_for_tests(**over: Any) -> Settings:
-    values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False,
-                  card_secret_key=CARD_SECRET_KEY)
+    values = dict(database_url="sqlite://", secret_key=SECRET, broker_url=None, embedded=False, card_secret_key=CARD_SECRET_KEY)
     values.update(over)
     return Settings(**values)
 
 
 def make_app(session_factory: Any = None, **config: Any) -> Flask:
-    base = {"TESTING": True, "SETTINGS": settings_for_tests(), "LOGIN_RATE_LIMIT": "10000 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://", "LOG_LEVEL": "WARNING"}
+    base = {
+        "TESTING": True,
+        "SETTINGS": settings_for_tests(),
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOG_LEVEL": "WARNING",
+    }
     if session_factory is not None:
         base["SESSION_FACTORY"] = session_factory
     base.update(config)
@@ -197,11 +204,35 @@ def worker(database_url: str, engine: Engine) -> Iterator[dict[str, str] | None]
     import redis
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": TEST_REDIS_URL,
-           "CELERY_RESULT_BACKEND": TEST_REDIS_URL, "SECRET_KEY": SECRET, "CARD_SECRET_KEY": CARD_SECRET_KEY}
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi", "worker", "--pool=solo", "--loglevel=INFO",
-                             "-Q", "thangngoen", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": TEST_REDIS_URL,
+        "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
+        "SECRET_KEY": SECRET,
+        "CARD_SECRET_KEY": CARD_SECRET_KEY,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wsgi",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            "thangngoen",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.time() + 60
     for line in proc.stdout:  # wait for "ready"
         if "ready." in line:
@@ -210,6 +241,7 @@ def worker(database_url: str, engine: Engine) -> Iterator[dict[str, str] | None]
             proc.kill()
             raise RuntimeError("celery worker did not start: " + line)
     import threading
+
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # keep the pipe drained
     yield {"broker": TEST_REDIS_URL}
     proc.terminate()
@@ -222,8 +254,9 @@ def committed_app(engine: Engine, worker: Any) -> Iterator[Flask]:
     extra: dict[str, Any] = {"ENGINE": engine}
     settings = settings_for_tests(database_url=engine.url.render_as_string(hide_password=False))
     if worker:
-        settings = settings_for_tests(database_url=settings.database_url, broker_url=TEST_REDIS_URL,
-                                 result_backend=TEST_REDIS_URL)
+        settings = settings_for_tests(
+            database_url=settings.database_url, broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL
+        )
     app = make_app(None, SETTINGS=settings, **extra)
     yield app
     truncate_all(engine)
@@ -235,6 +268,7 @@ def catalog(db: Session, tenant: Any) -> dict[str, Any]:
     import datetime as dt
 
     from recycle.db import utcnow
+
     since = utcnow() - dt.timedelta(days=10)
 
     def add(*a: Any, **kw: Any) -> Any:

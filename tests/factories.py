@@ -1,4 +1,5 @@
 """factory_boy factories for test data, flushed into the test's session."""
+
 from __future__ import annotations
 
 import itertools
@@ -69,6 +70,7 @@ class HouseholdFactory(Base):
     @classmethod
     def _create(cls, model_class, *args, tenant=None, village=None, **kwargs):  # noqa: ANN001, ANN206
         from recycle.households import _next_member_no
+
         session = cls._meta.sqlalchemy_session
         tenant = tenant or TenantFactory()
         village = village or VillageFactory(tenant_id=tenant.id)
@@ -97,6 +99,7 @@ def veteran_staff(tenant, role: str = "staff", **kw):  # noqa: ANN001, ANN201
     import datetime as dt
 
     from recycle.db import utcnow
+
     return UserFactory(tenant=tenant, role=role, created_at=utcnow() - dt.timedelta(days=30), **kw)
 
 
@@ -112,9 +115,19 @@ class HouseholdUserFactory(UserFactory):
         return user
 
 
-
-def add_material(db, tenant, code, *, unit="kg", category="recyclable", grades=("A",), co2e=1000,  # noqa: ANN001, ANN201
-                 buy=900, sale=1150, since=None):
+def add_material(
+    db,
+    tenant,
+    code,
+    *,
+    unit="kg",
+    category="recyclable",
+    grades=("A",),
+    co2e=1000,  # noqa: ANN001, ANN201
+    buy=900,
+    sale=1150,
+    since=None,
+):
     """A material with its grades, each priced from `since` (default: yesterday)."""
     import datetime as dt
 
@@ -122,12 +135,30 @@ def add_material(db, tenant, code, *, unit="kg", category="recyclable", grades=(
     from pricing.models import Price
     from recycle.db import utcnow
 
-    m = create_material(db, tenant.id, MaterialInput(code=code, name_th=f"{code} ไทย", name_en=f"{code} en",
-                                                     category=category, unit=unit, co2e_g_per_unit=co2e,
-                                                     grades=[GradeInput(g) for g in grades]))
+    m = create_material(
+        db,
+        tenant.id,
+        MaterialInput(
+            code=code,
+            name_th=f"{code} ไทย",
+            name_en=f"{code} en",
+            category=category,
+            unit=unit,
+            co2e_g_per_unit=co2e,
+            grades=[GradeInput(g) for g in grades],
+        ),
+    )
     since = since or utcnow() - dt.timedelta(days=1)
     for grade in m.grades:
-        db.add(Price(tenant_id=tenant.id, grade_id=grade.id, buy_price_satang=buy, ref_sale_price_satang=sale,
-                     effective_from=since, source="seed"))
+        db.add(
+            Price(
+                tenant_id=tenant.id,
+                grade_id=grade.id,
+                buy_price_satang=buy,
+                ref_sale_price_satang=sale,
+                effective_from=since,
+                source="seed",
+            )
+        )
     db.flush()
     return m

@@ -3,6 +3,7 @@
 (The shared `check-ledger` invariants run over the whole database; these are the per-ticket facts a
 concurrency test about tickets needs, with messages naming the ticket.)
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -16,9 +17,12 @@ from recycle.models import AuditEntry
 
 
 def assert_transactions_balance(db: Session, tenant_id: int) -> None:
-    unbalanced = db.execute(select(Posting.transaction_id, func.sum(Posting.amount_satang))
-                            .where(Posting.tenant_id == tenant_id).group_by(Posting.transaction_id)
-                            .having(func.sum(Posting.amount_satang) != 0)).all()
+    unbalanced = db.execute(
+        select(Posting.transaction_id, func.sum(Posting.amount_satang))
+        .where(Posting.tenant_id == tenant_id)
+        .group_by(Posting.transaction_id)
+        .having(func.sum(Posting.amount_satang) != 0)
+    ).all()
     assert not unbalanced, f"transactions that do not balance: {unbalanced}"
     assert ledger.trial_balance(db, tenant_id) == 0
 
@@ -26,8 +30,13 @@ def assert_transactions_balance(db: Session, tenant_id: int) -> None:
 def _household_net(db: Session, txn_ids: list[int], household_id: int) -> int:
     if not txn_ids:
         return 0
-    return -int(db.scalar(select(func.coalesce(func.sum(Posting.amount_satang), 0)).where(
-        Posting.transaction_id.in_(txn_ids), Posting.household_id == household_id)))
+    return -int(
+        db.scalar(
+            select(func.coalesce(func.sum(Posting.amount_satang), 0)).where(
+                Posting.transaction_id.in_(txn_ids), Posting.household_id == household_id
+            )
+        )
+    )
 
 
 def assert_tickets_sound(db: Session, tenant_id: int) -> dict[str, int]:
@@ -38,18 +47,28 @@ def assert_tickets_sound(db: Session, tenant_id: int) -> dict[str, int]:
     pending_approval: no credit, no points."""
     counts: dict[str, int] = {}
     expected_balance: dict[int, int] = {}
-    for t in db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id)
-                        .order_by(CollectionTicket.id)):
+    for t in db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id).order_by(CollectionTicket.id)):
         counts[t.status] = counts.get(t.status, 0) + 1
         expected_balance.setdefault(t.household_id, 0)
-        credits = list(db.scalars(select(LedgerTransaction).where(
-            LedgerTransaction.tenant_id == tenant_id, LedgerTransaction.idempotency_key == f"ticket:{t.client_id}")))
-        reversals = list(db.scalars(select(LedgerTransaction).where(
-            LedgerTransaction.reverses_id.in_([c.id for c in credits])))) if credits else []
+        credits = list(
+            db.scalars(
+                select(LedgerTransaction).where(
+                    LedgerTransaction.tenant_id == tenant_id, LedgerTransaction.idempotency_key == f"ticket:{t.client_id}"
+                )
+            )
+        )
+        reversals = (
+            list(db.scalars(select(LedgerTransaction).where(LedgerTransaction.reverses_id.in_([c.id for c in credits]))))
+            if credits
+            else []
+        )
         net = _household_net(db, [c.id for c in credits + reversals], t.household_id)
         earned = points.ticket_points(db, tenant_id, t.id)
-        voids = db.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.tenant_id == tenant_id, AuditEntry.action == "ticket.void", AuditEntry.target_id == t.id))
+        voids = db.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.action == "ticket.void", AuditEntry.target_id == t.id)
+        )
         where = f"ticket #{t.id} ({t.status})"
         assert len(credits) <= 1, f"{where} credited {len(credits)} times"
         if t.status == "active":

@@ -3,6 +3,7 @@
 CI sets CI=true (or HYPOTHESIS_PROFILE=ci); anyone can choose with HYPOTHESIS_PROFILE=dev|ci. A test says how
 many examples it deserves in CI with `examples(n)`, so the suite stays quick to run while it grows.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The migrations and the models describe the same schema."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,7 @@ def test_the_migrations_index_every_foreign_key_a_payout_deletion_checks(engine)
     """Cancelling or recomputing a run deletes its draft payouts; each delete checks `reissued_from_id`, which
     took minutes on 30k payouts without an index (issue 10, finding 4)."""
     from sqlalchemy import inspect
+
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("payouts")}
     assert ("reissued_from_id",) in indexed and ("paid_transaction_id",) in indexed
     assert ("created_at",) in {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("outbox_messages")}

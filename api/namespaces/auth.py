@@ -1,4 +1,5 @@
 """Sign-up, login, token refresh, logout."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -32,9 +33,17 @@ class Register(Resource):
         link_code = data.pop("link_code", None)
         if link_code:  # a member the centre registered: a login for that household, never a second one
             from recycle import linking
-            user, _ = linking.register_linked(session(), tenant, current_app.config["SECRET_KEY"], phone=data["phone"],
-                                              password=password, link_code=link_code, consent=data["consent"],
-                                              name=data.get("name"))
+
+            user, _ = linking.register_linked(
+                session(),
+                tenant,
+                current_app.config["SECRET_KEY"],
+                phone=data["phone"],
+                password=password,
+                link_code=link_code,
+                consent=data["consent"],
+                name=data.get("name"),
+            )
         else:
             user, _ = households.register_self(session(), tenant, password, households.HouseholdInput(**data))
         commit()
@@ -61,8 +70,12 @@ class Login(Resource):
 @ns.route("/refresh")
 class Refresh(Resource):
     @roles(*ANY, refresh=True)
-    @response(TokensSchema, 200, "New access and refresh tokens; send the refresh token as the Bearer. "
-                                 "Each refresh token works once: a second use ends the whole session")
+    @response(
+        TokensSchema,
+        200,
+        "New access and refresh tokens; send the refresh token as the Bearer. "
+        "Each refresh token works once: a second use ends the whole session",
+    )
     def post(self):
         claims = get_jwt()
         db = session()
@@ -79,8 +92,9 @@ class Refresh(Resource):
 class Logout(Resource):
     @roles(*ANY, any_token=True)
     @body(RefreshSchema)
-    @response(MessageSchema, 200, "The whole session ends: every access and refresh token of this login, "
-                                  "whichever of them was sent")
+    @response(
+        MessageSchema, 200, "The whole session ends: every access and refresh token of this login, whichever of them was sent"
+    )
     def post(self, data):
         claims = get_jwt()
         db = session()
@@ -106,8 +120,7 @@ class Reset(Resource):
     def post(self, data):
         db = session()
         try:
-            user = accounts.finish_reset(db, data["tenant"], data["phone"], data["code"], data["new_password"],
-                                         g.request_id)
+            user = accounts.finish_reset(db, data["tenant"], data["phone"], data["code"], data["new_password"], g.request_id)
         except Unauthorized:
             commit()  # count the wrong try
             raise

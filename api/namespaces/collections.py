@@ -1,6 +1,6 @@
 """Weigh-ins: tickets, offline sync, receipts, voids and corrections, disputes, handover, day summary."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import Response, current_app, g, render_template, request
 from flask_restx import Namespace, Resource
@@ -9,11 +9,26 @@ from sqlalchemy import select
 from api.auth import FIELD, STAFF, roles
 from api.docs import body, paginated, query, response
 from api.problems import _flatten
-from api.schemas.collections import (CorrectionSchema, DaySummaryArgs, DaySummarySchema, DisputeCreateSchema,
-                                     DisputeFilterSchema, DisputeResolveSchema, DisputeSchema, HandoverCorrectionSchema,
-                                     HandoverCorrectSchema, HandoverCreateSchema, HandoverResolveSchema,
-                                     HandoverSchema, SyncRequestSchema, SyncResultSchema, TicketCreateSchema,
-                                     TicketFilterSchema, TicketSchema, VoidSchema)
+from api.schemas.collections import (
+    CorrectionSchema,
+    DaySummaryArgs,
+    DaySummarySchema,
+    DisputeCreateSchema,
+    DisputeFilterSchema,
+    DisputeResolveSchema,
+    DisputeSchema,
+    HandoverCorrectionSchema,
+    HandoverCorrectSchema,
+    HandoverCreateSchema,
+    HandoverResolveSchema,
+    HandoverSchema,
+    SyncRequestSchema,
+    SyncResultSchema,
+    TicketCreateSchema,
+    TicketFilterSchema,
+    TicketSchema,
+    VoidSchema,
+)
 from api.session import commit, session
 from pickup import corrections, day_summary, disputes, handover, handover_fixes, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
@@ -36,9 +51,14 @@ def _secret() -> str:
 
 
 def _input(data: dict) -> tickets.TicketInput:
-    return tickets.TicketInput(client_id=str(data["client_id"]), collected_at=data["collected_at"],
-                                   lines=[LineInput(**ln) for ln in data["lines"]], qr=data.get("qr"),
-                                   household_id=data.get("household_id"), pickup_id=data.get("pickup_id"))
+    return tickets.TicketInput(
+        client_id=str(data["client_id"]),
+        collected_at=data["collected_at"],
+        lines=[LineInput(**ln) for ln in data["lines"]],
+        qr=data.get("qr"),
+        household_id=data.get("household_id"),
+        pickup_id=data.get("pickup_id"),
+    )
 
 
 def ticket_out(ticket: CollectionTicket, created: bool = False) -> CollectionTicket:
@@ -83,8 +103,10 @@ class CollectionsSync(Resource):
     @body(SyncRequestSchema)
     @response(SyncResultSchema, 200, "One result per item, in the order sent")
     def post(self, data):
-        items = [_input(it["ok"]) if "ok" in it
-                 else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"])) for it in data["items"]]
+        items = [
+            _input(it["ok"]) if "ok" in it else sync.InvalidItem(it.get("client_id"), _flatten(it["invalid"]))
+            for it in data["items"]
+        ]
         raw = (request.get_json(silent=True) or {}).get("items") or []
         results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items, raw=raw)
         commit()
@@ -115,8 +137,9 @@ class CollectionReceipt(Resource):
         ticket = tickets.get_ticket(session(), g.principal, ticket_id)
         tenant = _tenant()
         local = tenant.local_time(ticket.collected_at)
-        text = render_template("receipt_58mm.txt", t=ticket, tenant=tenant, when=local.strftime("%d/%m/%Y %H:%M"),
-                               baht=format_baht, width=32)
+        text = render_template(
+            "receipt_58mm.txt", t=ticket, tenant=tenant, when=local.strftime("%d/%m/%Y %H:%M"), baht=format_baht, width=32
+        )
         return Response(for_printer(text), mimetype="text/plain")
 
 
@@ -146,14 +169,18 @@ class CollectionCorrect(Resource):
     @roles(*STAFF)
     @body(CorrectionSchema)
     @response(TicketSchema, 201, "The corrected ticket; the original is voided and points to it")
-    @ns.response(202, "A correction moving more than the tenant's limit waits for a second person: an approval "
-                      "request (POST /approvals/{id}/approve)")
+    @ns.response(
+        202,
+        "A correction moving more than the tenant's limit waits for a second person: an approval "
+        "request (POST /approvals/{id}/approve)",
+    )
     def post(self, ticket_id, data):
         lines = [LineInput(**ln) for ln in data["lines"]]
         if corrections.needs_second_person(session(), g.principal, _tenant(), ticket_id, lines):
             return _correction_request(ticket_id, data)
-        ticket = tickets.correct(session(), g.principal, _tenant(), _secret(), ticket_id,
-                                     [LineInput(**ln) for ln in data["lines"]], data["reason"])
+        ticket = tickets.correct(
+            session(), g.principal, _tenant(), _secret(), ticket_id, [LineInput(**ln) for ln in data["lines"]], data["reason"]
+        )
         commit()
         return ticket_out(ticket)
 
@@ -174,8 +201,11 @@ class Disputes(Resource):
     @roles(*STAFF)
     @paginated(DisputeSchema, DisputeFilterSchema)
     def get(self, args):
-        return (select(Dispute).where(Dispute.tenant_id == g.principal.tenant_id, Dispute.status == args["status"])
-                .order_by(Dispute.created_at))
+        return (
+            select(Dispute)
+            .where(Dispute.tenant_id == g.principal.tenant_id, Dispute.status == args["status"])
+            .order_by(Dispute.created_at)
+        )
 
 
 @ns.route("/disputes/<int:dispute_id>/resolve")
@@ -185,8 +215,9 @@ class DisputeResolve(Resource):
     @response(DisputeSchema, 200, "Resolved; an upheld dispute with corrected lines issues a corrected ticket")
     def post(self, dispute_id, data):
         lines = [LineInput(**ln) for ln in data["corrected_lines"]] if data.get("corrected_lines") else None
-        dispute = disputes.resolve(session(), g.principal, _tenant(), _secret(), dispute_id, data["outcome"],
-                                   data["resolution"], lines)
+        dispute = disputes.resolve(
+            session(), g.principal, _tenant(), _secret(), dispute_id, data["outcome"], data["resolution"], lines
+        )
         commit()
         return dispute
 
@@ -254,10 +285,16 @@ def _correction_request(ticket_id: int, data: dict) -> Response:
 
     from api.schemas.settlements import ApprovalSchema
     from enterprise import approvals
-    cid = str(data.get("client_id") or uuid.uuid5(uuid.NAMESPACE_URL, f"correct:{g.principal.tenant_id}:{ticket_id}:"
-                                                                       f"{json.dumps(data['lines'], sort_keys=True)}"))
+
+    cid = str(
+        data.get("client_id")
+        or uuid.uuid5(
+            uuid.NAMESPACE_URL, f"correct:{g.principal.tenant_id}:{ticket_id}:{json.dumps(data['lines'], sort_keys=True)}"
+        )
+    )
     payload = {"ticket_id": ticket_id, "lines": data["lines"], "reason": data["reason"]}
     row = approvals.request(session(), g.principal, "ticket.correct", cid, payload, data["reason"])
     commit()
-    return Response(json.dumps(ApprovalSchema().dump(row), ensure_ascii=False, default=str), status=202,
-                    mimetype="application/json")
+    return Response(
+        json.dumps(ApprovalSchema().dump(row), ensure_ascii=False, default=str), status=202, mimetype="application/json"
+    )

@@ -1,4 +1,5 @@
 """The game: my points, level and badges, leaderboards, community challenges, rewards, environmental impact."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,7 +48,7 @@ def _tenant() -> Tenant:
 
 
 def _today() -> dt.date:
-    return points.local_date(_tenant().timezone, dt.datetime.now(dt.timezone.utc))
+    return points.local_date(_tenant().timezone, dt.datetime.now(dt.UTC))
 
 
 def _my_village() -> int | None:
@@ -67,13 +68,16 @@ class MyPoints(Resource):
         page, per_page = args["page"], args["per_page"]
         items = list(db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
         total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        return {"household_id": p.household_id, "balance": mine.balance, "lifetime": mine.lifetime,
-                "level": badges.level_progress(mine.lifetime),
-                "month_earned": deposits.month_earned(db, p.tenant_id, p.household_id, today),
-                "monthly_cap": points.rules_for(_tenant().settings).monthly_cap,
-                "streak_weeks": deposits.current_streak(db, p.tenant_id, p.household_id, today),
-                "entries": {"items": items, "page": page, "per_page": per_page,
-                            "total": total}}
+        return {
+            "household_id": p.household_id,
+            "balance": mine.balance,
+            "lifetime": mine.lifetime,
+            "level": badges.level_progress(mine.lifetime),
+            "month_earned": deposits.month_earned(db, p.tenant_id, p.household_id, today),
+            "monthly_cap": points.rules_for(_tenant().settings).monthly_cap,
+            "streak_weeks": deposits.current_streak(db, p.tenant_id, p.household_id, today),
+            "entries": {"items": items, "page": page, "per_page": per_page, "total": total},
+        }
 
 
 @ns.route("/me/badges")
@@ -84,10 +88,17 @@ class MyBadges(Resource):
         """Every badge, earned (with its date) or not yet (with how far along)."""
         db, p = session(), g.principal
         stats = badges.household_stats(db, p.tenant_id, p.household_id)
-        earned = dict(db.execute(select(BadgeAward.badge_code, BadgeAward.awarded_at).where(
-            BadgeAward.tenant_id == p.tenant_id, BadgeAward.household_id == p.household_id)).all())
-        return [{**d, "value": badges.badge_value(d, stats), "earned": d["code"] in earned,
-                 "earned_at": earned.get(d["code"])} for d in badges.badge_definitions(_tenant().settings)]
+        earned = dict(
+            db.execute(
+                select(BadgeAward.badge_code, BadgeAward.awarded_at).where(
+                    BadgeAward.tenant_id == p.tenant_id, BadgeAward.household_id == p.household_id
+                )
+            ).all()
+        )
+        return [
+            {**d, "value": badges.badge_value(d, stats), "earned": d["code"] in earned, "earned_at": earned.get(d["code"])}
+            for d in badges.badge_definitions(_tenant().settings)
+        ]
 
 
 def _material_names(codes: set[str]) -> dict[str, Material]:
@@ -99,12 +110,27 @@ def _material_names(codes: set[str]) -> dict[str, Material]:
 
 def _impact_out(result: boards.Impact, scope: str, household_id: int | None, village_id: int | None) -> dict:
     names = _material_names({m.material_code for m in result.materials})
-    materials = [{**vars(m), "name_th": getattr(names.get(m.material_code), "name_th", m.material_code),
-                  "name_en": getattr(names.get(m.material_code), "name_en", m.material_code)} for m in result.materials]
-    return {"scope": scope, "household_id": household_id, "village_id": village_id, "weight_g": result.weight_g,
-            "co2e_g": result.co2e_g, "trees_for_a_year": result.trees_for_a_year, "car_km": result.car_km,
-            "deposits": result.deposits, "households": result.households, "materials": materials,
-            "assumptions": boards.ASSUMPTIONS}
+    materials = [
+        {
+            **vars(m),
+            "name_th": getattr(names.get(m.material_code), "name_th", m.material_code),
+            "name_en": getattr(names.get(m.material_code), "name_en", m.material_code),
+        }
+        for m in result.materials
+    ]
+    return {
+        "scope": scope,
+        "household_id": household_id,
+        "village_id": village_id,
+        "weight_g": result.weight_g,
+        "co2e_g": result.co2e_g,
+        "trees_for_a_year": result.trees_for_a_year,
+        "car_km": result.car_km,
+        "deposits": result.deposits,
+        "households": result.households,
+        "materials": materials,
+        "assumptions": boards.ASSUMPTIONS,
+    }
 
 
 @ns.route("/me/impact")
@@ -113,8 +139,7 @@ class MyImpact(Resource):
     @response(ImpactSchema, 200, "What my household kept out of the landfill and the air")
     def get(self):
         p = g.principal
-        return _impact_out(boards.impact(session(), p.tenant_id, household_id=p.household_id), "household",
-                           p.household_id, None)
+        return _impact_out(boards.impact(session(), p.tenant_id, household_id=p.household_id), "household", p.household_id, None)
 
 
 def _village(village_id: int) -> Village:
@@ -131,8 +156,9 @@ class Impact(Resource):
         vid = args.get("village_id")
         if vid is not None:
             _village(vid)
-        return _impact_out(boards.impact(session(), g.principal.tenant_id, village_id=vid),
-                           "village" if vid else "tenant", None, vid)
+        return _impact_out(
+            boards.impact(session(), g.principal.tenant_id, village_id=vid), "village" if vid else "tenant", None, vid
+        )
 
 
 def _row_out(row: boards.BoardRow, villages: dict[int, Village]) -> dict:
@@ -143,9 +169,17 @@ def _row_out(row: boards.BoardRow, villages: dict[int, Village]) -> dict:
     else:
         anonymous = row.name is None
         name = pick(f"สมาชิก #{row.rank}", f"Member #{row.rank}") if anonymous else row.name
-    return {"rank": row.rank, "value": row.value, "name": name, "anonymous": anonymous, "is_me": row.is_me,
-            "household_id": row.household_id, "village_id": row.village_id, "village_name": vname,
-            "households": row.households}
+    return {
+        "rank": row.rank,
+        "value": row.value,
+        "name": name,
+        "anonymous": anonymous,
+        "is_me": row.is_me,
+        "household_id": row.household_id,
+        "village_id": row.village_id,
+        "village_name": vname,
+        "households": row.households,
+    }
 
 
 @ns.route("/leaderboards")
@@ -163,23 +197,34 @@ class Leaderboards(Resource):
         if of == "villages":
             if args["scope"] == "village":
                 raise InvalidInput.field("of", "a village's board ranks households; rank villages with scope=tenant")
-            board = boards.villages_board(db, p.tenant_id, args["metric"], args["period"], today,
-                                               me_village=my_village, **common)
+            board = boards.villages_board(db, p.tenant_id, args["metric"], args["period"], today, me_village=my_village, **common)
         else:
             if args["scope"] == "village":
                 village_id = args["village_id"] or my_village
                 if village_id is None:
                     raise InvalidInput.field("village_id", "say which village's board you want")
                 _village(village_id)
-            board = boards.households_board(db, p.tenant_id, args["metric"], args["period"], today,
-                                                 village_id=village_id, me=p.household_id, **common)
+            board = boards.households_board(
+                db, p.tenant_id, args["metric"], args["period"], today, village_id=village_id, me=p.household_id, **common
+            )
         ids = {r.village_id for r in board.items} | ({board.me.village_id} if board.me else set())
         villages = {v.id: v for v in db.scalars(select(Village).where(Village.id.in_(ids)))} if ids else {}
         start, end = boards.period_bounds(args["period"], today)
-        return {"scope": args["scope"], "of": of, "metric": args["metric"], "unit": "points" if args["metric"] == "points" else "g",
-                "period": args["period"], "start": start, "end": end, "village_id": village_id,
-                "items": [_row_out(r, villages) for r in board.items], "page": args["page"], "per_page": args["per_page"],
-                "total": board.total, "me": _row_out(board.me, villages) if board.me else None}
+        return {
+            "scope": args["scope"],
+            "of": of,
+            "metric": args["metric"],
+            "unit": "points" if args["metric"] == "points" else "g",
+            "period": args["period"],
+            "start": start,
+            "end": end,
+            "village_id": village_id,
+            "items": [_row_out(r, villages) for r in board.items],
+            "page": args["page"],
+            "per_page": args["per_page"],
+            "total": board.total,
+            "me": _row_out(board.me, villages) if board.me else None,
+        }
 
 
 class _ChallengeView:
@@ -208,8 +253,11 @@ class Challenges(Resource):
     def get(self, args):
         """Every challenge of the waste bank with its progress, newest first."""
         today = _today()
-        rows = session().scalars(select(Challenge).where(Challenge.tenant_id == g.principal.tenant_id)
-                                 .order_by(Challenge.start_date.desc(), Challenge.id.desc()))
+        rows = session().scalars(
+            select(Challenge)
+            .where(Challenge.tenant_id == g.principal.tenant_id)
+            .order_by(Challenge.start_date.desc(), Challenge.id.desc())
+        )
         views = [_ChallengeView(c, today) for c in rows]
         return [v for v in views if not args.get("status") or v.status == args["status"]]
 
@@ -219,8 +267,13 @@ class Challenges(Resource):
     def post(self, data):
         db = session()
         code = data.get("material_code")
-        known = not code or db.scalar(select(Material.id).where(Material.tenant_id == g.principal.tenant_id,
-                                                                Material.code == code.strip().upper())) is not None
+        known = (
+            not code
+            or db.scalar(
+                select(Material.id).where(Material.tenant_id == g.principal.tenant_id, Material.code == code.strip().upper())
+            )
+            is not None
+        )
         challenge = challenges.create(db, g.principal, challenges.ChallengeInput(**data), known_material=known)
         if challenges.mark_if_reached(db, challenge):  # already reached by deposits in its window
             tasks.enqueue_after_commit(db, completed_challenge_ids=[challenge.id])

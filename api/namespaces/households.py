@@ -1,4 +1,5 @@
 """Households: staff registration, profiles, QR cards (PNG, SVG, an A4 sheet) and scanning a card."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, g, render_template
@@ -8,9 +9,17 @@ from sqlalchemy import String, cast, or_, select
 from api import qr_images
 from api.auth import FIELD, STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
-from api.schemas.households import (CardSheetArgsSchema, DoorstepSchema, HouseholdCreateSchema, HouseholdFilterSchema,
-                                    HouseholdListItemSchema, HouseholdSchema, QrArgsSchema, ScanResultSchema,
-                                    ScanSchema)
+from api.schemas.households import (
+    CardSheetArgsSchema,
+    DoorstepSchema,
+    HouseholdCreateSchema,
+    HouseholdFilterSchema,
+    HouseholdListItemSchema,
+    HouseholdSchema,
+    QrArgsSchema,
+    ScanResultSchema,
+    ScanSchema,
+)
 from api.session import commit, session
 from recycle import audit, households
 from recycle.models import Household, Tenant, Village
@@ -29,9 +38,14 @@ class Households(Resource):
         db = session()
         tenant = db.get(Tenant, g.principal.tenant_id)
         consent = data.pop("consent")
-        household = households.register(db, tenant, households.HouseholdInput(
-            **data, consent=True, consent_method=consent["method"], consent_version=consent.get("notice_version")),
-            principal=g.principal)
+        household = households.register(
+            db,
+            tenant,
+            households.HouseholdInput(
+                **data, consent=True, consent_method=consent["method"], consent_version=consent.get("notice_version")
+            ),
+            principal=g.principal,
+        )
         commit()
         return household
 
@@ -50,8 +64,12 @@ class Households(Resource):
 @ns.route("/households/<int:household_id>")
 class HouseholdOne(Resource):
     @roles("collector", *H_OR_STAFF)
-    @response(HouseholdSchema, 200, "The member page (staff, or the member): full identifiers. A collector gets "
-                                    "only the doorstep summary (id, member number, name, village)")
+    @response(
+        HouseholdSchema,
+        200,
+        "The member page (staff, or the member): full identifiers. A collector gets "
+        "only the doorstep summary (id, member number, name, village)",
+    )
     def get(self, household_id):
         household = households.get(session(), g.principal, household_id)
         if g.principal.role == "collector":
@@ -98,8 +116,9 @@ class CardSheet(Resource):
         if village_id:
             get_owned(db, Village, village_id, g.principal.tenant_id, what="village", field="village_id")  # 422 unless ours
         members = households.list_for_village(db, g.principal, village_id)[:500]
-        audit.record(db, "household.cards_download", principal=g.principal, village_id=village_id,
-                     household_ids=[h.id for h in members])
+        audit.record(
+            db, "household.cards_download", principal=g.principal, village_id=village_id, household_ids=[h.id for h in members]
+        )
         commit()
         secret = current_app.config["CARD_KEYS"]
         cards = [{"household": h, "svg": qr_images.svg(households.card_token(secret, h))} for h in members]
@@ -114,6 +133,7 @@ class Scans(Resource):
     @response(ScanResultSchema, 200, "The card's household (doorstep summary only) and its open pickup")
     def post(self, data):
         from api.me_extras import scan_extras
+
         db = session()
         household = households.resolve_card(db, g.principal, current_app.config["CARD_KEYS"], data["qr"])
         return {"household": household, **scan_extras(db, household)}

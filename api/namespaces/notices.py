@@ -1,5 +1,6 @@
 """Notices: a member's record of what they were told, the staff view of the outbox (parked ones to retry),
 notice preferences (PDPA opt-in, language, digest), LINE account linking and LINE's webhook."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,19 @@ from sqlalchemy import select
 
 from api.auth import PUBLIC, STAFF, roles
 from api.docs import body, paginated, response
-from api.schemas.notices import (LinkRedirectSchema, LinkStartSchema, NoticeFilterSchema, NoticePreferenceSchema,
-                                 NoticeSchema, StaffNoticeSchema, WebhookResultSchema)
+from api.schemas.notices import (
+    LinkRedirectSchema,
+    LinkStartSchema,
+    NoticeFilterSchema,
+    NoticePreferenceSchema,
+    NoticeSchema,
+    StaffNoticeSchema,
+    WebhookResultSchema,
+)
 from api.session import commit, session
-from recycle.notify import line, notices
 from recycle.db import utcnow
 from recycle.errors import InvalidInput, NotFound, Unauthorized
+from recycle.notify import line, notices
 from recycle.notify.models import Notice, NoticePreference
 
 ns = Namespace("notices", path="/", description="Notices to members, LINE linking and webhook")
@@ -27,8 +35,11 @@ class MyNotices(Resource):
     @paginated(NoticeSchema)
     def get(self, args):
         """Everything this household was told (or will be), newest first: nothing told is not in the record."""
-        return (select(Notice).where(Notice.tenant_id == g.principal.tenant_id, Notice.household_id == g.principal.household_id)
-                .order_by(Notice.created_at.desc(), Notice.id.desc()))
+        return (
+            select(Notice)
+            .where(Notice.tenant_id == g.principal.tenant_id, Notice.household_id == g.principal.household_id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+        )
 
 
 @ns.route("/notices")
@@ -59,8 +70,13 @@ class RetryNotice(Resource):
 def _pref_out(pref: NoticePreference | None) -> dict:
     if pref is None:
         return {"opt_in": False, "lang": "th", "daily_digest": False, "line_linked": False, "line_linked_at": None}
-    return {"opt_in": pref.opt_in, "lang": pref.lang, "daily_digest": pref.daily_digest,
-            "line_linked": bool(pref.line_user_id), "line_linked_at": pref.line_linked_at}
+    return {
+        "opt_in": pref.opt_in,
+        "lang": pref.lang,
+        "daily_digest": pref.daily_digest,
+        "line_linked": bool(pref.line_user_id),
+        "line_linked_at": pref.line_linked_at,
+    }
 
 
 @ns.route("/me/notice-preferences")
@@ -112,8 +128,16 @@ class LineLink(Resource):
 @ns.route("/line/webhook")
 class LineWebhook(Resource):
     @roles(*PUBLIC)
-    @ns.doc(params={"X-Line-Signature": {"in": "header", "type": "string", "required": True,
-                                         "description": "base64 HMAC-SHA256 of the body with the channel secret"}})
+    @ns.doc(
+        params={
+            "X-Line-Signature": {
+                "in": "header",
+                "type": "string",
+                "required": True,
+                "description": "base64 HMAC-SHA256 of the body with the channel secret",
+            }
+        }
+    )
     @response(WebhookResultSchema, 200, "Events handled (a refused link is counted, not an error)")
     def post(self):
         """LINE's webhook: the signature is checked before anything is read or recorded (401 otherwise)."""
@@ -130,5 +154,3 @@ class LineWebhook(Resource):
         out = line.handle_events(session(), payload)
         commit()
         return {"linked": out.linked, "refused": out.refused, "unfollowed": out.unfollowed}
-
-

@@ -1,4 +1,5 @@
 """Open data without login: the monthly CSV and its data.go.th-style metadata (figures suppressed below 5)."""
+
 from __future__ import annotations
 
 from flask import Response, request

@@ -1,9 +1,11 @@
 """Pickup requests (households ask, staff plan) and collectors' rounds with their stops in visiting order."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from flask import g, jsonify, request
 from flask_restx import Namespace, Resource
@@ -11,11 +13,21 @@ from marshmallow import RAISE, Schema
 
 from api.auth import ANY, FIELD, STAFF, roles
 from api.docs import body, model, paginated, response
-from api.schemas.pickups import (CancelSchema, CollectorSchema, MissedSchema, PickupCreateSchema, PickupFilterSchema, PickupIdsSchema,
-                                 PickupSchema, RoundCreateSchema, RoundFilterSchema, RoundSchema, RoundSummarySchema)
+from api.schemas.pickups import (
+    CancelSchema,
+    CollectorSchema,
+    MissedSchema,
+    PickupCreateSchema,
+    PickupFilterSchema,
+    PickupIdsSchema,
+    PickupSchema,
+    RoundCreateSchema,
+    RoundFilterSchema,
+    RoundSchema,
+    RoundSummarySchema,
+)
 from api.session import commit, session
-from pickup import pickups
-from pickup import rounds
+from pickup import pickups, rounds
 from pickup.models import Round
 from recycle.models import Tenant, User
 
@@ -46,9 +58,15 @@ def _round_out(rnd: Round) -> SimpleNamespace:
     db = session()
     collector = db.get(User, rnd.collector_user_id)
     return SimpleNamespace(
-        id=rnd.id, collector_user_id=rnd.collector_user_id, collector_name=collector.name if collector else "",
-        round_date=rnd.round_date, status=rnd.status, created_at=rnd.created_at, stops=rounds.ordered(rnd),
-        route_length_m=rounds.route_length_m(db.get(Tenant, rnd.tenant_id), rnd))
+        id=rnd.id,
+        collector_user_id=rnd.collector_user_id,
+        collector_name=collector.name if collector else "",
+        round_date=rnd.round_date,
+        status=rnd.status,
+        created_at=rnd.created_at,
+        stops=rounds.ordered(rnd),
+        route_length_m=rounds.route_length_m(db.get(Tenant, rnd.tenant_id), rnd),
+    )
 
 
 @ns.route("/pickups")
@@ -60,8 +78,11 @@ class Pickups(Resource):
     def post(self, data):
         estimated = [pickups.EstimateInput(**e) for e in data.pop("estimated")]
         client_id = data.pop("client_id")
-        pickup, created = pickups.create(session(), g.principal, pickups.PickupInput(
-            **data, estimated=estimated, client_id=str(client_id) if client_id else None))
+        pickup, created = pickups.create(
+            session(),
+            g.principal,
+            pickups.PickupInput(**data, estimated=estimated, client_id=str(client_id) if client_id else None),
+        )
         commit()
         if not created:
             return jsonify(PickupSchema().dump(pickup))

@@ -1,4 +1,5 @@
 """The catalog, prices and their history, the public price board and quotes."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,23 @@ from sqlalchemy import select
 from api.auth import ANY, PUBLIC, STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
 from api.i18n import lang, pick
-from api.schemas.pricing import (BoardSchema, HistoryArgs, ImportArgs, MaterialCreateSchema, MaterialFilterSchema,
-                                 MaterialSchema, PriceSchema, PriceSetSchema, PricesAtArgs, PricesSetResultSchema,
-                                 QuoteRequestSchema, QuoteSchema, RetireSchema, StaffBoardRowSchema, StaffPriceSchema)
+from api.schemas.pricing import (
+    BoardSchema,
+    HistoryArgs,
+    ImportArgs,
+    MaterialCreateSchema,
+    MaterialFilterSchema,
+    MaterialSchema,
+    PricesAtArgs,
+    PriceSchema,
+    PriceSetSchema,
+    PricesSetResultSchema,
+    QuoteRequestSchema,
+    QuoteSchema,
+    RetireSchema,
+    StaffBoardRowSchema,
+    StaffPriceSchema,
+)
 from api.session import commit, session
 from pickup import points_hook
 from pricing import book as price_book
@@ -29,21 +44,39 @@ ns = Namespace("pricing", path="/", description="Materials, grades, buy-back pri
 
 
 def _material_out(m: Material) -> dict:
-    return {"id": m.id, "code": m.code, "name": pick(m.name_th, m.name_en), "name_th": m.name_th, "name_en": m.name_en,
-            "category": m.category, "unit": m.unit, "co2e_g_per_unit": m.co2e_g_per_unit, "active": m.active,
-            "grades": m.grades}
+    return {
+        "id": m.id,
+        "code": m.code,
+        "name": pick(m.name_th, m.name_en),
+        "name_th": m.name_th,
+        "name_en": m.name_en,
+        "category": m.category,
+        "unit": m.unit,
+        "co2e_g_per_unit": m.co2e_g_per_unit,
+        "active": m.active,
+        "grades": m.grades,
+    }
 
 
 def _board_out(rows: list[prices.BoardRow], staff: bool) -> list[dict]:
     out = []
     for r in rows:
-        item = {"material_code": r.material.code, "grade": r.grade.code, "name": pick(r.material.name_th, r.material.name_en),
-                "name_th": r.material.name_th, "name_en": r.material.name_en,
-                "grade_description": pick(r.grade.description_th, r.grade.description_en),
-                "category": r.material.category, "unit": r.material.unit, "buy_price_satang": r.price.buy_price_satang,
-                "effective_from": r.price.effective_from,
-                "previous_price_satang": r.previous.buy_price_satang if r.previous else None,
-                "change": r.change, "change_satang": r.change_satang, "co2e_g_per_unit": r.material.co2e_g_per_unit}
+        item = {
+            "material_code": r.material.code,
+            "grade": r.grade.code,
+            "name": pick(r.material.name_th, r.material.name_en),
+            "name_th": r.material.name_th,
+            "name_en": r.material.name_en,
+            "grade_description": pick(r.grade.description_th, r.grade.description_en),
+            "category": r.material.category,
+            "unit": r.material.unit,
+            "buy_price_satang": r.price.buy_price_satang,
+            "effective_from": r.price.effective_from,
+            "previous_price_satang": r.previous.buy_price_satang if r.previous else None,
+            "change": r.change,
+            "change_satang": r.change_satang,
+            "co2e_g_per_unit": r.material.co2e_g_per_unit,
+        }
         if staff:
             item["ref_sale_price_satang"] = r.price.ref_sale_price_satang
         out.append(item)
@@ -72,8 +105,9 @@ class PublicPrices(Resource):
         the body can change only when one of them does.
         """
         db = session()
-        row = db.execute(select(Tenant.id, Tenant.slug, Tenant.price_version)
-                         .where(Tenant.slug == (tenant or "").strip().lower())).first()
+        row = db.execute(
+            select(Tenant.id, Tenant.slug, Tenant.price_version).where(Tenant.slug == (tenant or "").strip().lower())
+        ).first()
         if row is None:
             raise NotFound(f"no waste bank called {tenant!r}", {"tenant": ["unknown tenant"]})
         now, language = utcnow(), lang()
@@ -103,16 +137,28 @@ class PublicPriceBoard(Resource):
         t = tenant_by_slug(db, tenant)
         now = utcnow()
         groups: dict[str, list] = {}
-        labels = {"recyclable": "ขยะรีไซเคิล · Recyclables", "organic": "ขยะเปียก · Organic",
-                  "hazardous": "ขยะอันตราย · Hazardous", "general": "ทั่วไป · General"}
+        labels = {
+            "recyclable": "ขยะรีไซเคิล · Recyclables",
+            "organic": "ขยะเปียก · Organic",
+            "hazardous": "ขยะอันตราย · Hazardous",
+            "general": "ทั่วไป · General",
+        }
         for r in prices.board(db, t.id, now):
-            groups.setdefault(labels[r.material.category], []).append({
-                "name_th": r.material.name_th, "name_en": r.material.name_en, "grade": r.grade.code,
-                "unit": r.material.unit, "price": format_baht(r.price.buy_price_satang), "change": r.change,
-                "delta": format_baht(abs(r.change_satang)) if r.change_satang else ""})
+            groups.setdefault(labels[r.material.category], []).append(
+                {
+                    "name_th": r.material.name_th,
+                    "name_en": r.material.name_en,
+                    "grade": r.grade.code,
+                    "unit": r.material.unit,
+                    "price": format_baht(r.price.buy_price_satang),
+                    "change": r.change,
+                    "delta": format_baht(abs(r.change_satang)) if r.change_satang else "",
+                }
+            )
         local = t.local_time(now).strftime("%Y-%m-%d %H:%M")
-        return Response(render_template("price_board.html", tenant=t, groups=list(groups.items()), as_of_local=local),
-                        mimetype="text/html")
+        return Response(
+            render_template("price_board.html", tenant=t, groups=list(groups.items()), as_of_local=local), mimetype="text/html"
+        )
 
 
 @ns.route("/materials")
@@ -172,18 +218,21 @@ class PriceHistory(Resource):
     @roles(*ANY)
     @paginated(StaffPriceSchema, HistoryArgs, non_staff_item=PriceSchema)
     def get(self, args):
-        return prices.history(session(), g.principal.tenant_id, args.get("material_code"), args.get("grade"),
-                              args.get("from_"), args.get("to"))
+        return prices.history(
+            session(), g.principal.tenant_id, args.get("material_code"), args.get("grade"), args.get("from_"), args.get("to")
+        )
 
 
 @ns.route("/prices/import")
 class PriceImport(Resource):
     @roles(*STAFF)
     @query(ImportArgs)
-    @ns.doc(consumes=["text/csv", "multipart/form-data"],
-            description="A price sheet as CSV (UTF-8 or the Windows-874 of Thai Excel), raw `text/csv` or a "
-                        "multipart `file`. Columns material_code, grade, buy_price_thb[, ref_sale_price_thb, "
-                        "effective_from]. All rows apply, or none.")
+    @ns.doc(
+        consumes=["text/csv", "multipart/form-data"],
+        description="A price sheet as CSV (UTF-8 or the Windows-874 of Thai Excel), raw `text/csv` or a "
+        "multipart `file`. Columns material_code, grade, buy_price_thb[, ref_sale_price_thb, "
+        "effective_from]. All rows apply, or none.",
+    )
     @response(PricesSetResultSchema, 201, "Every row applied")
     def post(self, args):
         upload = request.files.get("file")
@@ -194,8 +243,12 @@ class PriceImport(Resource):
             rows = parse_price_sheet(data, default_effective_from=utcnow())
         except PriceSheetError as exc:
             raise InvalidInput("the price sheet has errors; nothing was applied", exc.errors) from None
-        changes = [prices.PriceChange(r.material_code, r.grade, r.buy_price_satang, r.ref_sale_price_satang,
-                                      r.effective_from, line=r.line) for r in rows]
+        changes = [
+            prices.PriceChange(
+                r.material_code, r.grade, r.buy_price_satang, r.ref_sale_price_satang, r.effective_from, line=r.line
+            )
+            for r in rows
+        ]
         result = prices.set_prices(session(), g.principal, changes, confirm_loss=args["confirm_loss"], source="import")
         out = Dumped(PricesSetResultSchema().dump({"prices": result}))
         if not args["dry_run"]:
@@ -213,5 +266,10 @@ class Quotes(Resource):
         tenant = db.get(Tenant, g.principal.tenant_id)
         at = min(data["at"] or utcnow(), utcnow())
         q = quotes.price_lines(db, tenant, [quotes.LineInput(**ln) for ln in data["lines"]], at)
-        return {"at": q.at, "lines": q.lines, "total_satang": q.total_satang, "co2e_g": q.co2e_g,
-                "points": points_hook.preview(db, tenant, q.lines)}
+        return {
+            "at": q.at,
+            "lines": q.lines,
+            "total_satang": q.total_satang,
+            "co2e_g": q.co2e_g,
+            "points": points_hook.preview(db, tenant, q.lines),
+        }

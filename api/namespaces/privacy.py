@@ -2,6 +2,7 @@
 
 Correction (s.35) is `PATCH /me`, next to `GET /me` in the users namespace.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,12 +39,19 @@ from recycle.thai_dates import format_datetime
 ns = Namespace("privacy", path="/", description="PDPA: your data, your consents, erasure; the audit log")
 
 TABLE_LABELS = {
-    "households": "ข้อมูลสมาชิก / member record", "users": "บัญชีเข้าระบบ / logins",
-    "collection_tickets": "ใบชั่งขยะ / weigh-in tickets", "ticket_lines": "รายการชั่ง / weighed lines",
-    "ledger_postings": "รายการเงิน / money entries", "ledger_accounts": "บัญชีเงิน / money account",
-    "payouts": "การจ่ายเงิน / payouts", "welfare_disbursements": "สวัสดิการ / welfare",
-    "pickup_requests": "นัดรับขยะ / pickup requests", "points_entries": "แต้ม / points entries",
-    "badge_awards": "เหรียญ / badges", "level_ups": "เลื่อนระดับ / level-ups", "audit_log": "บันทึกการเข้าถึง / audit entries",
+    "households": "ข้อมูลสมาชิก / member record",
+    "users": "บัญชีเข้าระบบ / logins",
+    "collection_tickets": "ใบชั่งขยะ / weigh-in tickets",
+    "ticket_lines": "รายการชั่ง / weighed lines",
+    "ledger_postings": "รายการเงิน / money entries",
+    "ledger_accounts": "บัญชีเงิน / money account",
+    "payouts": "การจ่ายเงิน / payouts",
+    "welfare_disbursements": "สวัสดิการ / welfare",
+    "pickup_requests": "นัดรับขยะ / pickup requests",
+    "points_entries": "แต้ม / points entries",
+    "badge_awards": "เหรียญ / badges",
+    "level_ups": "เลื่อนระดับ / level-ups",
+    "audit_log": "บันทึกการเข้าถึง / audit entries",
 }
 
 
@@ -55,24 +63,28 @@ def _export_response(household: Household, fmt: str, *, by_staff: bool):
     """JSON (everything) or a printable Thai summary. Both are personal data: no-store, and audited."""
     db = session()
     data = privacy.export(db, household)
-    audit.record(db, "household.export_download", principal=g.principal, target=("household", household.id),
-                 format=fmt, by_staff=by_staff)
+    audit.record(
+        db, "household.export_download", principal=g.principal, target=("household", household.id), format=fmt, by_staff=by_staff
+    )
     commit()
     name = f"personal-data-{household.member_code}"
     if fmt == "json":
         body = json.dumps(ExportSchema().dump(data), ensure_ascii=False, indent=1)
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f"attachment; filename={name}.json"})
+        return Response(body, mimetype="application/json", headers={"Content-Disposition": f"attachment; filename={name}.json"})
     html = _summary_html(household, data, pdf=fmt == "pdf")
     if fmt == "html":
         return Response(html, mimetype="text/html")
     try:
         from weasyprint import HTML
     except ImportError:  # the optional `pdf` extra (WeasyPrint needs Pango on the server)
-        raise InvalidInput.field("format", "PDF is not installed on this server (pip install 'thangngoen[pdf]'); "
-                                           "ask for format=html and print it") from None
-    return Response(HTML(string=html).write_pdf(), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={name}.pdf"})
+        raise InvalidInput.field(
+            "format", "PDF is not installed on this server (pip install 'thangngoen[pdf]'); ask for format=html and print it"
+        ) from None
+    return Response(
+        HTML(string=html).write_pdf(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={name}.pdf"},
+    )
 
 
 def _summary_html(household: Household, data: dict, pdf: bool) -> str:
@@ -82,16 +94,23 @@ def _summary_html(household: Household, data: dict, pdf: bool) -> str:
     if pdf:
         try:  # Sarabun, the Thai government's standard font, embedded so the PDF reads the same everywhere
             import fontpkg_sarabun
+
             font_dir = fontpkg_sarabun.ROOT / "files"
         except ImportError:
             font_dir = None  # the server's own Thai fonts
     method = {"paper_signed": "ลงนามในแบบฟอร์มกระดาษ / signed paper form", "app": "ในแอป / in the app"}
     return render_template(
-        "privacy_export.html", h=household, tenant=tenant, font_dir=font_dir,
-        issued=format_datetime(dt.datetime.now(dt.timezone.utc), tz), joined=format_datetime(household.created_at, tz),
-        consent_at=format_datetime(household.consent_at, tz), consent_method=method.get(household.consent_method or "", "-"),
+        "privacy_export.html",
+        h=household,
+        tenant=tenant,
+        font_dir=font_dir,
+        issued=format_datetime(dt.datetime.now(dt.UTC), tz),
+        joined=format_datetime(household.created_at, tz),
+        consent_at=format_datetime(household.consent_at, tz),
+        consent_method=method.get(household.consent_method or "", "-"),
         balance=format_baht(data["balance_satang"]),
-        counts=[(TABLE_LABELS.get(k, k), len(v)) for k, v in data["tables"].items()])
+        counts=[(TABLE_LABELS.get(k, k), len(v)) for k, v in data["tables"].items()],
+    )
 
 
 @ns.route("/me/export")
@@ -99,8 +118,9 @@ class MyExport(Resource):
     @roles("household")
     @query(ExportArgsSchema)
     @ns.produces(["application/json", "text/html", "application/pdf"])
-    @ns.response(200, "Everything held about me (PDPA s.30): JSON as ExportSchema, or a printable Thai summary",
-                 model(ExportSchema))
+    @ns.response(
+        200, "Everything held about me (PDPA s.30): JSON as ExportSchema, or a printable Thai summary", model(ExportSchema)
+    )
     def get(self, args):
         """Download everything held about me (PDPA s.30): JSON, or a printable summary in Thai (html, pdf)."""
         return _export_response(_my_household(), args["format"], by_staff=False)
@@ -137,9 +157,12 @@ class MyConsents(Resource):
 
 
 def _erased(household: Household) -> dict:
-    return {"household_id": household.id, "erased_at": household.erased_at,
-            "message": "ลบข้อมูลส่วนบุคคลแล้ว ยอดเงินในบัญชียังเก็บไว้ตามกฎหมายบัญชี / "
-                       "personal data erased; ledger amounts are kept as accounting law requires"}
+    return {
+        "household_id": household.id,
+        "erased_at": household.erased_at,
+        "message": "ลบข้อมูลส่วนบุคคลแล้ว ยอดเงินในบัญชียังเก็บไว้ตามกฎหมายบัญชี / "
+        "personal data erased; ledger amounts are kept as accounting law requires",
+    }
 
 
 @ns.route("/me/erasure")
@@ -171,8 +194,12 @@ class HouseholdErasure(Resource):
 class HouseholdClose(Resource):
     @roles(*STAFF)
     @body(CloseSchema)
-    @response(HouseholdSchema, 200, "Closed: card and logins stop working; personal data is anonymised after "
-                                    "RETENTION_CLOSED_DAYS. 409 with the reasons while money is owed")
+    @response(
+        HouseholdSchema,
+        200,
+        "Closed: card and logins stop working; personal data is anonymised after "
+        "RETENTION_CLOSED_DAYS. 409 with the reasons while money is owed",
+    )
     def post(self, household_id, data):
         """End a membership (the member moved away or died); audited."""
         household = households.get(session(), g.principal, household_id)
@@ -193,8 +220,7 @@ class AuditLog(Resource):
             if args.get(key) is not None:
                 stmt = stmt.where(getattr(AuditEntry, key) == args[key])
         if args.get("from_"):
-            stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(args["from_"], dt.time(), dt.timezone.utc))
+            stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(args["from_"], dt.time(), dt.UTC))
         if args.get("to"):
-            stmt = stmt.where(AuditEntry.at < dt.datetime.combine(args["to"] + dt.timedelta(days=1), dt.time(),
-                                                                   dt.timezone.utc))
+            stmt = stmt.where(AuditEntry.at < dt.datetime.combine(args["to"] + dt.timedelta(days=1), dt.time(), dt.UTC))
         return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

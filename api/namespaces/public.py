@@ -1,4 +1,5 @@
 """What a phone may read before anyone logs in: the tenant's villages (and, with pricing, its price board)."""
+
 from __future__ import annotations
 
 from flask_restx import Namespace, Resource

@@ -1,4 +1,5 @@
 """The waste bank's own settings (welfare rate, minimum payout, tolerances, point caps, centre): admin only."""
+
 from __future__ import annotations
 
 from flask import g

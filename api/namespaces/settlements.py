@@ -1,4 +1,5 @@
 """Month end: settlement runs (202 + a task), maker-checker approval, payouts, the welfare fund, the period summary."""
+
 from __future__ import annotations
 
 from flask import Response, g, render_template
@@ -8,10 +9,28 @@ from sqlalchemy import select
 from api import qr_images
 from api.auth import STAFF, roles
 from api.docs import body, model, paginated, query, response
-from api.schemas.settlements import (ApprovalFilterSchema, ApprovalSchema, ContributionSchema, DecisionSchema, DisbursementCreateSchema, DisbursementSchema, EligibilityArgs,
-                                     EligibilitySchema, FailSchema, MarkPaidSchema, PayoutFilterSchema, PayoutSchema,
-                                     PeriodArgs, PeriodSummarySchema, PromptPayArgs, PromptPaySchema, ReissueSchema,
-                                     SettlementCreateSchema, SettlementSchema, WelfareFundSchema)
+from api.schemas.settlements import (
+    ApprovalFilterSchema,
+    ApprovalSchema,
+    ContributionSchema,
+    DecisionSchema,
+    DisbursementCreateSchema,
+    DisbursementSchema,
+    EligibilityArgs,
+    EligibilitySchema,
+    FailSchema,
+    MarkPaidSchema,
+    PayoutFilterSchema,
+    PayoutSchema,
+    PeriodArgs,
+    PeriodSummarySchema,
+    PromptPayArgs,
+    PromptPaySchema,
+    ReissueSchema,
+    SettlementCreateSchema,
+    SettlementSchema,
+    WelfareFundSchema,
+)
 from api.session import commit, session
 from enterprise import approvals, bank_file, payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
@@ -47,8 +66,7 @@ class Settlements(Resource):
     @roles(*STAFF)
     @paginated(SettlementSchema)
     def get(self, args):
-        return (select(SettlementRun).where(SettlementRun.tenant_id == g.principal.tenant_id)
-                .order_by(SettlementRun.id.desc()))
+        return select(SettlementRun).where(SettlementRun.tenant_id == g.principal.tenant_id).order_by(SettlementRun.id.desc())
 
 
 @ns.route("/settlements/<int:run_id>")
@@ -104,8 +122,14 @@ class SettlementCashList(Resource):
     def get(self, run_id):
         run = settlements.get_run(session(), g.principal.tenant_id, run_id)
         rows = list(session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready", "cash")))
-        html = render_template("cash_list.html", run=run, rows=rows, tenant=_tenant(), baht=format_baht,
-                               total=format_baht(sum(p.net_satang for p in rows)))
+        html = render_template(
+            "cash_list.html",
+            run=run,
+            rows=rows,
+            tenant=_tenant(),
+            baht=format_baht,
+            total=format_baht(sum(p.net_satang for p in rows)),
+        )
         return Response(html, mimetype="text/html")
 
 
@@ -118,11 +142,13 @@ class SettlementBankFile(Resource):
         run = settlements.get_run(session(), g.principal.tenant_id, run_id)
         data, listed = bank_file.build(session(), g.principal, _tenant(), run)
         # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
-        audit.record(session(), "settlement.bank_file_download", principal=g.principal, target=("settlement", run.id),
-                     household_ids=listed)
+        audit.record(
+            session(), "settlement.bank_file_download", principal=g.principal, target=("settlement", run.id), household_ids=listed
+        )
         commit()
-        return Response(data, mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})
+        return Response(
+            data, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"}
+        )
 
 
 @ns.route("/payouts/<int:payout_id>")
@@ -143,8 +169,11 @@ class PayoutPromptPay(Resource):
         payload = payouts.promptpay_payload(session(), g.principal, payout_id)
         if args["format"] == "png":
             return Response(qr_images.png(payload, box_size=8), mimetype="image/png", headers={"Cache-Control": "no-store"})
-        return {"payout_id": payout_id, "amount_satang": payouts.get(session(), g.principal, payout_id).net_satang,
-                "payload": payload}
+        return {
+            "payout_id": payout_id,
+            "amount_satang": payouts.get(session(), g.principal, payout_id).net_satang,
+            "payload": payload,
+        }
 
 
 @ns.route("/payouts/<int:payout_id>/mark-paid")
@@ -175,21 +204,31 @@ class PayoutReissue(Resource):
     @roles(*STAFF)
     @body(ReissueSchema)
     @response(PayoutSchema, 201, "A new payout for the same amount")
-    @ns.response(202, "A bank or PromptPay payout reissued as cash waits for a second person: an approval request "
-                      "(see /approvals)", model(ApprovalSchema))
+    @ns.response(
+        202,
+        "A bank or PromptPay payout reissued as cash waits for a second person: an approval request (see /approvals)",
+        model(ApprovalSchema),
+    )
     def post(self, payout_id, data):
         cid = str(data["client_id"]) if data.get("client_id") else None
         if payouts.needs_second_person(session(), g.principal, payout_id, data.get("method")):
             failed = payouts.get(session(), g.principal, payout_id)
             if failed.status != "failed":
                 from recycle.errors import Conflict
+
                 raise Conflict("only a failed payout can be re-issued")
-            row = approvals.request(session(), g.principal, "payout.reissue_cash", cid or _click_id(payout_id),
-                                    {"payout_id": payout_id, "method": "cash"}, "reissue a bank payout as cash")
+            row = approvals.request(
+                session(),
+                g.principal,
+                "payout.reissue_cash",
+                cid or _click_id(payout_id),
+                {"payout_id": payout_id, "method": "cash"},
+                "reissue a bank payout as cash",
+            )
             commit()
             import json
-            return Response(json.dumps(ApprovalSchema().dump(row), ensure_ascii=False), status=202,
-                            mimetype="application/json")
+
+            return Response(json.dumps(ApprovalSchema().dump(row), ensure_ascii=False), status=202, mimetype="application/json")
         payout = payouts.reissue(session(), g.principal, payout_id, data.get("method"), client_id=cid)
         commit()
         return payout
@@ -218,6 +257,7 @@ class WelfareEligibility(Resource):
     @response(EligibilitySchema)
     def get(self, args):
         from recycle import households
+
         households.get(session(), g.principal, args["household_id"])
         return welfare.eligibility(session(), _tenant(), args["household_id"])
 
@@ -226,8 +266,11 @@ class WelfareEligibility(Resource):
 class WelfareDisbursements(Resource):
     @roles(*STAFF)
     @body(DisbursementCreateSchema)
-    @response(ApprovalSchema, 202, "Requested: a second staff member approves it at POST /approvals/{id}/approve, "
-                                   "and only then is it paid out of the fund")
+    @response(
+        ApprovalSchema,
+        202,
+        "Requested: a second staff member approves it at POST /approvals/{id}/approve, and only then is it paid out of the fund",
+    )
     def post(self, data):
         welfare.check(session(), g.principal, _tenant(), data["household_id"], data["amount_satang"], data["reason"])
         payload = {k: data[k] for k in ("household_id", "amount_satang", "reason", "method")}
@@ -238,8 +281,11 @@ class WelfareDisbursements(Resource):
     @roles(*STAFF)
     @paginated(DisbursementSchema)
     def get(self, args):
-        return (select(WelfareDisbursement).where(WelfareDisbursement.tenant_id == g.principal.tenant_id)
-                .order_by(WelfareDisbursement.id.desc()))
+        return (
+            select(WelfareDisbursement)
+            .where(WelfareDisbursement.tenant_id == g.principal.tenant_id)
+            .order_by(WelfareDisbursement.id.desc())
+        )
 
 
 @ns.route("/reports/period")
@@ -255,12 +301,14 @@ class PeriodSummary(Resource):
 def _bounds(tenant: Tenant, start, end):  # noqa: ANN001, ANN202
     """Local dates are whole days, both included (`Tenant.period_bounds`); timestamps are taken as given."""
     import datetime as dt
+
     if not isinstance(start, dt.datetime):
         start = tenant.day_bounds(start, "from")[0]
     if not isinstance(end, dt.datetime):
         end = tenant.day_bounds(end, "to")[1]
     if end <= start:
         from recycle.errors import InvalidInput
+
         raise InvalidInput.field("to", "is before from")
     return start, end
 
@@ -268,6 +316,7 @@ def _bounds(tenant: Tenant, start, end):  # noqa: ANN001, ANN202
 def _click_id(payout_id: int) -> str:
     """Without a client_id, one reissue request per failed payout (a double click finds the first)."""
     import uuid
+
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"reissue-cash:{g.principal.tenant_id}:{payout_id}"))
 
 
@@ -276,8 +325,11 @@ class Approvals(Resource):
     @roles(*STAFF)
     @paginated(ApprovalSchema, ApprovalFilterSchema)
     def get(self, args):
-        return (select(ApprovalRequest).where(ApprovalRequest.tenant_id == g.principal.tenant_id,
-                                              ApprovalRequest.status == args["status"]).order_by(ApprovalRequest.id))
+        return (
+            select(ApprovalRequest)
+            .where(ApprovalRequest.tenant_id == g.principal.tenant_id, ApprovalRequest.status == args["status"])
+            .order_by(ApprovalRequest.id)
+        )
 
 
 @ns.route("/approvals/<int:request_id>/approve")

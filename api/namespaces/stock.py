@@ -1,4 +1,5 @@
 """Stock, buyers, sale batches to factories, where a batch came from, and the margin it made. Staff only."""
+
 from __future__ import annotations
 
 from flask import g
@@ -7,10 +8,24 @@ from sqlalchemy import select
 
 from api.auth import STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
-from api.schemas.stock import (AdjustmentCreateSchema, AdjustmentResultSchema, BuyerCreateSchema,
-                               BuyerFilterSchema, BuyerSchema, CancelSchema, DispatchSchema, InventoryFilterSchema,
-                               InventoryRowSchema, MovementFilterSchema, MovementSchema, PaymentCreateSchema,
-                               SaleBatchSchema, SaleCreateSchema, SaleFilterSchema, SettleSchema)
+from api.schemas.stock import (
+    AdjustmentCreateSchema,
+    AdjustmentResultSchema,
+    BuyerCreateSchema,
+    BuyerFilterSchema,
+    BuyerSchema,
+    CancelSchema,
+    DispatchSchema,
+    InventoryFilterSchema,
+    InventoryRowSchema,
+    MovementFilterSchema,
+    MovementSchema,
+    PaymentCreateSchema,
+    SaleBatchSchema,
+    SaleCreateSchema,
+    SaleFilterSchema,
+    SettleSchema,
+)
 from api.schemas.stock_reports import PERSONAL, MarginArgs, MarginSchema, TraceArgs, TraceSchema
 from api.session import commit, session
 from enterprise import buyers, sales, sales_reports, sales_trace, stock
@@ -39,8 +54,17 @@ class Adjustments(Resource):
     @body(AdjustmentCreateSchema)
     @response(AdjustmentResultSchema, 201, "Recorded as a movement; a count records the difference from the books")
     def post(self, data):
-        mv = stock.adjust(session(), g.principal, data["material_code"], data["grade"], data["kind"], data["weight_g"],
-                          data["quantity"], data["reason"], str(data["client_id"]) if data["client_id"] else None)
+        mv = stock.adjust(
+            session(),
+            g.principal,
+            data["material_code"],
+            data["grade"],
+            data["kind"],
+            data["weight_g"],
+            data["quantity"],
+            data["reason"],
+            str(data["client_id"]) if data["client_id"] else None,
+        )
         lvl = stock.level(session(), _tid(), mv.grade_id)
         out = AdjustmentResultSchema().dump(mv) | {"on_hand": lvl.on_hand, "free": lvl.free}
         commit()
@@ -70,10 +94,20 @@ class Buyers(Resource):
     @body(BuyerCreateSchema)
     @response(BuyerSchema, 201, "Registered")
     def post(self, data):
-        buyer = buyers.create(session(), g.principal, buyers.BuyerInput(
-            kind=data["kind"], name=data["name"], tax_id=data["tax_id"], address=data["address"],
-            contact_name=data["contact_name"], contact_phone=data["contact_phone"], license_no=data["license_no"],
-            material_codes=data["material_codes"]))
+        buyer = buyers.create(
+            session(),
+            g.principal,
+            buyers.BuyerInput(
+                kind=data["kind"],
+                name=data["name"],
+                tax_id=data["tax_id"],
+                address=data["address"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                license_no=data["license_no"],
+                material_codes=data["material_codes"],
+            ),
+        )
         commit()
         return buyer
 
@@ -104,8 +138,7 @@ class Sales(Resource):
     @body(SaleCreateSchema)
     @response(SaleBatchSchema, 201, "Drafted: its lines reserve stock until it is settled or cancelled")
     def post(self, data):
-        batch = sales.create_draft(session(), g.principal, data["buyer_id"], [_line(ln) for ln in data["lines"]],
-                                   data["note"])
+        batch = sales.create_draft(session(), g.principal, data["buyer_id"], [_line(ln) for ln in data["lines"]], data["note"])
         commit()
         return batch
 
@@ -133,8 +166,16 @@ class SaleDispatch(Resource):
     @body(DispatchSchema)
     @response(SaleBatchSchema, 200, "On its way; the stock stays reserved until the buyer's figures come back")
     def post(self, batch_id, data):
-        batch = sales.dispatch(session(), g.principal, batch_id, data["dispatched_on"], data["vehicle"],
-                               data["weighbridge_ticket_no"], data["manifest_no"], data["note"])
+        batch = sales.dispatch(
+            session(),
+            g.principal,
+            batch_id,
+            data["dispatched_on"],
+            data["vehicle"],
+            data["weighbridge_ticket_no"],
+            data["manifest_no"],
+            data["note"],
+        )
         commit()
         return batch
 
@@ -146,9 +187,12 @@ class SaleSettle(Resource):
     @response(SaleBatchSchema, 200, "Settled: stock out at average cost, revenue, fee and payment on the ledger")
     def post(self, batch_id, data):
         pay = data["payment"]
-        inp = sales.SettleInput(lines=[_line(ln, sales.SettleLine) for ln in data["lines"]],
-                                statement_no=data["statement_no"], fee_paid_via=data["fee_paid_via"],
-                                payment=sales.Payment(**pay) if pay else None)
+        inp = sales.SettleInput(
+            lines=[_line(ln, sales.SettleLine) for ln in data["lines"]],
+            statement_no=data["statement_no"],
+            fee_paid_via=data["fee_paid_via"],
+            payment=sales.Payment(**pay) if pay else None,
+        )
         batch = sales.settle(session(), g.principal, batch_id, inp)
         commit()
         return batch
@@ -160,8 +204,13 @@ class SalePayments(Resource):
     @body(PaymentCreateSchema)
     @response(SaleBatchSchema, 201, "Recorded against the batch's receivable")
     def post(self, batch_id, data):
-        batch = sales.add_payment(session(), g.principal, batch_id, str(data["client_id"]),
-                                  sales.Payment(data["amount_satang"], data["method"], data["reference"]))
+        batch = sales.add_payment(
+            session(),
+            g.principal,
+            batch_id,
+            str(data["client_id"]),
+            sales.Payment(data["amount_satang"], data["method"], data["reference"]),
+        )
         commit()
         return batch
 

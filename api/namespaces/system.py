@@ -1,4 +1,5 @@
 """Health: is the database answering, is the broker reachable."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -1,4 +1,5 @@
 """Staff accounts: admins create collectors and staff, change roles, and cut off a lost phone."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -8,8 +9,16 @@ from sqlalchemy import select
 from api.auth import ADMIN, ANY, STAFF, issue_tokens, roles
 from api.docs import body, paginated, response
 from api.extensions import limiter
-from api.schemas.accounts import (MeSchema, PasswordChangeSchema, ResetIssuedSchema, RoleChangeSchema, TokensSchema,
-                                  UserCreateSchema, UserFilterSchema, UserSchema)
+from api.schemas.accounts import (
+    MeSchema,
+    PasswordChangeSchema,
+    ResetIssuedSchema,
+    RoleChangeSchema,
+    TokensSchema,
+    UserCreateSchema,
+    UserFilterSchema,
+    UserSchema,
+)
 from api.schemas.households import HouseholdSchema
 from api.schemas.privacy import CorrectionSchema
 from api.session import commit, session
@@ -27,12 +36,22 @@ class Me(Resource):
     @response(MeSchema)
     def get(self):
         from api.me_extras import profile_extras
+
         p = g.principal
         db = session()
         user = db.get(User, p.user_id)
-        out = {"user_id": user.id, "tenant": db.get(Tenant, p.tenant_id).slug, "role": user.role, "name": user.name,
-               "phone": user.phone, "household_id": user.household_id, "member_no": None,
-               "balance_satang": None, "points": None, "level": None}
+        out = {
+            "user_id": user.id,
+            "tenant": db.get(Tenant, p.tenant_id).slug,
+            "role": user.role,
+            "name": user.name,
+            "phone": user.phone,
+            "household_id": user.household_id,
+            "member_no": None,
+            "balance_satang": None,
+            "points": None,
+            "level": None,
+        }
         if user.household_id:
             household = db.get(Household, user.household_id)
             out["member_no"] = household.member_no
@@ -46,6 +65,7 @@ class Me(Resource):
         """Correct my own record (PDPA s.35): name, address, phone (also my login), PromptPay id."""
         from enterprise import privacy
         from recycle import households
+
         db = session()
         household = households.get(db, g.principal, g.principal.household_id)
         privacy.correct(db, g.principal, household, privacy.Correction(**data))
@@ -122,12 +142,16 @@ class UserEnable(Resource):
 @ns.route("/users/<int:user_id>/reset-password")
 class UserResetPassword(Resource):
     @roles(*ADMIN)
-    @response(ResetIssuedSchema, 201, "A one-time code to read to the person; they set a new password with "
-                                      "POST /auth/reset before it expires")
+    @response(
+        ResetIssuedSchema,
+        201,
+        "A one-time code to read to the person; they set a new password with POST /auth/reset before it expires",
+    )
     def post(self, user_id):
         import zoneinfo
 
         from recycle.thai_dates import format_datetime
+
         user, code, expires = accounts.start_reset(session(), g.principal, user_id)
         commit()
         tz = zoneinfo.ZoneInfo(user.tenant.timezone)

@@ -1,4 +1,5 @@
 """The wallet: what the bank owes the member, and the passbook of how it got there."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,14 @@ def _wallet(household_id: int, args: dict) -> dict:
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page, per_page = args["page"], args["per_page"]
     rows = db.execute(stmt.limit(per_page).offset((page - 1) * per_page)).mappings().all()
-    return {"household_id": household_id, "balance_satang": ledger.household_balance(db, g.principal.tenant_id, household_id),
-            "entries": rows, "page": page, "per_page": per_page, "total": total}
+    return {
+        "household_id": household_id,
+        "balance_satang": ledger.household_balance(db, g.principal.tenant_id, household_id),
+        "entries": rows,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
 
 
 @ns.route("/wallet")
@@ -59,10 +66,18 @@ class PassbookArgs(WalletArgs):
     format = fields.String(load_default="a5", validate=validate.OneOf(["a5", "58mm", "csv"]))
 
 
-LABELS = {"weigh_in": "ขายขยะ / deposit", "reversal": "ยกเลิก / reversal", "settlement": "ปันผล / settlement",
-          "payout": "จ่ายเงิน / payout"}
-PART_LABELS = {"gross": "ยอดขายที่ชำระงวดนี้ {gross} บาท / settled gross {gross}", "welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
-               "savings": "หักเงินออม / savings", "net": "จ่ายสุทธิ / net paid"}
+LABELS = {
+    "weigh_in": "ขายขยะ / deposit",
+    "reversal": "ยกเลิก / reversal",
+    "settlement": "ปันผล / settlement",
+    "payout": "จ่ายเงิน / payout",
+}
+PART_LABELS = {
+    "gross": "ยอดขายที่ชำระงวดนี้ {gross} บาท / settled gross {gross}",
+    "welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
+    "savings": "หักเงินออม / savings",
+    "net": "จ่ายสุทธิ / net paid",
+}
 
 
 def _entry(row: dict, tz: zoneinfo.ZoneInfo) -> dict:
@@ -73,8 +88,10 @@ def _entry(row: dict, tz: zoneinfo.ZoneInfo) -> dict:
     if row.get("part"):
         label += " · " + PART_LABELS[row["part"]].format(gross=format_baht(row["gross_satang"] or 0))
     if row["corrects_transaction_id"]:
-        label += (f" · ยกเลิกเมื่อ {format_date(row['recorded_at'].astimezone(tz))} แก้รายการวันที่ {format_date(row['occurred_at'].astimezone(tz))}"
-                  f" / voided {format_date(row['recorded_at'].astimezone(tz), 'en')} (corrects {format_date(row['occurred_at'].astimezone(tz), 'en')})")
+        label += (
+            f" · ยกเลิกเมื่อ {format_date(row['recorded_at'].astimezone(tz))} แก้รายการวันที่ {format_date(row['occurred_at'].astimezone(tz))}"
+            f" / voided {format_date(row['recorded_at'].astimezone(tz), 'en')} (corrects {format_date(row['occurred_at'].astimezone(tz), 'en')})"
+        )
     return {**row, "when": when, "recorded": recorded, "label": label}
 
 
@@ -97,10 +114,28 @@ class Passbook(Resource):
             w = csv_safe.writer(out)
             w.writerow(["date", "entry", "amount_thb", "balance_thb", "transaction_id", "recorded"])
             for e in entries:
-                w.writerow([e["when"], e["label"], format_baht(e["amount_satang"]).replace(",", ""),
-                            format_baht(e["balance_satang"]).replace(",", ""), e["transaction_id"], e["recorded"]])
-            return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                            headers={"Content-Disposition": f"attachment; filename=passbook-{household.member_no:05d}.csv"})
-        html = render_template("passbook.html", h=household, tenant=tenant, entries=entries, size=args["format"],
-                               baht=format_baht, balance=ledger.household_balance(db, tenant.id, household_id))
+                w.writerow(
+                    [
+                        e["when"],
+                        e["label"],
+                        format_baht(e["amount_satang"]).replace(",", ""),
+                        format_baht(e["balance_satang"]).replace(",", ""),
+                        e["transaction_id"],
+                        e["recorded"],
+                    ]
+                )
+            return Response(
+                "\ufeff" + out.getvalue(),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f"attachment; filename=passbook-{household.member_no:05d}.csv"},
+            )
+        html = render_template(
+            "passbook.html",
+            h=household,
+            tenant=tenant,
+            entries=entries,
+            size=args["format"],
+            baht=format_baht,
+            balance=ledger.household_balance(db, tenant.id, household_id),
+        )
         return Response(html, mimetype="text/html")

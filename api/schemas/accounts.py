@@ -1,4 +1,5 @@
 """Registration, login, tokens, users and the caller's profile."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -16,16 +17,19 @@ class RegisterSchema(Schema):
     password = Password()
     name = name_field(metadata={"description": "required unless link_code is given"})
     village_id = Id(metadata={"description": "required unless link_code is given"})
-    link_code = fields.String(validate=validate.Length(min=4, max=200), metadata={
-        "description": "the one-time code printed at the centre, or the member card's QR text: sign up into the "
-                       "household the centre registered instead of a new one"})
+    link_code = fields.String(
+        validate=validate.Length(min=4, max=200),
+        metadata={
+            "description": "the one-time code printed at the centre, or the member card's QR text: sign up into the "
+            "household the centre registered instead of a new one"
+        },
+    )
     address = plain_text(500, load_default="")
     lat = Lat(allow_none=True, load_default=None)
     lng = Lng(allow_none=True, load_default=None)
     promptpay_id = plain_text(20, allow_none=True, load_default=None)
     consent = fields.Boolean(required=True, metadata={"description": "PDPA consent to the privacy notice"})
     leaderboard_opt_in = fields.Boolean(load_default=False)
-
 
     @validates_schema
     def _new_household_needs_name_and_village(self, data, **kw):  # noqa: ANN001, ANN003
@@ -55,8 +59,9 @@ class AccessTokenSchema(Schema):
 
 
 class RefreshSchema(Schema):
-    refresh_token = fields.String(load_default=None, allow_none=True,
-                                  metadata={"description": "for logout: also revoke this refresh token"})
+    refresh_token = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "for logout: also revoke this refresh token"}
+    )
 
 
 class PasswordChangeSchema(Schema):

@@ -1,4 +1,5 @@
 """Weigh-in tickets, offline sync batches, voids, disputes, handovers, day summaries."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
@@ -6,23 +7,30 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, valid
 from api.schemas.common import Id, PlausibleDate, QId, plain_text
 from api.schemas.pricing import AwareDateTime, Code, GradeCode, PricedLineSchema
 
-Grams = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-10**12, max=10**12), **kw)  # noqa: E731
+Grams = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-(10**12), max=10**12), **kw)  # noqa: E731
 
 
 class TicketLineInSchema(Schema):
     material_code = Code(required=True)
     grade = GradeCode(load_default="A")
     weight_g = Grams(load_default=None, allow_none=True)
-    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-10**9, max=10**9))
+    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-(10**9), max=10**9))
 
 
 def _ticket_example() -> dict:
     """A weigh-in the demo waste bank accepts as is (household 1, demo catalog codes, weighed an hour ago)."""
     import datetime as dt
+
     when = (dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(hours=1)).replace(microsecond=0)
-    return {"client_id": "6f1c2b7e-3a0d-4c55-9a61-7d2f8e4b9c10", "collected_at": when.isoformat(), "household_id": 1,
-            "lines": [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 3200},
-                      {"material_code": "ALU_CAN", "grade": "A", "weight_g": 850}]}
+    return {
+        "client_id": "6f1c2b7e-3a0d-4c55-9a61-7d2f8e4b9c10",
+        "collected_at": when.isoformat(),
+        "household_id": 1,
+        "lines": [
+            {"material_code": "PET_CLEAR", "grade": "A", "weight_g": 3200},
+            {"material_code": "ALU_CAN", "grade": "A", "weight_g": 850},
+        ],
+    }
 
 
 class TicketCreateSchema(Schema):
@@ -100,11 +108,13 @@ class TicketSchema(Schema):
     supersedes_id = fields.Integer(allow_none=True)
     superseded_by_id = fields.Integer(allow_none=True)
     disputes = fields.List(fields.Nested(DisputeSchema))
-    waiting_because = fields.Method("_waiting", metadata={
-        "description": "why a pending_approval ticket waits for staff: [{code, detail_th, detail_en}]"})
+    waiting_because = fields.Method(
+        "_waiting", metadata={"description": "why a pending_approval ticket waits for staff: [{code, detail_th, detail_en}]"}
+    )
 
     def _waiting(self, ticket) -> list[dict]:  # noqa: ANN001
         from pickup.ticket_limits import explain
+
         return explain(ticket.hold_reasons) if ticket.status == "pending_approval" else []
 
 
@@ -116,14 +126,17 @@ class SyncItemResultSchema(Schema):
     detail = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
     code = fields.String(allow_none=True)
-    parked = fields.Boolean(required=True, metadata={
-        "description": "a rejected item kept in the sync inbox for staff to fix or discard; stop retrying it"})
+    parked = fields.Boolean(
+        required=True,
+        metadata={"description": "a rejected item kept in the sync inbox for staff to fix or discard; stop retrying it"},
+    )
     inbox_id = fields.Integer(allow_none=True)
 
     @post_dump
     def _in_callers_language(self, data: dict, **_kw: object) -> dict:
         """A rejected item's reasons are read by the collector, like a problem's: same catalog, same language."""
         from api.i18n import translate
+
         if data.get("detail"):
             data["detail"] = translate(data["detail"])
         if data.get("errors"):
@@ -153,8 +166,9 @@ class VoidSchema(Schema):
 
 class CorrectionSchema(Schema):
     reason = plain_text(500, 1, required=True)
-    client_id = fields.UUID(load_default=None, allow_none=True,
-                            metadata={"description": "for a large correction's approval request: one per click"})
+    client_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "for a large correction's approval request: one per click"}
+    )
     lines = fields.List(fields.Nested(TicketLineInSchema), required=True, validate=validate.Length(min=1, max=50))
 
 
@@ -165,8 +179,9 @@ class DisputeCreateSchema(Schema):
 class DisputeResolveSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "rejected"]))
     resolution = plain_text(2000, 1, required=True)
-    corrected_lines = fields.List(fields.Nested(TicketLineInSchema), load_default=None, allow_none=True,
-                                  validate=validate.Length(min=1, max=50))
+    corrected_lines = fields.List(
+        fields.Nested(TicketLineInSchema), load_default=None, allow_none=True, validate=validate.Length(min=1, max=50)
+    )
 
 
 class DisputeFilterSchema(Schema):
@@ -177,7 +192,7 @@ class HandoverLineInSchema(Schema):
     material_code = Code(required=True)
     grade = GradeCode(load_default="A")
     weight_g = Grams(load_default=None, allow_none=True)
-    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-10**9, max=10**9))
+    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-(10**9), max=10**9))
 
 
 class HandoverCreateSchema(Schema):
@@ -193,7 +208,9 @@ class HandoverLineSchema(Schema):
     measured = fields.Integer(required=True)
     difference = fields.Integer(required=True)
     flagged = fields.Boolean(required=True)
-    wet = fields.Boolean(required=True, metadata={"description": "organic: to composting/biogas, counted, never stocked or flagged"})
+    wet = fields.Boolean(
+        required=True, metadata={"description": "organic: to composting/biogas, counted, never stocked or flagged"}
+    )
 
 
 class HandoverCorrectionSchema(Schema):
@@ -201,8 +218,11 @@ class HandoverCorrectionSchema(Schema):
     corrected_by_user_id = fields.Integer(required=True)
     corrected_at = fields.DateTime(required=True)
     reason = fields.String(required=True)
-    changes = fields.List(fields.Dict(), required=True, metadata={
-        "description": "[{material_code, grade, unit, wet, before, after}]: stock moves by after - before"})
+    changes = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={"description": "[{material_code, grade, unit, wet, before, after}]: stock moves by after - before"},
+    )
 
 
 class HandoverCorrectSchema(Schema):

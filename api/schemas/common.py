@@ -1,4 +1,5 @@
 """Field types shared by every area."""
+
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
@@ -20,6 +21,7 @@ class Phone(fields.String):
     def make_error(self, key: str, message: str | None = None, **kw):  # noqa: ANN201
         if message:
             from marshmallow import ValidationError
+
             return ValidationError(message)
         return super().make_error(key, **kw)
 
@@ -53,4 +55,5 @@ QId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**53), **k
 def PlausibleDate(**kw) -> fields.Date:  # noqa: N802, ANN003
     """A calendar date this system can turn into instants (year 1 or 9999 would overflow the conversion)."""
     import datetime as _dt
+
     return fields.Date(validate=validate.Range(min=_dt.date(1970, 1, 1), max=_dt.date(2999, 12, 31)), **kw)

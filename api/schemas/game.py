@@ -1,4 +1,5 @@
 """Points, levels, badges, leaderboards, challenges, rewards and impact."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,8 +90,11 @@ class BadgeSchema(Schema):
 
 class LeaderboardArgs(PageArgs):
     scope = fields.String(load_default="village", validate=validate.OneOf(["village", "tenant"]))
-    of = fields.String(load_default=None, validate=validate.OneOf(["households", "villages"]),
-                       metadata={"description": "default: households in a village, villages in the tenant"})
+    of = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["households", "villages"]),
+        metadata={"description": "default: households in a village, villages in the tenant"},
+    )
     metric = fields.String(load_default="points", validate=validate.OneOf(METRICS))
     period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
     village_id = QId(load_default=None, metadata={"description": "scope=village: which (a household's own by default)"})
@@ -122,8 +126,11 @@ class LeaderboardSchema(Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
-    me = fields.Nested(LeaderboardRowSchema, allow_none=True,
-                       metadata={"description": "the caller's household (or village), even outside this page"})
+    me = fields.Nested(
+        LeaderboardRowSchema,
+        allow_none=True,
+        metadata={"description": "the caller's household (or village), even outside this page"},
+    )
 
 
 class ChallengeCreateSchema(Schema):
@@ -173,8 +180,9 @@ class RewardChangeSchema(Schema):
     name_en = Title()
     description = plain_text(2000)
     points_cost = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**7))
-    stock_add = fields.Integer(strict=True, validate=validate.Range(min=-10**6, max=10**6),
-                               metadata={"description": "restock (+) or write off (-)"})
+    stock_add = fields.Integer(
+        strict=True, validate=validate.Range(min=-(10**6), max=10**6), metadata={"description": "restock (+) or write off (-)"}
+    )
     active = fields.Boolean(metadata={"description": "false retires it"})
 
 
@@ -194,8 +202,11 @@ class RewardFilterSchema(Schema):
 
 
 class RedeemSchema(Schema):
-    client_id = fields.UUID(load_default=None, allow_none=True,
-                            metadata={"description": "generated on the phone; a retry with it returns the first redemption"})
+    client_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "generated on the phone; a retry with it returns the first redemption"},
+    )
 
 
 class RedemptionSchema(Schema):

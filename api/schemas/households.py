@@ -1,4 +1,5 @@
 """Households and their QR cards."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -7,11 +8,20 @@ from api.schemas.common import Id, Lat, Lng, Phone, QId, name_field, plain_text
 
 
 class ConsentInSchema(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(["paper_signed", "app"]), metadata={
-        "description": "paper_signed: the member signed the printed notice, kept at the centre; "
-                       "app: the member accepted it in the app in front of staff"})
-    notice_version = plain_text(20, 1, load_default=None, metadata={
-        "description": "the privacy notice version signed (default: the tenant's current one)"})
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(["paper_signed", "app"]),
+        metadata={
+            "description": "paper_signed: the member signed the printed notice, kept at the centre; "
+            "app: the member accepted it in the app in front of staff"
+        },
+    )
+    notice_version = plain_text(
+        20,
+        1,
+        load_default=None,
+        metadata={"description": "the privacy notice version signed (default: the tenant's current one)"},
+    )
 
 
 class HouseholdCreateSchema(Schema):
@@ -22,8 +32,11 @@ class HouseholdCreateSchema(Schema):
     lng = Lng(allow_none=True, load_default=None)
     phone = Phone(allow_none=True, load_default=None)
     promptpay_id = plain_text(20, allow_none=True, load_default=None)
-    consent = fields.Nested(ConsentInSchema, required=True, metadata={
-        "description": "PDPA consent (s.19): required; a member registered at the centre signs the paper form"})
+    consent = fields.Nested(
+        ConsentInSchema,
+        required=True,
+        metadata={"description": "PDPA consent (s.19): required; a member registered at the centre signs the paper form"},
+    )
     leaderboard_opt_in = fields.Boolean(load_default=False)
 
 
@@ -44,8 +57,9 @@ class HouseholdSchema(Schema):
     consent_at = fields.DateTime(allow_none=True)
     consent_version = fields.String(allow_none=True)
     consent_method = fields.String(allow_none=True, metadata={"description": "app, or paper_signed"})
-    consent_recorded_by_user_id = fields.Integer(allow_none=True, metadata={
-        "description": "the staff account that recorded a paper consent"})
+    consent_recorded_by_user_id = fields.Integer(
+        allow_none=True, metadata={"description": "the staff account that recorded a paper consent"}
+    )
     leaderboard_opt_in = fields.Boolean(required=True)
     notifications_opt_in = fields.Boolean(required=True)
     qr_version = fields.Integer(required=True)
@@ -90,9 +104,10 @@ class DoorstepSchema(Schema):
 
 class HouseholdFilterSchema(Schema):
     village_id = QId()
-    q = fields.String(validate=[validate.Length(min=1, max=100),
-                                validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")],
-                      metadata={"description": "name or member number"})
+    q = fields.String(
+        validate=[validate.Length(min=1, max=100), validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")],
+        metadata={"description": "name or member number"},
+    )
 
 
 class QrArgsSchema(Schema):
@@ -104,8 +119,11 @@ class CardSheetArgsSchema(Schema):
 
 
 class ScanSchema(Schema):
-    qr = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                       metadata={"description": "the text the phone's camera read from the card"})
+    qr = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "the text the phone's camera read from the card"},
+    )
 
 
 class ScanResultSchema(Schema):

@@ -1,4 +1,5 @@
 """Notices: what a member was told (their record), the staff view of the outbox, preferences and LINE linking."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -45,8 +46,11 @@ class NoticePreferenceSchema(Schema):
 
 
 class LinkStartSchema(Schema):
-    link_token = fields.String(required=True, validate=validate.Length(min=8, max=200),
-                               metadata={"description": "the link token LINE issued for the chatting user"})
+    link_token = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=200),
+        metadata={"description": "the link token LINE issued for the chatting user"},
+    )
 
 
 class LinkRedirectSchema(Schema):

@@ -1,4 +1,5 @@
 """The open-data metadata document (data.go.th's CKAN fields), written once: validates and documents."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,4 +1,5 @@
 """Pickup requests and rounds: what phones send (load) and what they get back (dump)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,10 +57,14 @@ class EstimateSchema(Schema):
 
 
 class PickupCreateSchema(Schema):
-    client_id = fields.UUID(load_default=None, allow_none=True,
-                            metadata={"description": "made by the phone; a retry with the same one is answered once"})
-    household_id = Id(load_default=None, allow_none=True,
-                      metadata={"description": "staff: the member who phoned; a household: omit (itself)"})
+    client_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "made by the phone; a retry with the same one is answered once"},
+    )
+    household_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "staff: the member who phoned; a household: omit (itself)"}
+    )
     requested_date = IsoDate(required=True, metadata={"description": "local date, today up to 60 days ahead"})
     window_start = HHMM(load_default=None, allow_none=True)
     window_end = HHMM(load_default=None, allow_none=True)
@@ -80,8 +85,11 @@ class CancelSchema(Schema):
 
 
 class MissedSchema(Schema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=300), NoControlChars()],
-                           metadata={"description": "e.g. nobody home, gate locked"})
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=300), NoControlChars()],
+        metadata={"description": "e.g. nobody home, gate locked"},
+    )
 
 
 class EstimateOutSchema(Schema):
@@ -115,16 +123,21 @@ class PickupSchema(Schema):
     round_id = fields.Integer(allow_none=True)
     requested_by_user_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
-    timeline = fields.List(fields.Nested(PickupEventSchema), attribute="events", required=True,
-                           metadata={"description": "every status change, oldest first"})
+    timeline = fields.List(
+        fields.Nested(PickupEventSchema),
+        attribute="events",
+        required=True,
+        metadata={"description": "every status change, oldest first"},
+    )
 
 
 class RoundCreateSchema(Schema):
     collector_user_id = Id(required=True)
     round_date = IsoDate(required=True, metadata={"description": "local date, today up to 60 days ahead"})
     pickup_ids = Ids(load_default=None, allow_none=True, metadata={"description": "picked by hand"})
-    village_ids = Ids(load_default=None, allow_none=True,
-                      metadata={"description": "or: every requested pickup of round_date in these villages"})
+    village_ids = Ids(
+        load_default=None, allow_none=True, metadata={"description": "or: every requested pickup of round_date in these villages"}
+    )
 
 
 class RoundFilterSchema(Schema):
@@ -164,8 +177,9 @@ class RoundSummarySchema(Schema):
     round_date = fields.Date(required=True)
     status = fields.String(required=True)
     stop_count = fields.Function(lambda r: len(r.stops), required=True, metadata={"type": "integer"})
-    stops_by_status = fields.Function(lambda r: _by_status(r), required=True,
-                                      metadata={"type": "object", "additionalProperties": {"type": "integer"}})
+    stops_by_status = fields.Function(
+        lambda r: _by_status(r), required=True, metadata={"type": "object", "additionalProperties": {"type": "integer"}}
+    )
     created_at = fields.DateTime(required=True)
 
 

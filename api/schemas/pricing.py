@@ -1,4 +1,5 @@
 """Catalog, prices, the board and quotes."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -41,8 +42,9 @@ class MaterialCreateSchema(Schema):
     unit = fields.String(load_default="kg", validate=validate.OneOf(UNITS))
     co2e_g_per_unit = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=100_000))
     co2e_source = fields.String(load_default="", validate=validate.Length(max=1000))
-    grades = fields.List(fields.Nested(GradeSchema), load_default=lambda: [{"code": "A"}],
-                         validate=validate.Length(min=1, max=10))
+    grades = fields.List(
+        fields.Nested(GradeSchema), load_default=lambda: [{"code": "A"}], validate=validate.Length(min=1, max=10)
+    )
 
 
 class MaterialSchema(Schema):
@@ -73,8 +75,7 @@ class PriceChangeSchema(Schema):
     grade = GradeCode(load_default="A")
     buy_price_satang = Satang(required=True)
     ref_sale_price_satang = Satang(load_default=None, allow_none=True)
-    effective_from = AwareDateTime(load_default=None, allow_none=True,
-                                   metadata={"description": "default now; never in the past"})
+    effective_from = AwareDateTime(load_default=None, allow_none=True, metadata={"description": "default now; never in the past"})
 
 
 class PriceSetSchema(Schema):
@@ -152,10 +153,8 @@ class ImportArgs(Schema):
 class QuoteLineSchema(Schema):
     material_code = Code(required=True)
     grade = GradeCode(load_default="A")
-    weight_g = fields.Integer(strict=True, load_default=None, allow_none=True,
-                              validate=validate.Range(min=-10**12, max=10**12))
-    quantity = fields.Integer(strict=True, load_default=None, allow_none=True,
-                              validate=validate.Range(min=-10**9, max=10**9))
+    weight_g = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-(10**12), max=10**12))
+    quantity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=-(10**9), max=10**9))
 
 
 class QuoteRequestSchema(Schema):

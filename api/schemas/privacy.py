@@ -1,4 +1,5 @@
 """PDPA: the member's export, corrections, consents, erasure, and the audit log admins read."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -7,8 +8,11 @@ from api.schemas.common import Phone, PlausibleDate, QId, name_field, plain_text
 
 
 class ExportArgsSchema(Schema):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "html", "pdf"]), metadata={
-        "description": "json: every record held (s.30); html or pdf: a printable summary in Thai"})
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "html", "pdf"]),
+        metadata={"description": "json: every record held (s.30); html or pdf: a printable summary in Thai"},
+    )
 
 
 class PrivacyNoticeConsentSchema(Schema):
@@ -29,9 +33,15 @@ class ExportSchema(Schema):
     member_no = fields.Integer(required=True)
     balance_satang = fields.Integer(required=True)
     consents = fields.Nested(ConsentsSchema, required=True)
-    tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True, metadata={
-        "description": "every row held about the member, by table (households, users without secrets, tickets, "
-                       "ticket lines, ledger postings, payouts, points, badges, pickups, audit entries about them)"})
+    tables = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Dict()),
+        required=True,
+        metadata={
+            "description": "every row held about the member, by table (households, users without secrets, tickets, "
+            "ticket lines, ledger postings, payouts, points, badges, pickups, audit entries about them)"
+        },
+    )
 
 
 class CorrectionSchema(Schema):
@@ -66,8 +76,11 @@ def _must_be_true(value: bool) -> None:
 
 
 class ErasureRequestSchema(Schema):
-    confirm = fields.Boolean(required=True, validate=_must_be_true, metadata={
-        "description": "true: erase my personal data; my logins stop working; amounts stay on the ledger"})
+    confirm = fields.Boolean(
+        required=True,
+        validate=_must_be_true,
+        metadata={"description": "true: erase my personal data; my logins stop working; amounts stay on the ledger"},
+    )
 
 
 class StaffErasureRequestSchema(ErasureRequestSchema):
@@ -102,5 +115,3 @@ class AuditEntrySchema(Schema):
     target_id = fields.Integer(allow_none=True)
     detail = fields.Dict(required=True)
     request_id = fields.String(allow_none=True)
-
-

@@ -1,4 +1,5 @@
 """Settlement runs, payouts, the welfare fund and the period summary."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -35,11 +36,16 @@ class SettlementSchema(Schema):
     computed_at = fields.DateTime(allow_none=True)
     error = fields.String(allow_none=True)
     queued_at = fields.DateTime(allow_none=True, metadata={"description": "when the computation was last handed to a worker"})
-    waiting_since = fields.Function(lambda run: run.queued_at.isoformat() if run.status == "computing" and run.queued_at else None,
-                                    allow_none=True, metadata={"type": "string", "format": "date-time",
-                                                                       "description": "set while computing: waiting for a worker since"})
-    status_detail = fields.Function(lambda run: settlements.status_detail(run), required=True,
-                                    metadata={"type": "string", "description": "what is happening, Thai / English"})
+    waiting_since = fields.Function(
+        lambda run: run.queued_at.isoformat() if run.status == "computing" and run.queued_at else None,
+        allow_none=True,
+        metadata={"type": "string", "format": "date-time", "description": "set while computing: waiting for a worker since"},
+    )
+    status_detail = fields.Function(
+        lambda run: settlements.status_detail(run),
+        required=True,
+        metadata={"type": "string", "description": "what is happening, Thai / English"},
+    )
 
 
 class PayoutSchema(Schema):
@@ -66,15 +72,21 @@ class PayoutFilterSchema(Schema):
     method = fields.String(validate=validate.OneOf(["promptpay", "cash", "bank"]))
 
 
-ClientId = lambda **kw: fields.UUID(metadata={"description": "made by the client once per click: the same id "  # noqa: E731
-                                             "again answers with the first result"}, **kw)
+ClientId = lambda **kw: fields.UUID(
+    metadata={
+        "description": "made by the client once per click: the same id "  # noqa: E731
+        "again answers with the first result"
+    },
+    **kw,
+)
 
 
 class MarkPaidSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(["promptpay", "bank", "cash"]))
     client_id = ClientId(load_default=None, allow_none=True)
-    reference = plain_text(100, load_default="",
-                              metadata={"description": "the bank's transaction reference (not needed for cash)"})
+    reference = plain_text(
+        100, load_default="", metadata={"description": "the bank's transaction reference (not needed for cash)"}
+    )
 
 
 class FailSchema(Schema):
@@ -140,6 +152,7 @@ class LocalDayOrInstant(fields.Field):
 
     def _deserialize(self, value, attr, data, **kw):  # noqa: ANN001, ANN202
         import datetime as dt
+
         if isinstance(value, str) and len(value.strip()) == 10:
             try:
                 day = dt.date.fromisoformat(value.strip())
@@ -154,10 +167,18 @@ class LocalDayOrInstant(fields.Field):
 
 
 class PeriodArgs(Schema):
-    from_ = LocalDayOrInstant(data_key="from", required=True, metadata={
-        "type": "string", "description": "first local day YYYY-MM-DD (or, older form, an ISO timestamp with offset)"})
-    to = LocalDayOrInstant(required=True, metadata={
-        "type": "string", "description": "last local day YYYY-MM-DD, included (or, older form, an exclusive ISO timestamp)"})
+    from_ = LocalDayOrInstant(
+        data_key="from",
+        required=True,
+        metadata={"type": "string", "description": "first local day YYYY-MM-DD (or, older form, an ISO timestamp with offset)"},
+    )
+    to = LocalDayOrInstant(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "last local day YYYY-MM-DD, included (or, older form, an exclusive ISO timestamp)",
+        },
+    )
 
 
 class BoughtSchema(Schema):

@@ -1,4 +1,5 @@
 """Stock, buyers, sale batches, traceability and margin. Quantities are grams, or pieces for piece items."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,11 @@ class InventoryRowSchema(Schema):
 class AdjustmentCreateSchema(Schema):
     material_code = Code(required=True)
     grade = GradeCode(load_default="A")
-    kind = fields.String(required=True, validate=validate.OneOf(["count", "adjustment"]),
-                         metadata={"description": "count: what is there now; adjustment: a signed difference"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["count", "adjustment"]),
+        metadata={"description": "count: what is there now; adjustment: a signed difference"},
+    )
     weight_g = Signed(load_default=None, allow_none=True)
     quantity = Signed(load_default=None, allow_none=True)
     reason = Required(500)
@@ -82,20 +86,26 @@ class AdjustmentResultSchema(MovementSchema):
 class MovementFilterSchema(Schema):
     material_code = Code()
     grade = GradeCode()
-    kind = fields.String(validate=validate.OneOf(["handover", "walk_in", "walk_in_void", "ticket_cost", "count",
-                                                  "adjustment", "sale"]))
+    kind = fields.String(
+        validate=validate.OneOf(["handover", "walk_in", "walk_in_void", "ticket_cost", "count", "adjustment", "sale"])
+    )
 
 
 class BuyerCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(BUYER_KINDS))
     name = Required(200)
-    tax_id = Str(required=True, validate=validate.Length(min=1, max=20),
-                           metadata={"description": "13 digits with a valid check digit"})
+    tax_id = Str(
+        required=True, validate=validate.Length(min=1, max=20), metadata={"description": "13 digits with a valid check digit"}
+    )
     address = Text(1000, load_default="")
     contact_name = Text(200, load_default="")
     contact_phone = Phone(load_default=None, allow_none=True)
-    license_no = Str(load_default=None, allow_none=True, validate=validate.Length(max=60),
-                               metadata={"description": "required for a disposer of hazardous waste"})
+    license_no = Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=60),
+        metadata={"description": "required for a disposer of hazardous waste"},
+    )
     material_codes = fields.List(Code(), required=True, validate=validate.Length(min=1, max=100))
 
 
@@ -134,16 +144,24 @@ class DispatchSchema(Schema):
     dispatched_on = fields.Date(required=True, validate=validate.Range(min=dt.date(2000, 1, 1)))
     vehicle = Required(20, metadata={"description": "licence plate"})
     weighbridge_ticket_no = Required(40)
-    manifest_no = Str(load_default=None, allow_none=True, validate=validate.Length(max=40),
-                                metadata={"description": "the waste manifest; required for a hazardous batch"})
+    manifest_no = Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "the waste manifest; required for a hazardous batch"},
+    )
     note = Text(1000, load_default="")
 
 
 class SettleLineSchema(SaleLineInSchema):
     weight_g = NonNegative(load_default=None, allow_none=True, metadata={"description": "measured by the buyer"})
     quantity = NonNegative(load_default=None, allow_none=True)
-    price_satang = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=10_000_000),
-                                  metadata={"description": "actual price per kg or piece"})
+    price_satang = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "actual price per kg or piece"},
+    )
     deduction_g = NonNegative(load_default=None, allow_none=True, metadata={"description": "moisture, contamination"})
     deduction_quantity = NonNegative(load_default=None, allow_none=True)
     deduction_satang = NonNegative(load_default=0)
@@ -195,8 +213,11 @@ class SaleLineSchema(Schema):
     quantity = _by_unit("piece")
     received = fields.Integer(attribute="received_qty", allow_none=True, metadata=QTY_NOTE)
     deducted = fields.Integer(attribute="deduction_qty", allow_none=True, metadata=QTY_NOTE)
-    shrinkage = fields.Function(lambda ln: None if ln.received_qty is None else ln.qty - ln.received_qty, allow_none=True,
-                                metadata={"description": "dispatched less received"})
+    shrinkage = fields.Function(
+        lambda ln: None if ln.received_qty is None else ln.qty - ln.received_qty,
+        allow_none=True,
+        metadata={"description": "dispatched less received"},
+    )
     price_satang = fields.Integer(allow_none=True)
     deduction_satang = fields.Integer(allow_none=True)
     deduction_reason = fields.String(allow_none=True)

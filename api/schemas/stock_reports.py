@@ -1,4 +1,5 @@
 """Where a sale batch came from, and the margin by batch and material. Quantities: grams, or pieces."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,11 @@ from api.schemas.stock import QTY_NOTE
 
 
 class TraceArgs(Schema):
-    view = fields.String(load_default="staff", validate=validate.OneOf(["staff", "buyer"]),
-                         metadata={"description": "buyer: villages and counts only, no personal data"})
+    view = fields.String(
+        load_default="staff",
+        validate=validate.OneOf(["staff", "buyer"]),
+        metadata={"description": "buyer: villages and counts only, no personal data"},
+    )
 
 
 class TraceVillageSchema(Schema):
@@ -72,8 +76,9 @@ BUSINESS_DAYS = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2999, 12, 31
 
 
 class MarginArgs(Schema):
-    from_ = fields.Date(data_key="from", required=True, validate=BUSINESS_DAYS,
-                        metadata={"description": "first local day, settled batches"})
+    from_ = fields.Date(
+        data_key="from", required=True, validate=BUSINESS_DAYS, metadata={"description": "first local day, settled batches"}
+    )
     to = fields.Date(required=True, validate=BUSINESS_DAYS, metadata={"description": "last local day, included"})
 
 

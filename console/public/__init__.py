@@ -4,6 +4,7 @@ no personal data (counts below 5 suppressed in enterprise.community_stats), Thai
 Pages come from an in-process cache keyed by the tenant's data version (a new weigh-in, void, price or
 payment changes it) with a short TTL as a backstop; the ETag is that version, so a reload answers 304.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,10 +54,22 @@ def _render(tenant, lang: str) -> str:  # noqa: ANN001
     s = community_stats.summary(db, tenant, now)
     board = prices.board(db, tenant.id, now)
     tz = zoneinfo.ZoneInfo(tenant.timezone)
-    return render_template("public/dashboard.html", t=tenant, s=s, board=board, lang=lang, th=lang == "th",
-                           kg=kg, count=count, baht=format_baht, chart=trend_svg(s.trend, lang),
-                           month=format_month(*s.month_label, lang=lang), year_be=s.month_label[0] + 543,
-                           year=s.month_label[0], as_of=format_datetime(now, tz, lang))
+    return render_template(
+        "public/dashboard.html",
+        t=tenant,
+        s=s,
+        board=board,
+        lang=lang,
+        th=lang == "th",
+        kg=kg,
+        count=count,
+        baht=format_baht,
+        chart=trend_svg(s.trend, lang),
+        month=format_month(*s.month_label, lang=lang),
+        year_be=s.month_label[0] + 543,
+        year=s.month_label[0],
+        as_of=format_datetime(now, tz, lang),
+    )
 
 
 @bp.get("/<string:tenant_slug>")

@@ -1,5 +1,6 @@
 """The round's load at the centre: re-weigh per material, the discrepancies with their tolerance, a correction
 with a reason, and resolving a flag. Wet waste is shown on its own (counted, not reconciled)."""
+
 from __future__ import annotations
 
 import decimal
@@ -83,9 +84,32 @@ def round_handover(round_id: int):  # noqa: ANN201
                 flash(i18n.gettext(done), "ok")
                 return redirect(url_for("console.round_handover", round_id=round_id))
     fixes = handover_fixes.corrections(db, ho) if ho else []
-    people = {u.id: u.name for u in db.scalars(select(User).where(User.tenant_id == p.tenant_id, User.id.in_(
-        [f.corrected_by_user_id for f in fixes] + ([ho.flag_resolved_by_user_id] if ho and ho.flag_resolved_by_user_id else []))))}
-    labels = {r.grade.id: (r.material.name_th if i18n.lang() == "th" else r.material.name_en)
-              + (f" ({r.grade.code})" if len(r.material.grades) > 1 else "") for r in rows}
-    return render_template("console/rounds/handover.html", r=rnd, ho=ho, rows=rows, expected=expected, form=form,
-                           errors=errors, fixes=fixes, people=people, labels=labels), (422 if errors else 200)
+    people = {
+        u.id: u.name
+        for u in db.scalars(
+            select(User).where(
+                User.tenant_id == p.tenant_id,
+                User.id.in_(
+                    [f.corrected_by_user_id for f in fixes]
+                    + ([ho.flag_resolved_by_user_id] if ho and ho.flag_resolved_by_user_id else [])
+                ),
+            )
+        )
+    }
+    labels = {
+        r.grade.id: (r.material.name_th if i18n.lang() == "th" else r.material.name_en)
+        + (f" ({r.grade.code})" if len(r.material.grades) > 1 else "")
+        for r in rows
+    }
+    return render_template(
+        "console/rounds/handover.html",
+        r=rnd,
+        ho=ho,
+        rows=rows,
+        expected=expected,
+        form=form,
+        errors=errors,
+        fixes=fixes,
+        people=people,
+        labels=labels,
+    ), (422 if errors else 200)

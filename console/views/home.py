@@ -1,4 +1,5 @@
 """Log in and out, switch language, and the home page with today's numbers."""
+
 from __future__ import annotations
 
 import time
@@ -48,15 +49,18 @@ def _login_limit() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():  # noqa: ANN201
-    form = {"tenant": clean_text(request.form.get("tenant", ""))[:40] or _default_tenant(),
-            "phone": clean_text(request.form.get("phone", ""))[:20]}
+    form = {
+        "tenant": clean_text(request.form.get("tenant", ""))[:40] or _default_tenant(),
+        "phone": clean_text(request.form.get("phone", ""))[:20],
+    }
     errors = FieldErrors()
     nxt = request.values.get("next")
     if request.method == "POST":
         db = db_session()
         try:
-            user = accounts.authenticate(db, form["tenant"], form["phone"], request.form.get("password", ""),
-                                         request_id=g.get("request_id"))
+            user = accounts.authenticate(
+                db, form["tenant"], form["phone"], request.form.get("password", ""), request_id=g.get("request_id")
+            )
         except DomainError as exc:
             commit()  # the failed attempt stays in the audit log
             key = "tenant" if exc.status == 404 else "password"

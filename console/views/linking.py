@@ -1,4 +1,5 @@
 """One member, one household at the counter: the one-time code for the member's app sign-up; an admin's merge."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for

@@ -1,4 +1,5 @@
 """The counter's member pages: find (name, number, phone, scanned card), register, view, edit, deactivate, cards."""
+
 from __future__ import annotations
 
 import base64
@@ -28,6 +29,7 @@ QR_MESSAGES = {"qr_foreign": "qr_foreign", "qr_revoked": "qr_revoked", "qr_forge
 
 def qr_data_uri(text: str) -> str:
     import qrcode
+
     img = qrcode.make(text, box_size=8, border=2)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
@@ -35,8 +37,11 @@ def qr_data_uri(text: str) -> str:
 
 
 def villages() -> list[Village]:
-    return list(db_session().scalars(select(Village).where(Village.tenant_id == principal().tenant_id)
-                                      .order_by(Village.moo, Village.name_th)))
+    return list(
+        db_session().scalars(
+            select(Village).where(Village.tenant_id == principal().tenant_id).order_by(Village.moo, Village.name_th)
+        )
+    )
 
 
 def _single(stash: dict[str, list[str]] | None) -> dict[str, str] | None:
@@ -72,7 +77,6 @@ def members():  # noqa: ANN201
     return render_template("console/members.html", q=q, results=results, message=message)
 
 
-
 @bp.route("/members/new", methods=["GET", "POST"])
 def register_member():  # noqa: ANN201
     errors = FieldErrors()
@@ -88,8 +92,9 @@ def register_member():  # noqa: ANN201
             if result:
                 return result
         form.setdefault("form_token", new_token())
-    return render_template("console/member_form.html", form=form, errors=errors, villages=villages(),
-                           duplicates=duplicates, editing=None), (422 if errors or duplicates else 200)
+    return render_template(
+        "console/member_form.html", form=form, errors=errors, villages=villages(), duplicates=duplicates, editing=None
+    ), (422 if errors or duplicates else 200)
 
 
 def _register(data: dict, errors: dict, duplicates: list):  # noqa: ANN202
@@ -110,16 +115,31 @@ def _register(data: dict, errors: dict, duplicates: list):  # noqa: ANN202
         db.rollback()  # nothing written, the token is free for the confirmed submission
         return None
     try:
-        household = households.register(db, tenant(), households.HouseholdInput(
-            name=data["name"], village_id=data["village_id"], address=data["address"], phone=data["phone"],
-            promptpay_id=data.get("promptpay_id"), consent=True, leaderboard_opt_in=data["leaderboard_opt_in"]),
-            principal=who)
+        household = households.register(
+            db,
+            tenant(),
+            households.HouseholdInput(
+                name=data["name"],
+                village_id=data["village_id"],
+                address=data["address"],
+                phone=data["phone"],
+                promptpay_id=data.get("promptpay_id"),
+                consent=True,
+                leaderboard_opt_in=data["leaderboard_opt_in"],
+            ),
+            principal=who,
+        )
     except DomainError as exc:
         db.rollback()
         errors.update(domain_errors(exc))
         return None
-    audit.record(db, "household.consent", principal=who, target=("household", household.id),
-                 form="paper" if data["paper_consent"] and not data["consent"] else "counter")
+    audit.record(
+        db,
+        "household.consent",
+        principal=who,
+        target=("household", household.id),
+        form="paper" if data["paper_consent"] and not data["consent"] else "counter",
+    )
     claim.result = url_for("console.member", household_id=household.id)
     commit()
     flash(f"{i18n.gettext('registered')}: {household.member_code}", "ok")
@@ -138,18 +158,33 @@ def edit_member(household_id: int):  # noqa: ANN201
     household = households.get(db, principal(), household_id)
     errors = FieldErrors()
     form = _single(stashed_form()) or {
-        "name": household.name, "village_id": str(household.village_id), "address": household.address,
-        "phone": household.phone or "", "promptpay_id": household.promptpay_id or "",
-        "leaderboard_opt_in": household.leaderboard_opt_in, "consent": household.consent_at is not None,
-        "form_token": new_token()}
+        "name": household.name,
+        "village_id": str(household.village_id),
+        "address": household.address,
+        "phone": household.phone or "",
+        "promptpay_id": household.promptpay_id or "",
+        "leaderboard_opt_in": household.leaderboard_opt_in,
+        "consent": household.consent_at is not None,
+        "form_token": new_token(),
+    }
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
         data, errors = form_data(MemberForm())
         if data and not errors:
             try:
-                members_mod.update_profile(db, principal(), household_id, members_mod.ProfileChange(
-                    name=data["name"], village_id=data["village_id"], address=data["address"], phone=data["phone"],
-                    promptpay_id=data.get("promptpay_id"), leaderboard_opt_in=data["leaderboard_opt_in"]))
+                members_mod.update_profile(
+                    db,
+                    principal(),
+                    household_id,
+                    members_mod.ProfileChange(
+                        name=data["name"],
+                        village_id=data["village_id"],
+                        address=data["address"],
+                        phone=data["phone"],
+                        promptpay_id=data.get("promptpay_id"),
+                        leaderboard_opt_in=data["leaderboard_opt_in"],
+                    ),
+                )
             except DomainError as exc:
                 db.rollback()
                 errors = domain_errors(exc)
@@ -157,8 +192,9 @@ def edit_member(household_id: int):  # noqa: ANN201
                 commit()
                 flash(i18n.gettext("saved"), "ok")
                 return redirect(url_for("console.member", household_id=household_id))
-    return render_template("console/member_form.html", form=form, errors=errors, villages=villages(),
-                           duplicates=[], editing=household), (422 if errors else 200)
+    return render_template(
+        "console/member_form.html", form=form, errors=errors, villages=villages(), duplicates=[], editing=household
+    ), (422 if errors else 200)
 
 
 @bp.post("/members/<int:household_id>/deactivate")
@@ -188,8 +224,13 @@ def _card(h: Household) -> dict:
 @bp.get("/members/<int:household_id>/card.pdf")
 def card_pdf(household_id: int):  # noqa: ANN201
     household = households.get(db_session(), principal(), household_id)
-    return pdf_response("console/print/cards.html", page="a4", filename=f"card-{household.member_code}.pdf",
-                        cards=[_card(household)], tenant=tenant())
+    return pdf_response(
+        "console/print/cards.html",
+        page="a4",
+        filename=f"card-{household.member_code}.pdf",
+        cards=[_card(household)],
+        tenant=tenant(),
+    )
 
 
 @bp.get("/villages/<int:village_id>/cards.pdf")
@@ -197,8 +238,9 @@ def village_cards_pdf(village_id: int):  # noqa: ANN201
     db = db_session()
     village = households.village_of(db, principal().tenant_id, village_id)
     cards = [_card(h) for h in households.list_for_village(db, principal(), village.id)[:500]]
-    return pdf_response("console/print/cards.html", page="a4", filename=f"cards-village-{village.id}.pdf",
-                        cards=cards, tenant=tenant())
+    return pdf_response(
+        "console/print/cards.html", page="a4", filename=f"cards-village-{village.id}.pdf", cards=cards, tenant=tenant()
+    )
 
 
 @bp.get("/members/<int:household_id>/passbook.pdf")
@@ -206,13 +248,27 @@ def passbook_pdf(household_id: int):  # noqa: ANN201
     db = db_session()
     household = households.get(db, principal(), household_id)
     rows = list(reversed(db.execute(passbook.statement(db, household.tenant_id, household.id).limit(2000)).mappings().all()))
-    return pdf_response("console/print/passbook.html", page="a5", filename=f"passbook-{household.member_code}.pdf",
-                        h=household, rows=rows, tenant=tenant(), labels=PASSBOOK_LABELS,
-                        now_text=thai_dates.format_datetime(utcnow(), tz()),
-                        balance=household_balance(db, household.tenant_id, household.id))
+    return pdf_response(
+        "console/print/passbook.html",
+        page="a5",
+        filename=f"passbook-{household.member_code}.pdf",
+        h=household,
+        rows=rows,
+        tenant=tenant(),
+        labels=PASSBOOK_LABELS,
+        now_text=thai_dates.format_datetime(utcnow(), tz()),
+        balance=household_balance(db, household.tenant_id, household.id),
+    )
 
 
-PASSBOOK_LABELS = {"weigh_in": "ขายขยะ / deposit", "reversal": "ยกเลิก / reversal", "settlement": "ปันผล / settlement",
-                   "payout": "จ่ายเงิน / payout", "transfer": "โอนย้าย / transfer",
-                   "part_gross": "ยอดขายที่ชำระงวดนี้ / gross", "part_welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
-                   "part_savings": "หักเงินออม / savings", "part_net": "จ่ายสุทธิ / net paid"}
+PASSBOOK_LABELS = {
+    "weigh_in": "ขายขยะ / deposit",
+    "reversal": "ยกเลิก / reversal",
+    "settlement": "ปันผล / settlement",
+    "payout": "จ่ายเงิน / payout",
+    "transfer": "โอนย้าย / transfer",
+    "part_gross": "ยอดขายที่ชำระงวดนี้ / gross",
+    "part_welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
+    "part_savings": "หักเงินออม / savings",
+    "part_net": "จ่ายสุทธิ / net paid",
+}

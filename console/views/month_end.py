@@ -1,4 +1,5 @@
 """The treasurer's month end: start a run, watch it compute, review it, a second person approves, pay it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,16 @@ def _thai_refusal(exc: DomainError) -> str:
 
 @bp.get("/month-end")
 def month_end_home():  # noqa: ANN201
-    runs = db_session().scalars(select(SettlementRun).where(SettlementRun.tenant_id == principal().tenant_id)
-                                .order_by(SettlementRun.id.desc()).limit(24)).all()
+    runs = (
+        db_session()
+        .scalars(
+            select(SettlementRun)
+            .where(SettlementRun.tenant_id == principal().tenant_id)
+            .order_by(SettlementRun.id.desc())
+            .limit(24)
+        )
+        .all()
+    )
     today = tenant().local_date()
     default_end = today.replace(day=1) - dt.timedelta(days=1)
     return render_template("console/month_end/index.html", runs=runs, default_end=default_end, today=today)
@@ -68,8 +77,9 @@ def month_end_run(run_id: int):  # noqa: ANN201
     db = db_session()
     rows = list(db.scalars(payouts.for_run(db, run.tenant_id, run.id))) if run.status != "computing" else []
     villages = month_end.by_village(db, run.tenant_id, run.id)
-    return render_template("console/month_end/run.html", run=run, rows=rows, villages=villages,
-                           detail=settlements.status_detail(run))
+    return render_template(
+        "console/month_end/run.html", run=run, rows=rows, villages=villages, detail=settlements.status_detail(run)
+    )
 
 
 @bp.get("/month-end/<int:run_id>/status")
@@ -117,11 +127,14 @@ def month_end_payouts(run_id: int):  # noqa: ANN201
                 qrs[p.id] = qr_data_uri(payouts.promptpay_payload(db, principal(), p.id))
             except DomainError:
                 pass  # a malformed id shows without a QR; the bank file or a reissue pays it
-    pending = db.scalars(select(ApprovalRequest).where(
-        ApprovalRequest.tenant_id == run.tenant_id, ApprovalRequest.status == "pending",
-        ApprovalRequest.kind == "payout.reissue_cash")).all()
-    return render_template("console/month_end/payouts.html", run=run, rows=rows, qrs=qrs, pending=pending,
-                           form_token=new_token())
+    pending = db.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.tenant_id == run.tenant_id,
+            ApprovalRequest.status == "pending",
+            ApprovalRequest.kind == "payout.reissue_cash",
+        )
+    ).all()
+    return render_template("console/month_end/payouts.html", run=run, rows=rows, qrs=qrs, pending=pending, form_token=new_token())
 
 
 @bp.post("/month-end/<int:run_id>/mark-paid")
@@ -146,8 +159,9 @@ def month_end_mark_paid(run_id: int):  # noqa: ANN201
         return redirect(back)
     ids = [int(x) for x in request.form.getlist("payout_id") if x.isdigit()]
     try:
-        result = month_end.mark_paid_many(db, who, ids, request.form.get("method", "promptpay"),
-                                          clean_text(request.form.get("reference", ""))[:100], token)
+        result = month_end.mark_paid_many(
+            db, who, ids, request.form.get("method", "promptpay"), clean_text(request.form.get("reference", ""))[:100], token
+        )
     except DomainError as exc:
         db.rollback()
         flash(exc.detail, "warning")
@@ -181,8 +195,14 @@ def payout_reissue(payout_id: int):  # noqa: ANN201
         if payout.status != "failed":
             flash(i18n.gettext("only_failed"), "warning")
             return redirect(url_for("console.month_end_payouts", run_id=payout.run_id))
-        approvals.request(db, who, "payout.reissue_cash", cid, {"payout_id": payout_id, "method": "cash"},
-                          clean_text(request.form.get("reason", "")) or "reissue a bank payout as cash")
+        approvals.request(
+            db,
+            who,
+            "payout.reissue_cash",
+            cid,
+            {"payout_id": payout_id, "method": "cash"},
+            clean_text(request.form.get("reason", "")) or "reissue a bank payout as cash",
+        )
         commit()
         flash(i18n.gettext("reissue_requested"), "ok")
     else:
@@ -204,8 +224,7 @@ def approval_decide(request_id: int):  # noqa: ANN201
         flash(errors["password"][0], "warning")
         return redirect(back)
     try:
-        approvals.decide(db_session(), principal(), tenant(), request_id, approve,
-                         clean_text(request.form.get("note", ""))[:500])
+        approvals.decide(db_session(), principal(), tenant(), request_id, approve, clean_text(request.form.get("note", ""))[:500])
     except DomainError as exc:
         db_session().rollback()
         flash(_thai_refusal(exc), "warning")
@@ -221,8 +240,14 @@ def month_end_cash_list(run_id: int):  # noqa: ANN201
     run = _run(run_id)
     db = db_session()
     rows = list(db.scalars(payouts.for_run(db, run.tenant_id, run.id, "ready", "cash")))
-    return pdf_response("console/month_end/cash_list.html", filename=f"cash-list-{run.id}.pdf", run=run, rows=rows,
-                        tenant=tenant(), total=sum(p.net_satang for p in rows))
+    return pdf_response(
+        "console/month_end/cash_list.html",
+        filename=f"cash-list-{run.id}.pdf",
+        run=run,
+        rows=rows,
+        tenant=tenant(),
+        total=sum(p.net_satang for p in rows),
+    )
 
 
 @bp.route("/month-end/bank-file-layout", methods=["GET", "POST"])
@@ -231,11 +256,14 @@ def bank_file_layout():  # noqa: ANN201
     t = tenant()
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        cols = [{"header": clean_text(h), "field": f} for h, f in
-                zip(request.form.getlist("header"), request.form.getlist("field"), strict=False)]
+        cols = [
+            {"header": clean_text(h), "field": f}
+            for h, f in zip(request.form.getlist("header"), request.form.getlist("field"), strict=False)
+        ]
         try:
-            bank_file.save_layout(db_session(), principal(), t, cols, request.form.get("delimiter", ","),
-                                  request.form.get("header_row") == "1")
+            bank_file.save_layout(
+                db_session(), principal(), t, cols, request.form.get("delimiter", ","), request.form.get("header_row") == "1"
+            )
         except DomainError as exc:
             db_session().rollback()
             errors = domain_errors(exc)
@@ -245,8 +273,9 @@ def bank_file_layout():  # noqa: ANN201
             return redirect(url_for("console.bank_file_layout"))
     lay = bank_file.layout(t)
     rows = lay.columns + [{"header": "", "field": ""}] * max(0, 8 - len(lay.columns))
-    return render_template("console/month_end/bank_layout.html", layout=lay, rows=rows, fields=bank_file.FIELDS,
-                           errors=errors), (422 if errors else 200)
+    return render_template("console/month_end/bank_layout.html", layout=lay, rows=rows, fields=bank_file.FIELDS, errors=errors), (
+        422 if errors else 200
+    )
 
 
 @bp.get("/month-end/<int:run_id>/bank-file.csv")
@@ -254,8 +283,10 @@ def month_end_bank_file(run_id: int):  # noqa: ANN201
     run = _run(run_id)
     data, listed = bank_file.build(db_session(), principal(), tenant(), run)
     # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
-    audit.record(db_session(), "settlement.bank_file_download", principal=principal(), target=("settlement", run.id),
-                 household_ids=listed)
+    audit.record(
+        db_session(), "settlement.bank_file_download", principal=principal(), target=("settlement", run.id), household_ids=listed
+    )
     commit()
-    return Response(data, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"})
+    return Response(
+        data, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"}
+    )

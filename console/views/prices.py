@@ -1,5 +1,6 @@
 """Prices: the board with change arrows, new prices from a date, CSV import with a dry-run preview,
 the downloadable template, a history chart per material (SVG), the board as an A4 PDF."""
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,9 @@ def _board():  # noqa: ANN202
 @bp.get("/prices")
 def price_board():  # noqa: ANN201
     tomorrow = (utcnow().astimezone(tz()) + dt.timedelta(days=1)).date()
-    return render_template("console/prices.html", rows=_board(), errors={}, form={},
-                           default_day=thai_dates.format_date(tomorrow, "th", "numeric"))
+    return render_template(
+        "console/prices.html", rows=_board(), errors={}, form={}, default_day=thai_dates.format_date(tomorrow, "th", "numeric")
+    )
 
 
 @bp.post("/prices")
@@ -84,8 +86,9 @@ def set_prices():  # noqa: ANN201
             commit()
             flash(i18n.gettext("saved"), "ok")
             return redirect(url_for("console.price_board"))
-    return render_template("console/prices.html", rows=rows, errors=errors, form=form,
-                           default_day=form.get("effective_day", "")), 422
+    return render_template(
+        "console/prices.html", rows=rows, errors=errors, form=form, default_day=form.get("effective_day", "")
+    ), 422
 
 
 @bp.get("/prices/template.csv")
@@ -97,10 +100,19 @@ def price_template():  # noqa: ANN201
     tomorrow = (utcnow().astimezone(tz()) + dt.timedelta(days=1)).date()
     for row in _board():
         sale = row.price.ref_sale_price_satang
-        w.writerow([row.material.code, row.grade.code, row.material.name_th, f"{row.price.buy_price_satang / 100:.2f}",
-                    "" if sale is None else f"{sale / 100:.2f}", thai_dates.format_date(tomorrow, "th", "numeric")])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=price-sheet.csv"})
+        w.writerow(
+            [
+                row.material.code,
+                row.grade.code,
+                row.material.name_th,
+                f"{row.price.buy_price_satang / 100:.2f}",
+                "" if sale is None else f"{sale / 100:.2f}",
+                thai_dates.format_date(tomorrow, "th", "numeric"),
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=price-sheet.csv"}
+    )
 
 
 @bp.post("/prices/import")
@@ -121,11 +133,16 @@ def import_prices():  # noqa: ANN201
         except PriceSheetError as exc:
             errors = dict(exc.errors)
         else:
-            changes = [prices.PriceChange(r.material_code, r.grade, r.buy_price_satang, r.ref_sale_price_satang,
-                                          r.effective_from, line=r.line) for r in rows]
+            changes = [
+                prices.PriceChange(
+                    r.material_code, r.grade, r.buy_price_satang, r.ref_sale_price_satang, r.effective_from, line=r.line
+                )
+                for r in rows
+            ]
             try:
-                preview = prices.set_prices(db_session(), principal(), changes,
-                                            confirm_loss=bool(request.form.get("confirm_loss")), source="import")
+                preview = prices.set_prices(
+                    db_session(), principal(), changes, confirm_loss=bool(request.form.get("confirm_loss")), source="import"
+                )
             except DomainError as exc:
                 for key, msgs in (exc.errors or {"file": [exc.detail]}).items():
                     line, _, field = key.partition(".")  # "line 3.buy_price_satang"
@@ -137,21 +154,27 @@ def import_prices():  # noqa: ANN201
     preview_rows = []
     for p in preview:
         grade = db_session().get(Grade, p.grade_id)
-        preview_rows.append({"name": names.get((grade.material.code, grade.code), grade.material.code),
-                             "grade": grade.code, "price": p.buy_price_satang, "when": p.effective_from})
+        preview_rows.append(
+            {
+                "name": names.get((grade.material.code, grade.code), grade.material.code),
+                "grade": grade.code,
+                "price": p.buy_price_satang,
+                "when": p.effective_from,
+            }
+        )
     if apply and not errors:
         commit()
         flash(f"{i18n.gettext('saved')}: {len(preview_rows)}", "ok")
         return redirect(url_for("console.price_board"))
     db_session().rollback()
-    return render_template("console/price_import.html", errors=errors, preview=preview_rows,
-                           filename=upload.filename if upload else ""), (422 if errors else 200)
+    return render_template(
+        "console/price_import.html", errors=errors, preview=preview_rows, filename=upload.filename if upload else ""
+    ), (422 if errors else 200)
 
 
 @bp.get("/prices/<code>")
 def price_history(code: str):  # noqa: ANN201
-    return render_template("console/price_history.html", code=code.upper()[:40],
-                           rows=_history(code))
+    return render_template("console/price_history.html", code=code.upper()[:40], rows=_history(code))
 
 
 def _history(code: str) -> list[tuple[str, Price]]:
@@ -165,6 +188,7 @@ def _history(code: str) -> list[tuple[str, Price]]:
 @bp.get("/prices/<code>/chart.svg")
 def price_chart(code: str):  # noqa: ANN201
     from console.charts import price_history_svg
+
     svg = price_history_svg(_history(code), tz(), title=code.upper()[:40])
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
@@ -172,5 +196,11 @@ def price_chart(code: str):  # noqa: ANN201
 @bp.get("/prices/board.pdf")
 def price_board_pdf():  # noqa: ANN201
     now = utcnow()
-    return pdf_response("console/print/price_board.html", page="a4", filename="price-board.pdf", rows=_board(),
-                        tenant=tenant(), today=thai_dates.format_date(now.astimezone(tz()), "th", "long"))
+    return pdf_response(
+        "console/print/price_board.html",
+        page="a4",
+        filename="price-board.pdf",
+        rows=_board(),
+        tenant=tenant(),
+        today=thai_dates.format_date(now.astimezone(tz()), "th", "long"),
+    )

@@ -1,5 +1,6 @@
 """What waits for staff, as queues: tickets held for approval (approve or void), open disputes (resolve),
 and the sync inbox (fix and accept, or discard). Counts are on the home page."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -28,8 +29,9 @@ def _page(stmt):  # noqa: ANN001, ANN202
 
 
 def _names(ids: set[int]) -> dict[int, str]:
-    return {u.id: u.name for u in db_session().scalars(select(User).where(User.tenant_id == principal().tenant_id,
-                                                                           User.id.in_(ids)))}
+    return {
+        u.id: u.name for u in db_session().scalars(select(User).where(User.tenant_id == principal().tenant_id, User.id.in_(ids)))
+    }
 
 
 @bp.route("/queues/tickets", methods=["GET", "POST"])
@@ -53,8 +55,9 @@ def queue_tickets():  # noqa: ANN201
         return redirect(url_for("console.queue_tickets"))
     items, page, total = _page(queues.pending_tickets(principal().tenant_id))
     names = _names({t.entered_by_user_id for t in items})
-    return render_template("console/queues/tickets.html", items=items, page=page, total=total, per_page=PER_PAGE,
-                           names=names, explain=explain)
+    return render_template(
+        "console/queues/tickets.html", items=items, page=page, total=total, per_page=PER_PAGE, names=names, explain=explain
+    )
 
 
 @bp.route("/queues/disputes", methods=["GET", "POST"])
@@ -63,8 +66,15 @@ def queue_disputes():  # noqa: ANN201
     if request.method == "POST":
         dispute_id = request.form.get("dispute_id", 0, type=int)
         try:
-            disputes.resolve(db, principal(), tenant(), current_app.config["SECRET_KEY"], dispute_id,
-                             request.form.get("outcome", ""), request.form.get("resolution", ""))
+            disputes.resolve(
+                db,
+                principal(),
+                tenant(),
+                current_app.config["SECRET_KEY"],
+                dispute_id,
+                request.form.get("outcome", ""),
+                request.form.get("resolution", ""),
+            )
         except DomainError as exc:
             db.rollback()
             flash(f"#{dispute_id}: {exc.detail}", "warning")
@@ -74,15 +84,28 @@ def queue_disputes():  # noqa: ANN201
         return redirect(url_for("console.queue_disputes"))
     items, page, total = _page(queues.open_disputes(principal().tenant_id))
     shown = {d.ticket_id: tickets.get_ticket(db, principal(), d.ticket_id) for d in items}
-    return render_template("console/queues/disputes.html", items=items, page=page, total=total, per_page=PER_PAGE,
-                           tickets=shown, names=_names({d.raised_by_user_id for d in items}))
+    return render_template(
+        "console/queues/disputes.html",
+        items=items,
+        page=page,
+        total=total,
+        per_page=PER_PAGE,
+        tickets=shown,
+        names=_names({d.raised_by_user_id for d in items}),
+    )
 
 
 @bp.get("/inbox")
 def inbox_list():  # noqa: ANN201
     items, page, total = _page(inbox.list_query(principal().tenant_id))
-    return render_template("console/queues/inbox.html", items=items, page=page, total=total, per_page=PER_PAGE,
-                           names=_names({i.collector_user_id for i in items}))
+    return render_template(
+        "console/queues/inbox.html",
+        items=items,
+        page=page,
+        total=total,
+        per_page=PER_PAGE,
+        names=_names({i.collector_user_id for i in items}),
+    )
 
 
 def _prefill(row: SyncInboxItem, rows: list) -> dict[str, str]:
@@ -108,6 +131,7 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
     db = db_session()
     p = principal()
     from recycle.tenancy import get_owned
+
     row = get_owned(db, SyncInboxItem, inbox_id, p.tenant_id, what="inbox item")
     rows = board(db, p.tenant_id)
     errors: dict[str, list[str]] = {}
@@ -119,8 +143,11 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
                 inbox.discard(db, p, inbox_id, request.form.get("reason", ""))
                 done = "discarded"
             else:
-                household = db.scalar(select(Household).where(
-                    Household.tenant_id == p.tenant_id, Household.member_no == request.form.get("member_no", 0, type=int)))
+                household = db.scalar(
+                    select(Household).where(
+                        Household.tenant_id == p.tenant_id, Household.member_no == request.form.get("member_no", 0, type=int)
+                    )
+                )
                 lines = _lines_from_form(rows, errors)
                 if household is None:
                     errors["member_no"] = [i18n.gettext("no_such_member")]
@@ -128,8 +155,16 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
                     errors["_"] = [i18n.gettext("no_lines")]
                 if errors:
                     raise _FormInvalid
-                inbox.accept(db, p, tenant(), current_app.config["SECRET_KEY"], inbox_id, household.id, lines,
-                             note=request.form.get("note", ""))
+                inbox.accept(
+                    db,
+                    p,
+                    tenant(),
+                    current_app.config["SECRET_KEY"],
+                    inbox_id,
+                    household.id,
+                    lines,
+                    note=request.form.get("note", ""),
+                )
                 done = "accepted"
         except _FormInvalid:
             pass
@@ -141,8 +176,14 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
             commit()
             flash(i18n.gettext(done), "ok")
             return redirect(url_for("console.inbox_list"))
-    return render_template("console/queues/inbox_item.html", row=row, rows=rows, form=form, errors=errors,
-                           collector=db.get(User, row.collector_user_id)), (422 if errors else 200)
+    return render_template(
+        "console/queues/inbox_item.html",
+        row=row,
+        rows=rows,
+        form=form,
+        errors=errors,
+        collector=db.get(User, row.collector_user_id),
+    ), (422 if errors else 200)
 
 
 class _FormInvalid(Exception):

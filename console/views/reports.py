@@ -1,4 +1,5 @@
 """The council report: on screen, as an A4 PDF in Thai with charts, and every table as CSV and Excel."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,21 +38,31 @@ def _period() -> tuple[dt.date, dt.date]:
 
 def _charts(rep: council_report.CouncilReport) -> dict[str, str]:
     return {
-        "materials": charts.bar_svg("กิโลกรัมตามวัสดุ · kg by material", [r["name_th"] for r in rep.by_material],
-                                    {"กก. / kg": [r["weight_g"] / 1000 for r in rep.by_material]}),
-        "villages": charts.bar_svg("กิโลกรัมตามหมู่บ้าน · kg by village",
-                                   [f"ม.{r['moo']} {r['name_th']}" for r in rep.by_village],
-                                   {"กก. / kg": [r["weight_g"] / 1000 for r in rep.by_village]}),
-        "participation": charts.bar_svg("ครัวเรือนที่ร่วมโครงการ · participating households",
-                                        [f"ม.{r['moo']}" for r in rep.by_village],
-                                        {"ร่วม / active": [r["active"] for r in rep.by_village],
-                                         "สมาชิก / registered": [r["registered"] for r in rep.by_village]}),
+        "materials": charts.bar_svg(
+            "กิโลกรัมตามวัสดุ · kg by material",
+            [r["name_th"] for r in rep.by_material],
+            {"กก. / kg": [r["weight_g"] / 1000 for r in rep.by_material]},
+        ),
+        "villages": charts.bar_svg(
+            "กิโลกรัมตามหมู่บ้าน · kg by village",
+            [f"ม.{r['moo']} {r['name_th']}" for r in rep.by_village],
+            {"กก. / kg": [r["weight_g"] / 1000 for r in rep.by_village]},
+        ),
+        "participation": charts.bar_svg(
+            "ครัวเรือนที่ร่วมโครงการ · participating households",
+            [f"ม.{r['moo']}" for r in rep.by_village],
+            {
+                "ร่วม / active": [r["active"] for r in rep.by_village],
+                "สมาชิก / registered": [r["registered"] for r in rep.by_village],
+            },
+        ),
     }
 
 
 def _xlsx(rep: council_report.CouncilReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
     wb = Workbook()
     wb.remove(wb.active)
     for name, (headers, rows) in rep.tables().items():
@@ -94,14 +105,19 @@ def council():  # noqa: ANN201
         w = csv_safe.writer(out)
         w.writerow(tables[table][0])
         w.writerows(tables[table][1])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}-{table}.csv"})
+        return Response(
+            "\ufeff" + out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}-{table}.csv"},
+        )
     if fmt == "xlsx":
         return Response(_xlsx(rep), mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
     if fmt == "pdf":
-        return pdf_response("console/reports/council_pdf.html", filename=f"{name}.pdf", rep=rep, charts=_charts(rep),
-                            tenant=tenant())
+        return pdf_response(
+            "console/reports/council_pdf.html", filename=f"{name}.pdf", rep=rep, charts=_charts(rep), tenant=tenant()
+        )
     if fmt != "html":
         raise InvalidInput.field("format", "html, pdf, csv or xlsx")
-    return render_template("console/reports/council.html", rep=rep, charts=_charts(rep), tables=rep.tables(),
-                           title=i18n.gettext("council_report"))
+    return render_template(
+        "console/reports/council.html", rep=rep, charts=_charts(rep), tables=rep.tables(), title=i18n.gettext("council_report")
+    )

@@ -1,5 +1,6 @@
 """Rounds at the console: the day's pickup requests by village, planning a round for a collector picked by
 name, its stops with a sketch of where they are, the printable round sheet, and the paper round's weights."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,14 +70,32 @@ def rounds_day():  # noqa: ANN201
     waiting = [x for x in db.scalars(pickups.list_query(p, status=PickupStatus.REQUESTED, day=day)) if x.round_id is None]
     day_rounds = list(db.scalars(rounds.list_query(p, day=day)))
     names = {u.id: u.name for u in db.scalars(rounds.collectors_query(p.tenant_id))}
-    names.update({u.id: u.name for u in db.scalars(select(User).where(
-        User.id.in_([r.collector_user_id for r in day_rounds]), User.tenant_id == p.tenant_id))})
+    names.update(
+        {
+            u.id: u.name
+            for u in db.scalars(
+                select(User).where(User.id.in_([r.collector_user_id for r in day_rounds]), User.tenant_id == p.tenant_id)
+            )
+        }
+    )
     collectors = list(db.scalars(rounds.collectors_query(p.tenant_id)))
-    handovers = {h.round_id: h for h in db.scalars(select(Handover).where(
-        Handover.tenant_id == p.tenant_id, Handover.round_id.in_([r.id for r in day_rounds])))}
-    return render_template("console/rounds/day.html", day=day, groups=_by_village(waiting), rounds=day_rounds,
-                           collectors=collectors, names=names, errors=errors, handovers=handovers,
-                           chosen=request.form.get("collector_user_id", "")), (422 if errors else 200)
+    handovers = {
+        h.round_id: h
+        for h in db.scalars(
+            select(Handover).where(Handover.tenant_id == p.tenant_id, Handover.round_id.in_([r.id for r in day_rounds]))
+        )
+    }
+    return render_template(
+        "console/rounds/day.html",
+        day=day,
+        groups=_by_village(waiting),
+        rounds=day_rounds,
+        collectors=collectors,
+        names=names,
+        errors=errors,
+        handovers=handovers,
+        chosen=request.form.get("collector_user_id", ""),
+    ), (422 if errors else 200)
 
 
 def sketch(tenant_obj, stops: list) -> dict:  # noqa: ANN001
@@ -91,8 +110,10 @@ def sketch(tenant_obj, stops: list) -> dict:  # noqa: ANN001
     scale = min(SKETCH_W, SKETCH_H) - 2 * SKETCH_PAD
 
     def xy(lat: float, lng: float) -> tuple[float, float]:
-        return (round(SKETCH_PAD + (lng - min(lngs)) / span * scale, 1),
-                round(SKETCH_H - SKETCH_PAD - (lat - min(lats)) / span * scale, 1))
+        return (
+            round(SKETCH_PAD + (lng - min(lngs)) / span * scale, 1),
+            round(SKETCH_H - SKETCH_PAD - (lat - min(lats)) / span * scale, 1),
+        )
 
     points = [{"n": n, "x": xy(lat, lng)[0], "y": xy(lat, lng)[1]} for n, lat, lng in pts]
     return {"w": SKETCH_W, "h": SKETCH_H, "points": points, "centre": xy(*centre) if centre else None}
@@ -111,8 +132,7 @@ def round_page(round_id: int):  # noqa: ANN201
     ctx = _round_context(round_id)
     db = db_session()
     timelines = {s.pickup_id: pickups.timeline(db, s.pickup) for s in ctx["stops"]}
-    return render_template("console/rounds/round.html", sketch=sketch(ctx["tenant"], ctx["stops"]), timelines=timelines,
-                           **ctx)
+    return render_template("console/rounds/round.html", sketch=sketch(ctx["tenant"], ctx["stops"]), timelines=timelines, **ctx)
 
 
 @bp.get("/rounds/<int:round_id>/sheet.pdf")
@@ -120,8 +140,7 @@ def round_sheet(round_id: int):  # noqa: ANN201
     """A4 for a collector without a smartphone: stops in order with boxes to write the weights in."""
     ctx = _round_context(round_id)
     materials = [r for r in board(db_session(), principal().tenant_id) if r.grade.code == r.material.grades[0].code]
-    return pdf_response("console/print/round_sheet.html", page="a4", filename=f"round-{round_id}.pdf",
-                        materials=materials, **ctx)
+    return pdf_response("console/print/round_sheet.html", page="a4", filename=f"round-{round_id}.pdf", materials=materials, **ctx)
 
 
 @bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])

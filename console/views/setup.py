@@ -1,5 +1,6 @@
 """Setup for a new municipality without the command line (admins): villages, staff and collector accounts,
 the waste bank's settings, and a catalog started from the template."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -38,11 +39,18 @@ def _page(errors: dict | None = None, form: dict | None = None, status: int = 20
     db = db_session()
     tid = principal().tenant_id
     return render_template(
-        "console/setup.html", errors=errors or {}, form=form or {}, tenant=tenant(),
+        "console/setup.html",
+        errors=errors or {},
+        form=form or {},
+        tenant=tenant(),
         villages=db.scalars(select(Village).where(Village.tenant_id == tid).order_by(Village.moo, Village.name_th)).all(),
-        users=db.scalars(select(User).where(User.tenant_id == tid, User.role != "household").order_by(User.role, User.name)).all(),
-        settings=tenant_settings.current(tenant()), defs=tenant_settings.SETTINGS,
-        materials=db.scalar(select(func.count(Material.id)).where(Material.tenant_id == tid))), status
+        users=db.scalars(
+            select(User).where(User.tenant_id == tid, User.role != "household").order_by(User.role, User.name)
+        ).all(),
+        settings=tenant_settings.current(tenant()),
+        defs=tenant_settings.SETTINGS,
+        materials=db.scalar(select(func.count(Material.id)).where(Material.tenant_id == tid)),
+    ), status
 
 
 @bp.get("/setup")
@@ -57,8 +65,9 @@ def add_village():  # noqa: ANN201
     data, errors = form_data(VillageForm())
     if data and not errors:
         try:
-            accounts.add_village(db_session(), principal().tenant_id, data["name_th"], data["name_en"] or data["name_th"],
-                                 data["moo"])
+            accounts.add_village(
+                db_session(), principal().tenant_id, data["name_th"], data["name_en"] or data["name_th"], data["moo"]
+            )
             commit()
         except DomainError as exc:
             db_session().rollback()
@@ -78,8 +87,15 @@ def add_account():  # noqa: ANN201
     data, errors = form_data(AccountForm())
     if data and not errors:
         try:
-            accounts.create_user(db_session(), principal().tenant_id, role=data["role"], phone=data["phone"],
-                                 password=data["new_password"], name=data["name"], principal=principal())
+            accounts.create_user(
+                db_session(),
+                principal().tenant_id,
+                role=data["role"],
+                phone=data["phone"],
+                password=data["new_password"],
+                name=data["name"],
+                principal=principal(),
+            )
         except DomainError as exc:
             db_session().rollback()
             errors = {("new_password" if k == "password" else k): v for k, v in domain_errors(exc).items()}

@@ -1,5 +1,6 @@
 """Stock and sales at the console: inventory by material and grade, a sale batch from stock, dispatch, settle with
 the factory's weighbridge figures (shrinkage, moisture), margin, and where a batch came from (lots, tickets, villages)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,9 @@ def stock_home():  # noqa: ANN201
     db, tid = db_session(), principal().tenant_id
     buyers = db.scalars(select(Buyer).where(Buyer.tenant_id == tid, Buyer.active.is_(True)).order_by(Buyer.name)).all()
     batches = db.scalars(select(SaleBatch).where(SaleBatch.tenant_id == tid).order_by(SaleBatch.id.desc()).limit(30)).all()
-    return render_template("console/stock/index.html", rows=stock.inventory(db, tid), buyers=buyers, batches=batches,
-                           errors={}, max_lines=MAX_LINES)
+    return render_template(
+        "console/stock/index.html", rows=stock.inventory(db, tid), buyers=buyers, batches=batches, errors={}, max_lines=MAX_LINES
+    )
 
 
 @bp.post("/stock/batches")
@@ -64,8 +66,11 @@ def stock_new_batch():  # noqa: ANN201
             unit = inventory.get((code, grade), {}).get("unit", "kg")
             amount = _amount(request.form.get(f"amount_{i}", ""), unit, f"amount_{i}")
             if amount:
-                lines.append(sales.LineIn(code, grade, weight_g=amount if unit == "kg" else None,
-                                          quantity=None if unit == "kg" else amount))
+                lines.append(
+                    sales.LineIn(
+                        code, grade, weight_g=amount if unit == "kg" else None, quantity=None if unit == "kg" else amount
+                    )
+                )
         if not lines:
             raise InvalidInput.field("lines", i18n.gettext("no_lines"))
         buyer_id = int(request.form.get("buyer_id", "0") or 0)
@@ -95,8 +100,15 @@ def stock_dispatch(batch_id: int):  # noqa: ANN201
         flash(i18n.gettext("bad_date"), "warning")
         return redirect(url_for("console.stock_batch", batch_id=batch_id))
     try:
-        sales.dispatch(db_session(), principal(), batch_id, day, clean_text(f.get("vehicle", ""))[:20],
-                       clean_text(f.get("weighbridge_ticket_no", ""))[:40], clean_text(f.get("manifest_no", ""))[:40] or None)
+        sales.dispatch(
+            db_session(),
+            principal(),
+            batch_id,
+            day,
+            clean_text(f.get("vehicle", ""))[:20],
+            clean_text(f.get("weighbridge_ticket_no", ""))[:40],
+            clean_text(f.get("manifest_no", ""))[:40] or None,
+        )
     except DomainError as exc:
         db_session().rollback()
         flash("; ".join(f"{k}: {', '.join(v)}" for k, v in domain_errors(exc).items()), "warning")
@@ -121,13 +133,21 @@ def stock_settle(batch_id: int):  # noqa: ANN201
                 price = baht_to_satang(f.get(f"price_{ln.id}", "0") or "0")
             except ValueError as exc:
                 raise InvalidInput.field(f"price_{ln.id}", str(exc)) from None
-            lines.append(sales.SettleLine(ln.material_code, ln.grade, weight_g=received if kg else None,
-                                          quantity=None if kg else received, price_satang=price,
-                                          deduction_g=deducted if kg else None,
-                                          deduction_quantity=None if kg else deducted,
-                                          deduction_reason=clean_text(f.get(f"reason_{ln.id}", ""))[:200]))
-        sales.settle(db, principal(), batch_id, sales.SettleInput(lines=lines,
-                                                                  statement_no=clean_text(f.get("statement_no", ""))[:60]))
+            lines.append(
+                sales.SettleLine(
+                    ln.material_code,
+                    ln.grade,
+                    weight_g=received if kg else None,
+                    quantity=None if kg else received,
+                    price_satang=price,
+                    deduction_g=deducted if kg else None,
+                    deduction_quantity=None if kg else deducted,
+                    deduction_reason=clean_text(f.get(f"reason_{ln.id}", ""))[:200],
+                )
+            )
+        sales.settle(
+            db, principal(), batch_id, sales.SettleInput(lines=lines, statement_no=clean_text(f.get("statement_no", ""))[:60])
+        )
     except DomainError as exc:
         db.rollback()
         flash("; ".join(f"{k}: {', '.join(v)}" for k, v in domain_errors(exc).items()), "warning")

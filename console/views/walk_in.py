@@ -1,4 +1,5 @@
 """A weigh-in at the counter (walk-in), its receipts (58 mm PDF and thermal-printer text), rewards for a member."""
+
 from __future__ import annotations
 
 import decimal
@@ -59,8 +60,9 @@ def _lines_from_form(rows: list, errors: dict[str, list[str]], prefix: str = "w_
                     raise ValueError
                 lines.append(LineInput(row.material.code, row.grade.code, quantity=qty))
         except (decimal.InvalidOperation, ValueError):
-            errors[key] = ["ตัวเลขไม่ถูกต้อง / not a valid number" if row.material.unit == "kg"
-                           else "จำนวนเต็ม 1 ขึ้นไป / a whole number from 1"]
+            errors[key] = [
+                "ตัวเลขไม่ถูกต้อง / not a valid number" if row.material.unit == "kg" else "จำนวนเต็ม 1 ขึ้นไป / a whole number from 1"
+            ]
     return lines
 
 
@@ -92,13 +94,24 @@ def walk_in(household_id: int):  # noqa: ANN201
         if not errors:
             try:
                 ticket, _created = tickets.create_ticket(
-                    db, principal(), tenant(), current_app.config["SECRET_KEY"],
-                    tickets.TicketInput(client_id=form.get("form_token", ""), collected_at=utcnow(), lines=lines,
-                                        household_id=household.id, note="walk-in at the counter"))
+                    db,
+                    principal(),
+                    tenant(),
+                    current_app.config["SECRET_KEY"],
+                    tickets.TicketInput(
+                        client_id=form.get("form_token", ""),
+                        collected_at=utcnow(),
+                        lines=lines,
+                        household_id=household.id,
+                        note="walk-in at the counter",
+                    ),
+                )
             except DomainError as exc:
                 db.rollback()
-                errors = {("_" if k in ("client_id", "lines") or k.startswith("lines.") else k): v
-                          for k, v in (exc.errors or {"_": [exc.detail]}).items()}
+                errors = {
+                    ("_" if k in ("client_id", "lines") or k.startswith("lines.") else k): v
+                    for k, v in (exc.errors or {"_": [exc.detail]}).items()
+                }
                 if exc.code == "ticket_conflict":
                     errors = {"_": ["แบบฟอร์มนี้ถูกใช้ไปแล้ว กรุณาเปิดใหม่ / this form was already used; open it again"]}
             else:
@@ -112,17 +125,22 @@ def walk_in(household_id: int):  # noqa: ANN201
 def ticket(ticket_id: int):  # noqa: ANN201
     db = db_session()
     t = tickets.get_ticket(db, principal(), ticket_id)
-    return render_template("console/ticket.html", t=t, lines=receipts.receipt_lines(db, t),
-                           points=points.ticket_points(db, t.tenant_id, t.id))
+    return render_template(
+        "console/ticket.html", t=t, lines=receipts.receipt_lines(db, t), points=points.ticket_points(db, t.tenant_id, t.id)
+    )
 
 
 def _receipt_context(ticket_id: int) -> dict:
     db = db_session()
     t = tickets.get_ticket(db, principal(), ticket_id)
     ten = tenant()
-    return {"t": t, "lines": receipts.receipt_lines(db, t), "tenant": ten,
-            "when": thai_dates.format_datetime(t.collected_at, zoneinfo.ZoneInfo(ten.timezone)),
-            "points": points.ticket_points(db, t.tenant_id, t.id)}
+    return {
+        "t": t,
+        "lines": receipts.receipt_lines(db, t),
+        "tenant": ten,
+        "when": thai_dates.format_datetime(t.collected_at, zoneinfo.ZoneInfo(ten.timezone)),
+        "points": points.ticket_points(db, t.tenant_id, t.id),
+    }
 
 
 @bp.get("/tickets/<int:ticket_id>/receipt.pdf")
@@ -147,8 +165,7 @@ def rewards_page(household_id: int):  # noqa: ANN201
     if request.method == "POST":
         try:
             reward_id = int(request.form.get("reward_id", "0"))
-            redemption, created = rewards.redeem_for(db, principal(), household.id, reward_id,
-                                                     request.form.get("form_token"))
+            redemption, created = rewards.redeem_for(db, principal(), household.id, reward_id, request.form.get("form_token"))
         except ValueError:
             message = i18n.gettext("not_found")
         except DomainError as exc:
@@ -161,9 +178,12 @@ def rewards_page(household_id: int):  # noqa: ANN201
             if created:
                 flash(f"{i18n.gettext('redeemed')}: {redemption.points} {i18n.gettext('points')}", "ok")
             return redirect(url_for("console.rewards", household_id=household.id))
-    offered = list(db.scalars(select(Reward).where(Reward.tenant_id == principal().tenant_id, Reward.active.is_(True))
-                              .order_by(Reward.points_cost)))
+    offered = list(
+        db.scalars(
+            select(Reward).where(Reward.tenant_id == principal().tenant_id, Reward.active.is_(True)).order_by(Reward.points_cost)
+        )
+    )
     summary = points.summary(db, household.tenant_id, household.id)
-    return render_template("console/rewards.html", h=household, offered=offered, balance=summary.balance,
-                           message=message, token=new_token()), (409 if message else 200)
-
+    return render_template(
+        "console/rewards.html", h=household, offered=offered, balance=summary.balance, message=message, token=new_token()
+    ), (409 if message else 200)

@@ -1,4 +1,5 @@
 """The welfare fund: its balance, who contributed, who is eligible, a disbursement one asks and another approves."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,16 +31,25 @@ def _member(raw: str, field: str = "member_no") -> Household:
 def _page(errors: dict | None = None, form: dict | None = None, status: int = 200):  # noqa: ANN202
     db, tid = db_session(), principal().tenant_id
     contrib = welfare.contributions(db, tid).subquery()
-    rows = [(h, int(c)) for h, c in db.execute(  # SUM is NUMERIC on PostgreSQL: back to integer satang
-        select(Household, contrib.c.contributed_satang).join(contrib, contrib.c.household_id == Household.id)
-        .order_by(contrib.c.contributed_satang.desc()).limit(200)).all()]
-    pending = db.scalars(select(ApprovalRequest).where(ApprovalRequest.tenant_id == tid, ApprovalRequest.status == "pending",
-                                                       ApprovalRequest.kind == "welfare.disburse")).all()
-    paid = db.scalars(select(WelfareDisbursement).where(WelfareDisbursement.tenant_id == tid)
-                      .order_by(WelfareDisbursement.id.desc()).limit(50)).all()
+    rows = [
+        (h, int(c))
+        for h, c in db.execute(  # SUM is NUMERIC on PostgreSQL: back to integer satang
+            select(Household, contrib.c.contributed_satang)
+            .join(contrib, contrib.c.household_id == Household.id)
+            .order_by(contrib.c.contributed_satang.desc())
+            .limit(200)
+        ).all()
+    ]
+    pending = db.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.tenant_id == tid, ApprovalRequest.status == "pending", ApprovalRequest.kind == "welfare.disburse"
+        )
+    ).all()
+    paid = db.scalars(
+        select(WelfareDisbursement).where(WelfareDisbursement.tenant_id == tid).order_by(WelfareDisbursement.id.desc()).limit(50)
+    ).all()
     wanted = [int(a.payload["household_id"]) for a in pending] + [d.household_id for d in paid]
-    names = {h.id: h for h in db.scalars(select(Household).where(Household.tenant_id == tid,
-                                                                Household.id.in_(wanted or [0])))}
+    names = {h.id: h for h in db.scalars(select(Household).where(Household.tenant_id == tid, Household.id.in_(wanted or [0])))}
     eligibility = None
     if request.args.get("check"):
         try:
@@ -49,9 +59,17 @@ def _page(errors: dict | None = None, form: dict | None = None, status: int = 20
             errors = {**(errors or {}), **domain_errors(exc)}
     form = form or {}
     form.setdefault("form_token", new_token())
-    return render_template("console/welfare/index.html", balance=welfare.fund_balance(db, tid), rows=rows,
-                           pending=pending, names=names, paid=paid, eligibility=eligibility, errors=errors or {},
-                           form=form), status
+    return render_template(
+        "console/welfare/index.html",
+        balance=welfare.fund_balance(db, tid),
+        rows=rows,
+        pending=pending,
+        names=names,
+        paid=paid,
+        eligibility=eligibility,
+        errors=errors or {},
+        form=form,
+    ), status
 
 
 @bp.get("/welfare")
@@ -78,8 +96,14 @@ def welfare_request():  # noqa: ANN201
         try:
             h = _member(form["member_no"])
             welfare.check(db_session(), principal(), tenant(), h.id, amount, reason)
-            approvals.request(db_session(), principal(), "welfare.disburse", token,
-                              {"household_id": h.id, "amount_satang": amount, "reason": reason, "method": method}, reason)
+            approvals.request(
+                db_session(),
+                principal(),
+                "welfare.disburse",
+                token,
+                {"household_id": h.id, "amount_satang": amount, "reason": reason, "method": method},
+                reason,
+            )
         except DomainError as exc:
             db_session().rollback()
             errors.update(domain_errors(exc))

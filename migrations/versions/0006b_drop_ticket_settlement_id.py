@@ -9,21 +9,21 @@ Revision ID: 0006b
 Revises: 0005
 Create Date: 2026-11-25 01:10:00
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0006b'
-down_revision = '0005'
+revision = "0006b"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('collection_tickets') as batch_op:
-        batch_op.drop_column('settlement_id')
+    with op.batch_alter_table("collection_tickets") as batch_op:
+        batch_op.drop_column("settlement_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('collection_tickets') as batch_op:
-        batch_op.add_column(sa.Column('settlement_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+    with op.batch_alter_table("collection_tickets") as batch_op:
+        batch_op.add_column(sa.Column("settlement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))

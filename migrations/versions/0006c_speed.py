@@ -3,9 +3,9 @@
 Revision ID: 0006c
 Revises: 0005
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006c"
 down_revision = "0005"

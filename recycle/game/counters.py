@@ -9,10 +9,12 @@ before the cap, cap and streak entries per week/month). A household whose counte
 Keys: n deposits, w grams, m grams per material, c grams per category, cd deposits per category,
 ls longest run of weeks with a deposit, b badge codes held.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -25,27 +27,47 @@ from recycle.game.points import MONTH_KINDS, add_deltas, counters_for, upsert_pe
 def build(session: Session, tenant_id: int, household_id: int) -> dict[str, Any]:
     """From history, once per household (its period counters too). Call under the household's lock."""
     st = badges.household_stats(session, tenant_id, household_id)
-    have = sorted(session.scalars(select(BadgeAward.badge_code).where(BadgeAward.tenant_id == tenant_id,
-                                                                      BadgeAward.household_id == household_id)))
+    have = sorted(
+        session.scalars(
+            select(BadgeAward.badge_code).where(BadgeAward.tenant_id == tenant_id, BadgeAward.household_id == household_id)
+        )
+    )
     _rebuild_periods(session, tenant_id, household_id)
-    return {"n": st.deposits, "w": st.weight_g, "m": st.material_weight_g, "c": st.category_weight_g,
-            "cd": st.category_deposits, "ls": st.streak_weeks, "b": have}
+    return {
+        "n": st.deposits,
+        "w": st.weight_g,
+        "m": st.material_weight_g,
+        "c": st.category_weight_g,
+        "cd": st.category_deposits,
+        "ls": st.streak_weeks,
+        "b": have,
+    }
 
 
 def _rebuild_periods(session: Session, tenant_id: int, household_id: int) -> None:
     mine = (PeriodTotal.tenant_id == tenant_id, PeriodTotal.household_id == household_id)
-    session.execute(update(PeriodTotal).where(*mine).values(deposits=0, raw_points=0, capped_points=0, streak_points=0)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(PeriodTotal)
+        .where(*mine)
+        .values(deposits=0, raw_points=0, capped_points=0, streak_points=0)
+        .execution_options(synchronize_session=False)
+    )
     deltas: dict = {}
     for day, n, raw in session.execute(
-            select(GameDeposit.local_date, func.count(), func.coalesce(func.sum(GameDeposit.raw_points), 0))
-            .where(GameDeposit.tenant_id == tenant_id, GameDeposit.household_id == household_id,
-                   GameDeposit.status == "active").group_by(GameDeposit.local_date)):
+        select(GameDeposit.local_date, func.count(), func.coalesce(func.sum(GameDeposit.raw_points), 0))
+        .where(GameDeposit.tenant_id == tenant_id, GameDeposit.household_id == household_id, GameDeposit.status == "active")
+        .group_by(GameDeposit.local_date)
+    ):
         add_deltas(deltas, day, deposits=int(n), raw_points=int(raw))
     for kind, day, pts in session.execute(
-            select(PointsEntry.kind, PointsEntry.local_date, func.sum(PointsEntry.points))
-            .where(PointsEntry.tenant_id == tenant_id, PointsEntry.household_id == household_id,
-                   PointsEntry.kind.in_((*MONTH_KINDS, "streak"))).group_by(PointsEntry.kind, PointsEntry.local_date)):
+        select(PointsEntry.kind, PointsEntry.local_date, func.sum(PointsEntry.points))
+        .where(
+            PointsEntry.tenant_id == tenant_id,
+            PointsEntry.household_id == household_id,
+            PointsEntry.kind.in_((*MONTH_KINDS, "streak")),
+        )
+        .group_by(PointsEntry.kind, PointsEntry.local_date)
+    ):
         add_deltas(deltas, day, **counters_for(kind, int(pts)))
     upsert_periods(session, tenant_id, household_id, deltas)
 
@@ -83,8 +105,13 @@ def run_through(weeks: set[dt.date], week: dt.date) -> int:
 
 def longest_now(session: Session, tenant_id: int, household_id: int) -> int:
     """Exactly, from history: after a void (rare) the longest run may have shrunk."""
-    days = list(session.scalars(select(GameDeposit.local_date).distinct().where(
-        GameDeposit.tenant_id == tenant_id, GameDeposit.household_id == household_id, GameDeposit.status == "active")))
+    days = list(
+        session.scalars(
+            select(GameDeposit.local_date)
+            .distinct()
+            .where(GameDeposit.tenant_id == tenant_id, GameDeposit.household_id == household_id, GameDeposit.status == "active")
+        )
+    )
     return badges.longest_streak(days)
 
 

@@ -7,6 +7,7 @@ week's streak bonus to what its run of consecutive weeks gives, by posting the d
 entry. So the balance equals what the rules give for the active tickets, whatever order tickets and
 voids arrive in (an offline phone may sync last week's ticket after today's).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,13 +16,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from recycle.game import award, challenges, counters, points
 from recycle.db import utcnow
+from recycle.game import award, challenges, counters, points
 from recycle.game.models import GameDeposit, HouseholdPoints, PointsEntry
+from recycle.game.points import (
+    MONTH_KINDS,  # noqa: E402
+    DepositInput,
+    PointRules,
+)
 from recycle.models import Household, Tenant
-from recycle.game.points import DepositInput, PointRules
-
-from recycle.game.points import MONTH_KINDS  # noqa: E402
 
 
 @dataclass
@@ -51,15 +54,19 @@ def _grams_by_code(lines: list) -> dict[str, int]:  # type: ignore[type-arg]
     return out
 
 
-def _lock(session: Session, tenant_id: int, household_id: int, ticket_id: int,
-          day: dt.date | None = None) -> tuple[HouseholdPoints, bool, bool]:
+def _lock(
+    session: Session, tenant_id: int, household_id: int, ticket_id: int, day: dt.date | None = None
+) -> tuple[HouseholdPoints, bool, bool]:
     """The household's balance row, locked and read afresh (other code moves it with plain UPDATEs), whether the
     game already saw this ticket, and whether a challenge runs on `day`: one query."""
     seen = select(GameDeposit.id).where(GameDeposit.tenant_id == tenant_id, GameDeposit.ticket_id == ticket_id).exists()
     running = challenges.any_running(tenant_id, day or dt.date.min)
-    stmt = (select(HouseholdPoints, seen.label("seen"), running.label("running"))
-            .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
-            .with_for_update(of=HouseholdPoints).execution_options(populate_existing=True))
+    stmt = (
+        select(HouseholdPoints, seen.label("seen"), running.label("running"))
+        .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+        .with_for_update(of=HouseholdPoints)
+        .execution_options(populate_existing=True)
+    )
     found = session.execute(stmt).first()
     if found is None:
         points.household_row(session, tenant_id, household_id)
@@ -82,8 +89,18 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     deposit.status, deposit.voided_at = "voided", utcnow()
     earned = points.ticket_points(session, tenant_id, ticket_id)
     original = points.find(session, tenant_id, f"ticket:{ticket_id}")
-    points.post(session, tenant_id, hid, f"void:{ticket_id}", "void", -earned, deposit.local_date, ref=("ticket", ticket_id),
-                reverses_id=original.id if original else None, memo=f"void of weigh-in #{ticket_id}")
+    points.post(
+        session,
+        tenant_id,
+        hid,
+        f"void:{ticket_id}",
+        "void",
+        -earned,
+        deposit.local_date,
+        ref=("ticket", ticket_id),
+        reverses_id=original.id if original else None,
+        memo=f"void of weigh-in #{ticket_id}",
+    )
     points.add_weight(session, tenant_id, hid, -deposit.weight_g, deposit.local_date)
     points.add_to_periods(session, tenant_id, hid, deposit.local_date, deposits=-1, raw_points=-deposit.raw_points)
     session.flush()
@@ -91,11 +108,16 @@ def reverse_deposit(session: Session, tenant_id: int, ticket_id: int) -> None:
     _reconcile_streaks(session, rules, tenant_id, hid, deposit.local_date, f"v{ticket_id}")
     stats = counters.moved(stats, deposit.lines, -1)
     stats["ls"] = counters.longest_now(session, tenant_id, hid)
-    session.execute(update(HouseholdPoints).where(HouseholdPoints.id == row.id).values(stats=stats)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(HouseholdPoints)
+        .where(HouseholdPoints.id == row.id)
+        .values(stats=stats)
+        .execution_options(synchronize_session=False)
+    )
     household = session.get(Household, hid)
-    challenges.add_progress(session, tenant_id, deposit.local_date, household.village_id if household else None,
-                            _grams_by_code(deposit.lines), -1)
+    challenges.add_progress(
+        session, tenant_id, deposit.local_date, household.village_id if household else None, _grams_by_code(deposit.lines), -1
+    )
 
 
 def _deposit(session: Session, tenant_id: int, ticket_id: int) -> GameDeposit | None:
@@ -106,42 +128,85 @@ def _active_deposits(tenant_id: int, household_id: int) -> tuple:
     return (GameDeposit.tenant_id == tenant_id, GameDeposit.household_id == household_id, GameDeposit.status == "active")
 
 
-def _posted(session: Session, tenant_id: int, household_id: int, kinds: tuple[str, ...], start: dt.date,
-            end: dt.date) -> int:
-    return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-        PointsEntry.tenant_id == tenant_id, PointsEntry.household_id == household_id, PointsEntry.kind.in_(kinds),
-        PointsEntry.local_date >= start, PointsEntry.local_date < end)))
+def _posted(session: Session, tenant_id: int, household_id: int, kinds: tuple[str, ...], start: dt.date, end: dt.date) -> int:
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.tenant_id == tenant_id,
+                PointsEntry.household_id == household_id,
+                PointsEntry.kind.in_(kinds),
+                PointsEntry.local_date >= start,
+                PointsEntry.local_date < end,
+            )
+        )
+    )
 
 
 month_target = award.month_target
 streak_bonus = award.streak_bonus
 
 
-def _reconcile_month(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date, trigger: str,
-                     ref: tuple[str, int] | None) -> None:
+def _reconcile_month(
+    session: Session,
+    rules: PointRules,
+    tenant_id: int,
+    household_id: int,
+    day: dt.date,
+    trigger: str,
+    ref: tuple[str, int] | None,
+) -> None:
     start, end = points.month_bounds(day)
-    raw = int(session.scalar(select(func.coalesce(func.sum(GameDeposit.raw_points), 0)).where(
-        *_active_deposits(tenant_id, household_id), GameDeposit.local_date >= start, GameDeposit.local_date < end)))
+    raw = int(
+        session.scalar(
+            select(func.coalesce(func.sum(GameDeposit.raw_points), 0)).where(
+                *_active_deposits(tenant_id, household_id), GameDeposit.local_date >= start, GameDeposit.local_date < end
+            )
+        )
+    )
     delta = month_target(raw, rules) - _posted(session, tenant_id, household_id, MONTH_KINDS, start, end)
-    points.post(session, tenant_id, household_id, f"cap:{household_id}:{trigger}", "cap", delta, day, ref=ref,
-                memo=f"monthly cap {rules.monthly_cap} for {start:%Y-%m}")
+    points.post(
+        session,
+        tenant_id,
+        household_id,
+        f"cap:{household_id}:{trigger}",
+        "cap",
+        delta,
+        day,
+        ref=ref,
+        memo=f"monthly cap {rules.monthly_cap} for {start:%Y-%m}",
+    )
 
 
-def _reconcile_streaks(session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date,
-                       trigger: str) -> None:
+def _reconcile_streaks(
+    session: Session, rules: PointRules, tenant_id: int, household_id: int, day: dt.date, trigger: str
+) -> None:
     """A change in week W can only move the bonus of W and of the `streak_max_weeks` weeks after it."""
     first = points.week_start(day)
     span = dt.timedelta(weeks=rules.streak_max_weeks)
-    days = session.scalars(select(GameDeposit.local_date).distinct().where(
-        *_active_deposits(tenant_id, household_id), GameDeposit.local_date >= first - span,
-        GameDeposit.local_date < first + span + dt.timedelta(weeks=1)))
+    days = session.scalars(
+        select(GameDeposit.local_date)
+        .distinct()
+        .where(
+            *_active_deposits(tenant_id, household_id),
+            GameDeposit.local_date >= first - span,
+            GameDeposit.local_date < first + span + dt.timedelta(weeks=1),
+        )
+    )
     weeks = {points.week_start(d) for d in days}
     for i in range(rules.streak_max_weeks + 1):
         week = first + dt.timedelta(weeks=i)
         end = week + dt.timedelta(weeks=1)
         delta = streak_bonus(weeks, week, rules) - _posted(session, tenant_id, household_id, ("streak",), week, end)
-        points.post(session, tenant_id, household_id, f"streak:{household_id}:{week.isoformat()}:{trigger}", "streak", delta,
-                    week, memo=f"weekly streak, week of {week.isoformat()}")
+        points.post(
+            session,
+            tenant_id,
+            household_id,
+            f"streak:{household_id}:{week.isoformat()}:{trigger}",
+            "streak",
+            delta,
+            week,
+            memo=f"weekly streak, week of {week.isoformat()}",
+        )
 
 
 def month_earned(session: Session, tenant_id: int, household_id: int, today: dt.date) -> int:
@@ -152,9 +217,15 @@ def month_earned(session: Session, tenant_id: int, household_id: int, today: dt.
 def current_streak(session: Session, tenant_id: int, household_id: int, today: dt.date, horizon_weeks: int = 104) -> int:
     """Consecutive weeks with a deposit up to this one (a week not yet deposited in does not break it)."""
     this_week = points.week_start(today)
-    days = session.scalars(select(GameDeposit.local_date).distinct().where(
-        *_active_deposits(tenant_id, household_id), GameDeposit.local_date >= this_week - dt.timedelta(weeks=horizon_weeks),
-        GameDeposit.local_date < this_week + dt.timedelta(weeks=1)))
+    days = session.scalars(
+        select(GameDeposit.local_date)
+        .distinct()
+        .where(
+            *_active_deposits(tenant_id, household_id),
+            GameDeposit.local_date >= this_week - dt.timedelta(weeks=horizon_weeks),
+            GameDeposit.local_date < this_week + dt.timedelta(weeks=1),
+        )
+    )
     weeks = {points.week_start(d) for d in days}
     week = this_week if this_week in weeks else this_week - dt.timedelta(weeks=1)
     n = 0

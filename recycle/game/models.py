@@ -5,6 +5,7 @@ balance row that is only ever moved by conditional UPDATEs in the same transacti
 redemption can never overdraw it. Weigh-ins are copied in as plain facts (`game_deposits`) because this
 package may not read the pickup tables; leaderboards, badges, challenges and impact are queries on them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,9 +53,11 @@ class HouseholdPoints(Base):
     """One row per household: balance (spendable), lifetime (earned, drives the level) and kilos, kept with the entries."""
 
     __tablename__ = "household_points"
-    __table_args__ = (UniqueConstraint("tenant_id", "household_id"),
-                      Index("ix_household_points_tenant_lifetime", "tenant_id", "lifetime"),
-                      Index("ix_household_points_tenant_weight", "tenant_id", "weight_g"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "household_id"),
+        Index("ix_household_points_tenant_lifetime", "tenant_id", "lifetime"),
+        Index("ix_household_points_tenant_weight", "tenant_id", "weight_g"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -71,11 +74,13 @@ class PeriodTotal(Base):
     a board for a period reads one row per household instead of summing every entry of the period."""
 
     __tablename__ = "game_period_totals"
-    __table_args__ = (UniqueConstraint("tenant_id", "period", "start", "household_id"),
-                      Index("ix_game_period_totals_points", "tenant_id", "period", "start", "points"),
-                      Index("ix_game_period_totals_weight", "tenant_id", "period", "start", "weight_g"),
-                      Index("ix_game_period_totals_household", "tenant_id", "household_id", "period", "start"),
-                      check_in("period", BoardPeriod))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period", "start", "household_id"),
+        Index("ix_game_period_totals_points", "tenant_id", "period", "start", "points"),
+        Index("ix_game_period_totals_weight", "tenant_id", "period", "start", "weight_g"),
+        Index("ix_game_period_totals_household", "tenant_id", "household_id", "period", "start"),
+        check_in("period", BoardPeriod),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -94,12 +99,14 @@ class PointsEntry(Base):
     """Append-only: a correction is a new entry (`reverses_id` links a void to its deposit); keys make retries harmless."""
 
     __tablename__ = "points_entries"
-    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key"),
-                      Index("ix_points_entries_tenant_household", "tenant_id", "household_id", "id"),
-                      Index("ix_points_entries_tenant_date", "tenant_id", "local_date", "household_id"),
-                      Index("ix_points_entries_tenant_ref", "tenant_id", "ref_type", "ref_id"),
-                      CheckConstraint("points <> 0", name="points_nonzero"),
-                      check_in("kind", EntryKind))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index("ix_points_entries_tenant_household", "tenant_id", "household_id", "id"),
+        Index("ix_points_entries_tenant_date", "tenant_id", "local_date", "household_id"),
+        Index("ix_points_entries_tenant_ref", "tenant_id", "ref_type", "ref_id"),
+        CheckConstraint("points <> 0", name="points_nonzero"),
+        check_in("kind", EntryKind),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -118,10 +125,12 @@ class GameDeposit(Base):
     """What the game saw of one active weigh-in ticket; `status` turns voided when the ticket is."""
 
     __tablename__ = "game_deposits"
-    __table_args__ = (UniqueConstraint("tenant_id", "ticket_id"),
-                      Index("ix_game_deposits_tenant_date", "tenant_id", "local_date", "household_id"),
-                      Index("ix_game_deposits_tenant_household", "tenant_id", "household_id", "local_date"),
-                      check_in("status", DepositStatus))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ticket_id"),
+        Index("ix_game_deposits_tenant_date", "tenant_id", "local_date", "household_id"),
+        Index("ix_game_deposits_tenant_household", "tenant_id", "household_id", "local_date"),
+        check_in("status", DepositStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -133,14 +142,17 @@ class GameDeposit(Base):
     status: Mapped[str] = mapped_column(String(8), default="active")
     voided_at: Mapped[dt.datetime | None]
 
-    lines: Mapped[list["GameDepositLine"]] = relationship(back_populates="deposit", lazy="selectin",
-                                                          cascade="all, delete-orphan", order_by="GameDepositLine.id")
+    lines: Mapped[list[GameDepositLine]] = relationship(
+        back_populates="deposit", lazy="selectin", cascade="all, delete-orphan", order_by="GameDepositLine.id"
+    )
 
 
 class GameDepositLine(Base):
     __tablename__ = "game_deposit_lines"
-    __table_args__ = (Index("ix_game_deposit_lines_deposit", "deposit_id"),
-                      Index("ix_game_deposit_lines_tenant_material", "tenant_id", "material_code"))
+    __table_args__ = (
+        Index("ix_game_deposit_lines_deposit", "deposit_id"),
+        Index("ix_game_deposit_lines_tenant_material", "tenant_id", "material_code"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     deposit_id: Mapped[int] = mapped_column(ForeignKey("game_deposits.id"))
@@ -185,10 +197,12 @@ class Challenge(Base):
     """A community target set by staff: kilos of a material (or any), from a village (or all), between two local dates."""
 
     __tablename__ = "challenges"
-    __table_args__ = (Index("ix_challenges_tenant_end", "tenant_id", "end_date"),
-                      CheckConstraint("end_date >= start_date", name="dates_ordered"),
-                      CheckConstraint("target_g > 0", name="target_positive"),
-                      CheckConstraint("bonus_points >= 0", name="bonus_non_negative"))
+    __table_args__ = (
+        Index("ix_challenges_tenant_end", "tenant_id", "end_date"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        CheckConstraint("target_g > 0", name="target_positive"),
+        CheckConstraint("bonus_points >= 0", name="bonus_non_negative"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     title_th: Mapped[str] = mapped_column(String(200))
@@ -207,9 +221,11 @@ class Challenge(Base):
 
 class Reward(Base):
     __tablename__ = "rewards"
-    __table_args__ = (Index("ix_rewards_tenant_active", "tenant_id", "active"),
-                      CheckConstraint("points_cost > 0", name="cost_positive"),
-                      CheckConstraint("stock >= 0", name="stock_non_negative"))
+    __table_args__ = (
+        Index("ix_rewards_tenant_active", "tenant_id", "active"),
+        CheckConstraint("points_cost > 0", name="cost_positive"),
+        CheckConstraint("stock >= 0", name="stock_non_negative"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     name_th: Mapped[str] = mapped_column(String(200))
@@ -225,10 +241,12 @@ class RewardRedemption(Base):
     """Points and stock are taken when redeemed; then handed over at the centre, or cancelled with a refund."""
 
     __tablename__ = "reward_redemptions"
-    __table_args__ = (UniqueConstraint("tenant_id", "client_id"),
-                      Index("ix_reward_redemptions_tenant_household", "tenant_id", "household_id"),
-                      Index("ix_reward_redemptions_tenant_status", "tenant_id", "status"),
-                      check_in("status", RedemptionStatus))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_id"),
+        Index("ix_reward_redemptions_tenant_household", "tenant_id", "household_id"),
+        Index("ix_reward_redemptions_tenant_status", "tenant_id", "status"),
+        check_in("status", RedemptionStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id"))

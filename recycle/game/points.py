@@ -4,6 +4,7 @@ Points are earned only from weigh-ins (never self-reported) and are not money. E
 append-only entry with a unique key, posted together with a conditional UPDATE of the household's
 balance row, so balances are sums of entries and a redemption can refuse to go below zero atomically.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,12 +23,12 @@ from recycle.game.models import EARNED_KINDS, HouseholdPoints, PeriodTotal, Poin
 DEFAULT_RULES: dict[str, Any] = {
     "per_kg": {"recyclable": 10, "organic": 5, "hazardous": 20, "general": 0},
     "per_piece": {"recyclable": 1, "organic": 1, "hazardous": 1, "general": 0},
-    "material_per_kg": {},      # material code -> points per kg, instead of its category's
+    "material_per_kg": {},  # material code -> points per kg, instead of its category's
     "material_per_piece": {},
-    "grade_a_bonus_pct": 20,    # for grade A of a material that also has lower grades: sorting clean pays
-    "monthly_cap": 5000,        # deposit points per household per local month (0 = no cap)
-    "streak_bonus": 10,         # per consecutive earlier week with a deposit...
-    "streak_max_weeks": 5,      # ...counting at most this many (so at most 50 a week)
+    "grade_a_bonus_pct": 20,  # for grade A of a material that also has lower grades: sorting clean pays
+    "monthly_cap": 5000,  # deposit points per household per local month (0 = no cap)
+    "streak_bonus": 10,  # per consecutive earlier week with a deposit...
+    "streak_max_weeks": 5,  # ...counting at most this many (so at most 50 a week)
 }
 
 
@@ -67,11 +68,13 @@ def rules_for(settings: dict | None) -> PointRules:
     over = (settings or {}).get("points") or {}
     over = over if isinstance(over, dict) else {}
     d = DEFAULT_RULES
-    return PointRules(per_kg=_rates(d["per_kg"], over.get("per_kg")), per_piece=_rates(d["per_piece"], over.get("per_piece")),
-                      material_per_kg=_rates({}, over.get("material_per_kg"), codes=True),
-                      material_per_piece=_rates({}, over.get("material_per_piece"), codes=True),
-                      **{k: _int(over.get(k, d[k]), d[k]) for k in
-                         ("grade_a_bonus_pct", "monthly_cap", "streak_bonus", "streak_max_weeks")})
+    return PointRules(
+        per_kg=_rates(d["per_kg"], over.get("per_kg")),
+        per_piece=_rates(d["per_piece"], over.get("per_piece")),
+        material_per_kg=_rates({}, over.get("material_per_kg"), codes=True),
+        material_per_piece=_rates({}, over.get("material_per_piece"), codes=True),
+        **{k: _int(over.get(k, d[k]), d[k]) for k in ("grade_a_bonus_pct", "monthly_cap", "streak_bonus", "streak_max_weeks")},
+    )
 
 
 @dataclass(frozen=True)
@@ -144,24 +147,46 @@ def find(session: Session, tenant_id: int, key: str) -> PointsEntry | None:
     return session.scalar(select(PointsEntry).where(PointsEntry.tenant_id == tenant_id, PointsEntry.idempotency_key == key))
 
 
-def post(session: Session, tenant_id: int, household_id: int, key: str, kind: str, points: int, day: dt.date, *,
-         ref: tuple[str, int] | None = None, reverses_id: int | None = None, memo: str = "") -> PointsEntry | None:
+def post(
+    session: Session,
+    tenant_id: int,
+    household_id: int,
+    key: str,
+    kind: str,
+    points: int,
+    day: dt.date,
+    *,
+    ref: tuple[str, int] | None = None,
+    reverses_id: int | None = None,
+    memo: str = "",
+) -> PointsEntry | None:
     """Append one entry and move the balance row with it; the same key again is the first entry (or nothing if 0)."""
     if not isinstance(points, int) or isinstance(points, bool):
         raise TypeError("points are integers")
     existing = find(session, tenant_id, key)
     if existing is not None or points == 0:
         return existing
-    entry = PointsEntry(tenant_id=tenant_id, household_id=household_id, idempotency_key=key, kind=kind, points=points,
-                        local_date=day, ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
-                        reverses_id=reverses_id, memo=memo[:300])
+    entry = PointsEntry(
+        tenant_id=tenant_id,
+        household_id=household_id,
+        idempotency_key=key,
+        kind=kind,
+        points=points,
+        local_date=day,
+        ref_type=ref[0] if ref else None,
+        ref_id=ref[1] if ref else None,
+        reverses_id=reverses_id,
+        memo=memo[:300],
+    )
     session.add(entry)
     session.flush()
     earned = points if kind in EARNED_KINDS else 0
-    session.execute(update(HouseholdPoints).where(HouseholdPoints.tenant_id == tenant_id,
-                                                  HouseholdPoints.household_id == household_id)
-                    .values(balance=HouseholdPoints.balance + points, lifetime=HouseholdPoints.lifetime + earned,
-                            updated_at=utcnow()).execution_options(synchronize_session=False))
+    session.execute(
+        update(HouseholdPoints)
+        .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+        .values(balance=HouseholdPoints.balance + points, lifetime=HouseholdPoints.lifetime + earned, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     if earned:
         add_to_periods(session, tenant_id, household_id, day, points=earned, **counters_for(kind, points))
     return entry
@@ -169,9 +194,12 @@ def post(session: Session, tenant_id: int, household_id: int, key: str, kind: st
 
 def add_weight(session: Session, tenant_id: int, household_id: int, weight_g: int, day: dt.date) -> None:
     if weight_g:
-        session.execute(update(HouseholdPoints).where(HouseholdPoints.tenant_id == tenant_id,
-                                                      HouseholdPoints.household_id == household_id)
-                        .values(weight_g=HouseholdPoints.weight_g + weight_g).execution_options(synchronize_session=False))
+        session.execute(
+            update(HouseholdPoints)
+            .where(HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)
+            .values(weight_g=HouseholdPoints.weight_g + weight_g)
+            .execution_options(synchronize_session=False)
+        )
         add_to_periods(session, tenant_id, household_id, day, weight_g=weight_g)
 
 
@@ -183,8 +211,9 @@ PERIOD_COUNTERS = ("points", "weight_g", "deposits", "raw_points", "capped_point
 MONTH_KINDS = ("deposit", "void", "cap")  # what the monthly cap counts
 
 
-def add_to_periods(session: Session, tenant_id: int, household_id: int, day: dt.date, points: int = 0,
-                   weight_g: int = 0, **counters: int) -> None:
+def add_to_periods(
+    session: Session, tenant_id: int, household_id: int, day: dt.date, points: int = 0, weight_g: int = 0, **counters: int
+) -> None:
     """Move the week, month and year totals of `day` (rows made on first use; increments are atomic)."""
     deltas: dict[tuple[str, dt.date], dict[str, int]] = {}
     add_deltas(deltas, day, points=points, weight_g=weight_g, **counters)
@@ -199,16 +228,20 @@ def add_deltas(deltas: dict[tuple[str, dt.date], dict[str, int]], day: dt.date, 
             row[k] += v
 
 
-def upsert_periods(session: Session, tenant_id: int, household_id: int,
-                   deltas: dict[tuple[str, dt.date], dict[str, int]]) -> None:
+def upsert_periods(
+    session: Session, tenant_id: int, household_id: int, deltas: dict[tuple[str, dt.date], dict[str, int]]
+) -> None:
     upsert_period_rows(session, tenant_id, {(household_id, *k): v for k, v in deltas.items()})
 
 
 def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int, str, dt.date], dict[str, int]]) -> None:
     """One INSERT … ON CONFLICT DO UPDATE adding every delta (PostgreSQL and SQLite both speak it); keys are
     (household, period, start), sorted so concurrent upserts take row locks in one order."""
-    rows = [{"tenant_id": tenant_id, "household_id": hid, "period": period, "start": start, **amounts}
-            for (hid, period, start), amounts in sorted(deltas.items()) if any(amounts.values())]
+    rows = [
+        {"tenant_id": tenant_id, "household_id": hid, "period": period, "start": start, **amounts}
+        for (hid, period, start), amounts in sorted(deltas.items())
+        if any(amounts.values())
+    ]
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -219,7 +252,8 @@ def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int,
     stmt = upsert(PeriodTotal).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[PeriodTotal.tenant_id, PeriodTotal.period, PeriodTotal.start, PeriodTotal.household_id],
-        set_={k: getattr(PeriodTotal, k) + getattr(stmt.excluded, k) for k in PERIOD_COUNTERS})
+        set_={k: getattr(PeriodTotal, k) + getattr(stmt.excluded, k) for k in PERIOD_COUNTERS},
+    )
     session.execute(stmt.execution_options(synchronize_session=False))
 
 
@@ -234,10 +268,16 @@ def counters_for(kind: str, points: int) -> dict[str, int]:
 
 def spend(session: Session, tenant_id: int, household_id: int, points: int) -> bool:
     """Take points only if the balance covers them, in one conditional UPDATE (no read-then-write race)."""
-    result = session.execute(update(HouseholdPoints).where(
-        HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id,
-        HouseholdPoints.balance >= points).values(balance=HouseholdPoints.balance - points, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(HouseholdPoints)
+        .where(
+            HouseholdPoints.tenant_id == tenant_id,
+            HouseholdPoints.household_id == household_id,
+            HouseholdPoints.balance >= points,
+        )
+        .values(balance=HouseholdPoints.balance - points, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
@@ -249,15 +289,19 @@ class Summary:
 
 
 def summary(session: Session, tenant_id: int, household_id: int) -> Summary:
-    row = session.execute(select(HouseholdPoints.balance, HouseholdPoints.lifetime, HouseholdPoints.weight_g).where(
-        HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id)).first()
+    row = session.execute(
+        select(HouseholdPoints.balance, HouseholdPoints.lifetime, HouseholdPoints.weight_g).where(
+            HouseholdPoints.tenant_id == tenant_id, HouseholdPoints.household_id == household_id
+        )
+    ).first()
     return Summary(*row) if row else Summary(0, 0, 0)
 
 
 def entries_sum(session: Session, tenant_id: int, household_id: int, earned_only: bool = False) -> int:
     """The balance (or lifetime) recomputed from the entries: what the balance row must always equal."""
-    stmt = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.tenant_id == tenant_id,
-                                                                        PointsEntry.household_id == household_id)
+    stmt = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+        PointsEntry.tenant_id == tenant_id, PointsEntry.household_id == household_id
+    )
     if earned_only:
         stmt = stmt.where(PointsEntry.kind.in_(EARNED_KINDS))
     return int(session.scalar(stmt))
@@ -265,11 +309,19 @@ def entries_sum(session: Session, tenant_id: int, household_id: int, earned_only
 
 def ticket_points(session: Session, tenant_id: int, ticket_id: int) -> int:
     """What a weigh-in earned after the monthly cap (0 once voided, or while it waits for approval)."""
-    return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-        PointsEntry.tenant_id == tenant_id, PointsEntry.ref_type == "ticket", PointsEntry.ref_id == ticket_id)))
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.tenant_id == tenant_id, PointsEntry.ref_type == "ticket", PointsEntry.ref_id == ticket_id
+            )
+        )
+    )
 
 
 def statement(tenant_id: int, household_id: int):  # noqa: ANN201
     """The household's entries, newest first (a Select the API pages)."""
-    return (select(PointsEntry).where(PointsEntry.tenant_id == tenant_id, PointsEntry.household_id == household_id)
-            .order_by(PointsEntry.id.desc()))
+    return (
+        select(PointsEntry)
+        .where(PointsEntry.tenant_id == tenant_id, PointsEntry.household_id == household_id)
+        .order_by(PointsEntry.id.desc())
+    )

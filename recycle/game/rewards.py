@@ -4,6 +4,7 @@ handed over at the centre or cancelled with a refund.
 Both takes are conditional UPDATEs (`stock > 0`, `balance >= cost`): under concurrent redemptions the
 database re-checks the condition on the row it locked, so neither can go below zero.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput, NotFound
 from recycle.game import points
-from recycle.locking import get_for_update
 from recycle.game.models import PointsEntry, Reward, RewardRedemption
+from recycle.locking import get_for_update
 from recycle.models import Tenant
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
@@ -36,8 +37,15 @@ class RewardInput:
 
 def create(session: Session, principal: Principal, inp: RewardInput) -> Reward:
     principal.require("staff", "admin")
-    reward = Reward(tenant_id=principal.tenant_id, name_th=inp.name_th.strip(), name_en=inp.name_en.strip(),
-                    description=inp.description, points_cost=inp.points_cost, stock=inp.stock, active=inp.active)
+    reward = Reward(
+        tenant_id=principal.tenant_id,
+        name_th=inp.name_th.strip(),
+        name_en=inp.name_en.strip(),
+        description=inp.description,
+        points_cost=inp.points_cost,
+        stock=inp.stock,
+        active=inp.active,
+    )
     session.add(reward)
     session.flush()
     return reward
@@ -54,8 +62,12 @@ def change(session: Session, principal: Principal, reward_id: int, **values: obj
     reward = get(session, principal.tenant_id, reward_id)
     if "stock_add" in values:
         added = int(values.pop("stock_add"))  # type: ignore[call-overload]
-        result = session.execute(update(Reward).where(Reward.id == reward.id, Reward.stock + added >= 0)
-                                 .values(stock=Reward.stock + added).execution_options(synchronize_session=False))
+        result = session.execute(
+            update(Reward)
+            .where(Reward.id == reward.id, Reward.stock + added >= 0)
+            .values(stock=Reward.stock + added)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             raise InvalidInput.field("stock_add", "would take the stock below zero")
     for key, value in values.items():
@@ -86,8 +98,9 @@ def redeem(session: Session, principal: Principal, reward_id: int, client_id: st
     if not reward.active:
         raise Conflict(f"{reward.name_en} is no longer offered", {"active": ["this reward was retired"]}, code="reward_retired")
     cost = reward.points_cost
-    redemption = RewardRedemption(tenant_id=tid, reward_id=reward.id, household_id=hid, client_id=client_id, points=cost,
-                                  status="pending")
+    redemption = RewardRedemption(
+        tenant_id=tid, reward_id=reward.id, household_id=hid, client_id=client_id, points=cost, status="pending"
+    )
     try:
         _take(session, reward, redemption, tid, hid, cost)
     except (IntegrityError, Conflict):
@@ -108,8 +121,9 @@ def _first(session: Session, tid: int, hid: int, reward_id: int, client_id: str 
     """The redemption this client_id already made, or None; the id used for something else is a 409."""
     if not client_id:
         return None
-    first = session.scalar(select(RewardRedemption).where(RewardRedemption.tenant_id == tid,
-                                                          RewardRedemption.client_id == client_id))
+    first = session.scalar(
+        select(RewardRedemption).where(RewardRedemption.tenant_id == tid, RewardRedemption.client_id == client_id)
+    )
     if first is not None and (first.household_id != hid or first.reward_id != reward_id):
         raise Conflict("this client_id was already used for another redemption", {"client_id": ["already used"]})
     return first
@@ -118,24 +132,41 @@ def _first(session: Session, tid: int, hid: int, reward_id: int, client_id: str 
 def _take(session: Session, reward: Reward, redemption: RewardRedemption, tid: int, hid: int, cost: int) -> None:
     """The item, the points and the redemption row in one savepoint: all three or none."""
     with session.begin_nested():
-        took = session.execute(update(Reward).where(Reward.id == reward.id, Reward.active.is_(True), Reward.stock > 0)
-                               .values(stock=Reward.stock - 1).execution_options(synchronize_session=False))
+        took = session.execute(
+            update(Reward)
+            .where(Reward.id == reward.id, Reward.active.is_(True), Reward.stock > 0)
+            .values(stock=Reward.stock - 1)
+            .execution_options(synchronize_session=False)
+        )
         if took.rowcount != 1:
             raise Conflict(f"{reward.name_en} is out of stock", {"stock": ["none left"]}, code="out_of_stock")
         points.household_row(session, tid, hid)
         if not points.spend(session, tid, hid, cost):
             have = points.summary(session, tid, hid).balance
-            raise Conflict(f"this reward costs {cost} points and you have {have}",
-                           {"points": [f"needs {cost}, you have {have}"]}, code="not_enough_points")
+            raise Conflict(
+                f"this reward costs {cost} points and you have {have}",
+                {"points": [f"needs {cost}, you have {have}"]},
+                code="not_enough_points",
+            )
         session.add(redemption)
         session.flush()
 
 
 def _entry(session: Session, r: RewardRedemption, kind: str, amount: int, day: dt.date) -> None:
     """The ledger line for a balance change already made by the conditional UPDATE."""
-    session.add(PointsEntry(tenant_id=r.tenant_id, household_id=r.household_id, idempotency_key=f"{kind}:{r.id}", kind=kind,
-                            points=amount, local_date=day, ref_type="redemption", ref_id=r.id,
-                            memo=f"{kind} {r.reward.name_en if r.reward else r.reward_id}"[:300]))
+    session.add(
+        PointsEntry(
+            tenant_id=r.tenant_id,
+            household_id=r.household_id,
+            idempotency_key=f"{kind}:{r.id}",
+            kind=kind,
+            points=amount,
+            local_date=day,
+            ref_type="redemption",
+            ref_id=r.id,
+            memo=f"{kind} {r.reward.name_en if r.reward else r.reward_id}"[:300],
+        )
+    )
     session.flush()
 
 
@@ -169,32 +200,51 @@ def cancel(session: Session, principal: Principal, redemption_id: int, reason: s
     principal.require("household", "staff", "admin")
     r = _lock_pending(session, principal, redemption_id)
     r.status, r.closed_at, r.closed_by_user_id, r.cancel_reason = "cancelled", utcnow(), principal.user_id, reason[:300]
-    session.execute(update(Reward).where(Reward.id == r.reward_id).values(stock=Reward.stock + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Reward).where(Reward.id == r.reward_id).values(stock=Reward.stock + 1).execution_options(synchronize_session=False)
+    )
     points.household_row(session, r.tenant_id, r.household_id)
-    points.post(session, r.tenant_id, r.household_id, f"refund:{r.id}", "refund", r.points,
-                points.local_date(session.get(Tenant, r.tenant_id).timezone, utcnow()), ref=("redemption", r.id),
-                memo="refund of a cancelled redemption")
+    points.post(
+        session,
+        r.tenant_id,
+        r.household_id,
+        f"refund:{r.id}",
+        "refund",
+        r.points,
+        points.local_date(session.get(Tenant, r.tenant_id).timezone, utcnow()),
+        ref=("redemption", r.id),
+        memo="refund of a cancelled redemption",
+    )
     session.flush()
     return r
 
 
-def redeem_for(session: Session, principal: Principal, household_id: int, reward_id: int,
-               client_id: str | None = None) -> tuple[RewardRedemption, bool]:
+def redeem_for(
+    session: Session, principal: Principal, household_id: int, reward_id: int, client_id: str | None = None
+) -> tuple[RewardRedemption, bool]:
     """Staff redeem at the counter for a member without the app, and hand the item over there and then.
 
     The points are the member's; the audit log says which staff member did it on the member's behalf.
     """
     from recycle import audit, households
+
     principal.require("staff", "admin")
     household = households.get(session, principal, household_id)
     if not household.active:
         raise Conflict("this member's account is closed", {"household_id": ["deactivated"]})
-    as_member = Principal(user_id=None, tenant_id=principal.tenant_id, role="household", household_id=household.id,
-                          request_id=principal.request_id)
+    as_member = Principal(
+        user_id=None, tenant_id=principal.tenant_id, role="household", household_id=household.id, request_id=principal.request_id
+    )
     redemption, created = redeem(session, as_member, reward_id, client_id)
     if created:
         hand_over(session, principal, redemption.id)
-        audit.record(session, "reward.redeem_for_member", principal=principal, target=("household", household.id),
-                     redemption_id=redemption.id, reward_id=reward_id, points=redemption.points)
+        audit.record(
+            session,
+            "reward.redeem_for_member",
+            principal=principal,
+            target=("household", household.id),
+            redemption_id=redemption.id,
+            reward_id=reward_id,
+            points=redemption.points,
+        )
     return redemption, created

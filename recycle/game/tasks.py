@@ -5,10 +5,12 @@ take ids and are idempotent (a redelivered task finds `notified_at` set, or the 
 They are enqueued only after the transaction that made the award commits (`enqueue_after_commit`), so
 a worker never looks for a row that is not there yet, and a rolled-back award tells nobody.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from celery import shared_task
 from sqlalchemy import select
@@ -57,9 +59,17 @@ def award_challenge_bonus(self, challenge_id: int) -> int:  # noqa: ANN001
         level_ups = award_bonus(db, challenge_id)
         challenge = db.get(Challenge, challenge_id)
         if challenge is not None and challenge.completed_at is not None:
-            paid = sorted(set(db.scalars(select(PointsEntry.household_id).where(
-                PointsEntry.tenant_id == challenge.tenant_id, PointsEntry.ref_type == "challenge",
-                PointsEntry.ref_id == challenge.id))))
+            paid = sorted(
+                set(
+                    db.scalars(
+                        select(PointsEntry.household_id).where(
+                            PointsEntry.tenant_id == challenge.tenant_id,
+                            PointsEntry.ref_type == "challenge",
+                            PointsEntry.ref_id == challenge.id,
+                        )
+                    )
+                )
+            )
             game_notices.record_challenge(db, challenge, paid)
             for hid in paid:  # a bonus may lift a level: told in the same transaction
                 game_notices.record_awards(db, challenge.tenant_id, hid)
@@ -67,10 +77,13 @@ def award_challenge_bonus(self, challenge_id: int) -> int:  # noqa: ANN001
     return len(level_ups)
 
 
-
-
-def enqueue_after_commit(session: Session, *, badge_award_ids: Sequence[int] = (), level_up_ids: Sequence[int] = (),
-                         completed_challenge_ids: Sequence[int] = ()) -> None:
+def enqueue_after_commit(
+    session: Session,
+    *,
+    badge_award_ids: Sequence[int] = (),
+    level_up_ids: Sequence[int] = (),
+    completed_challenge_ids: Sequence[int] = (),
+) -> None:
     """Queue the notices and bonus for when this session commits (recycle.outbox.after_commit); a rollback drops them.
 
     The award rows are the durable record: a notice whose task was lost is still owed (`notified_at` unset)."""

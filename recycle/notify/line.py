@@ -8,6 +8,7 @@ sends them to our link page; a logged-in member hands the token to `start_link`,
 ours (single-use, 10 minutes) and answers LINE's accountLink URL; LINE then posts an `accountLink`
 webhook event with that nonce and the user's id, and `handle_events` binds the two.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,10 +40,13 @@ class LineConfig:
     api_base: str = DEFAULT_API_BASE
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "LineConfig":
+    def from_env(cls, env: dict[str, str] | None = None) -> LineConfig:
         env = dict(os.environ if env is None else env)
-        return cls(env.get("LINE_CHANNEL_ACCESS_TOKEN", ""), env.get("LINE_CHANNEL_SECRET", ""),
-                   (env.get("LINE_API_BASE") or DEFAULT_API_BASE).rstrip("/"))
+        return cls(
+            env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            env.get("LINE_CHANNEL_SECRET", ""),
+            (env.get("LINE_API_BASE") or DEFAULT_API_BASE).rstrip("/"),
+        )
 
 
 def verify_signature(channel_secret: str, body: bytes, signature: str | None) -> bool:
@@ -50,6 +54,7 @@ def verify_signature(channel_secret: str, body: bytes, signature: str | None) ->
     if not channel_secret or not signature:
         return False
     from linebot.v3.webhook import SignatureValidator  # the SDK's check, a constant-time compare
+
     try:
         return SignatureValidator(channel_secret).validate(body.decode("utf-8"), signature)
     except UnicodeDecodeError:
@@ -77,6 +82,7 @@ class LineChannel:
         from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, PushMessageRequest, TextMessage
         from linebot.v3.messaging.exceptions import ApiException
         from urllib3.exceptions import HTTPError
+
         cfg = self.config
         if not to:
             raise PermanentSendError("the member has no linked LINE account")
@@ -87,8 +93,9 @@ class LineChannel:
         request = PushMessageRequest(to=to, messages=[TextMessage(text=message_text(notice))])
         try:
             with ApiClient(conf) as client:
-                MessagingApi(client).push_message_with_http_info(request, x_line_retry_key=notice.retry_key,
-                                                                 _request_timeout=(5, 15))
+                MessagingApi(client).push_message_with_http_info(
+                    request, x_line_retry_key=notice.retry_key, _request_timeout=(5, 15)
+                )
         except ApiException as exc:
             if exc.status == 409:  # "already accepted" for this retry key: it was delivered by the earlier try
                 log.info("LINE already accepted notice %s (retry key %s)", notice.id, notice.retry_key)
@@ -106,8 +113,9 @@ def start_link(session: Session, tenant_id: int, household_id: int, link_token: 
     if not 8 <= len(token) <= 200 or not token.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput.field("link_token", "the link token LINE gave the bot")
     nonce = secrets.token_urlsafe(32)
-    session.add(LineLinkNonce(nonce=nonce, tenant_id=tenant_id, household_id=household_id,
-                              expires_at=(now or utcnow()) + NONCE_LIFETIME))
+    session.add(
+        LineLinkNonce(nonce=nonce, tenant_id=tenant_id, household_id=household_id, expires_at=(now or utcnow()) + NONCE_LIFETIME)
+    )
     session.flush()
     return f"{ACCOUNT_LINK_URL}?{urlencode({'linkToken': token, 'nonce': nonce})}"
 
@@ -134,8 +142,9 @@ def handle_events(session: Session, payload: dict[str, Any], now: dt.datetime | 
             else:
                 out.refused += 1
         elif ev.get("type") == "unfollow" and user_id:  # the member blocked the official account: stop pushing
-            out.unfollowed += session.execute(update(NoticePreference).where(NoticePreference.line_user_id == user_id)
-                                              .values(opt_in=False, updated_at=now)).rowcount
+            out.unfollowed += session.execute(
+                update(NoticePreference).where(NoticePreference.line_user_id == user_id).values(opt_in=False, updated_at=now)
+            ).rowcount
     return out
 
 
@@ -146,10 +155,15 @@ def _bind(session: Session, nonce: str, user_id: str, now: dt.datetime) -> bool:
         return False
     row.used_at, row.line_user_id = now, user_id
     # One LINE account speaks for one household of a tenant: a re-link moves it.
-    session.execute(update(NoticePreference).where(NoticePreference.tenant_id == row.tenant_id,
-                                                   NoticePreference.line_user_id == user_id,
-                                                   NoticePreference.household_id != row.household_id)
-                    .values(line_user_id=None, line_linked_at=None, opt_in=False, updated_at=now))
+    session.execute(
+        update(NoticePreference)
+        .where(
+            NoticePreference.tenant_id == row.tenant_id,
+            NoticePreference.line_user_id == user_id,
+            NoticePreference.household_id != row.household_id,
+        )
+        .values(line_user_id=None, line_linked_at=None, opt_in=False, updated_at=now)
+    )
     session.flush()
     pref = preference(session, row.tenant_id, row.household_id)
     if pref is None:

@@ -1,4 +1,5 @@
 """The notices outbox, each member's notice preferences (PDPA opt-in, language, digest) and LINE link nonces."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,17 +13,26 @@ from recycle.db import Base, utcnow
 
 
 class NoticeStatus(str, enum.Enum):
-    PENDING = "pending"      # waiting for the send task (or its retry)
-    SENT = "sent"            # the channel accepted it
-    FAILED = "failed"        # parked after the last retry: staff see it and may retry
-    DIGEST = "digest"        # held for the member's daily digest
-    DIGESTED = "digested"    # folded into a digest notice (which is sent instead)
-    CAPPED = "capped"        # the tenant's monthly message budget was spent: in the record, not pushed
+    PENDING = "pending"  # waiting for the send task (or its retry)
+    SENT = "sent"  # the channel accepted it
+    FAILED = "failed"  # parked after the last retry: staff see it and may retry
+    DIGEST = "digest"  # held for the member's daily digest
+    DIGESTED = "digested"  # folded into a digest notice (which is sent instead)
+    CAPPED = "capped"  # the tenant's monthly message budget was spent: in the record, not pushed
 
 
 NOTICE_STATUSES = tuple(s.value for s in NoticeStatus)
-NOTICE_KINDS = ("ticket_credited", "payout_ready", "payout_paid", "pickup_scheduled", "pickup_reminder", "badge",
-                "level_up", "challenge_completed", "digest")
+NOTICE_KINDS = (
+    "ticket_credited",
+    "payout_ready",
+    "payout_paid",
+    "pickup_scheduled",
+    "pickup_reminder",
+    "badge",
+    "level_up",
+    "challenge_completed",
+    "digest",
+)
 
 
 class Notice(Base):

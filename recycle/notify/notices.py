@@ -6,6 +6,7 @@ beat sweep (`due()`) finds the row later. `deliver()` sends one notice under a r
 in the same transaction; the channel gets the notice's stored retry key, so a worker killed between the
 push and the commit pushes again with the same key and LINE delivers it once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,8 @@ from recycle.notify.models import Notice, NoticePreference, NoticeStatus
 
 log = logging.getLogger("thangngoen.notify")
 MAX_ATTEMPTS = 6
-BACKOFF_SECONDS = 30          # 30 s, 1 min, 2 min, 4 min, 8 min, then parked
-DEFAULT_MONTHLY_CAP = 200      # LINE's free plan: 200 pushes a month (tenant setting `line_monthly_cap`)
+BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min, then parked
+DEFAULT_MONTHLY_CAP = 200  # LINE's free plan: 200 pushes a month (tenant setting `line_monthly_cap`)
 
 
 class TransientSendError(Exception):
@@ -50,8 +51,14 @@ class LogChannel:
     name = "log"
 
     def send(self, notice: Notice, to: str | None) -> None:
-        log.info("notify tenant=%s household=%s %s: %s / %s", notice.tenant_id, notice.household_id, notice.kind,
-                 notice.title_th, notice.title_en)
+        log.info(
+            "notify tenant=%s household=%s %s: %s / %s",
+            notice.tenant_id,
+            notice.household_id,
+            notice.kind,
+            notice.title_th,
+            notice.title_en,
+        )
 
 
 CHANNELS: dict[str, Channel] = {"log": LogChannel()}
@@ -72,8 +79,9 @@ class Message:
 
 
 def preference(session: Session, tenant_id: int, household_id: int) -> NoticePreference | None:
-    return session.scalar(select(NoticePreference).where(NoticePreference.tenant_id == tenant_id,
-                                                         NoticePreference.household_id == household_id))
+    return session.scalar(
+        select(NoticePreference).where(NoticePreference.tenant_id == tenant_id, NoticePreference.household_id == household_id)
+    )
 
 
 def _channel_for(tenant: Tenant, pref: NoticePreference | None) -> str:
@@ -83,8 +91,6 @@ def _channel_for(tenant: Tenant, pref: NoticePreference | None) -> str:
     if wanted == "line":
         return "line" if pref is not None and pref.opt_in and pref.line_user_id else "log"
     return wanted if wanted in CHANNELS else "log"
-
-
 
 
 def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str, msg: Message) -> Notice | None:
@@ -104,14 +110,29 @@ def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str,
         status = NoticeStatus.SENT
     else:
         status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
-    values = dict(tenant_id=tenant_id, household_id=household_id, kind=msg.kind, dedupe_key=dedupe_key[:120],
-                  channel=channel, lang=pref.lang if pref else "th", title_th=msg.title_th[:300],
-                  title_en=msg.title_en[:300], body_th=msg.body_th, body_en=msg.body_en, data=msg.data or {},
-                  status=status.value, retry_key=str(uuid.uuid4()), attempts=0, next_attempt_at=now, created_at=now,
-                  sent_at=now if status is NoticeStatus.SENT else None)
+    values = dict(
+        tenant_id=tenant_id,
+        household_id=household_id,
+        kind=msg.kind,
+        dedupe_key=dedupe_key[:120],
+        channel=channel,
+        lang=pref.lang if pref else "th",
+        title_th=msg.title_th[:300],
+        title_en=msg.title_en[:300],
+        body_th=msg.body_th,
+        body_en=msg.body_en,
+        data=msg.data or {},
+        status=status.value,
+        retry_key=str(uuid.uuid4()),
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        sent_at=now if status is NoticeStatus.SENT else None,
+    )
     # the unique dedupe key decides: an event told twice (a retried task, a racing transaction) is one notice
-    notice = session.scalars(insert_ignoring_conflicts(session, Notice, ["tenant_id", "dedupe_key"]).values(**values)
-                             .returning(Notice)).first()
+    notice = session.scalars(
+        insert_ignoring_conflicts(session, Notice, ["tenant_id", "dedupe_key"]).values(**values).returning(Notice)
+    ).first()
     if notice is None:
         return session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.dedupe_key == dedupe_key[:120]))
     if status is NoticeStatus.SENT:
@@ -129,17 +150,31 @@ def record_many(session: Session, tenant_id: int, items: list[tuple[int, str, Me
     keys = [k for _, k, _ in items]
     seen = set()
     for i in range(0, len(keys), 500):
-        seen |= set(session.scalars(select(Notice.dedupe_key).where(Notice.tenant_id == tenant_id,
-                                                                   Notice.dedupe_key.in_(keys[i:i + 500]))))
+        seen |= set(
+            session.scalars(
+                select(Notice.dedupe_key).where(Notice.tenant_id == tenant_id, Notice.dedupe_key.in_(keys[i : i + 500]))
+            )
+        )
     hids = sorted({h for h, _, _ in items})
     prefs: dict[int, NoticePreference] = {}
     silent: set[int] = set()  # notifications consent withdrawn: recorded, pushed nowhere beyond the log
     for i in range(0, len(hids), 500):
         if str((tenant.settings or {}).get("notify_channel", "log")) != "log":
-            prefs.update({p.household_id: p for p in session.scalars(select(NoticePreference).where(
-                NoticePreference.tenant_id == tenant_id, NoticePreference.household_id.in_(hids[i:i + 500])))})
-            silent |= set(session.scalars(select(Household.id).where(Household.id.in_(hids[i:i + 500]),
-                                                                     Household.notifications_opt_in.is_(False))))
+            prefs.update(
+                {
+                    p.household_id: p
+                    for p in session.scalars(
+                        select(NoticePreference).where(
+                            NoticePreference.tenant_id == tenant_id, NoticePreference.household_id.in_(hids[i : i + 500])
+                        )
+                    )
+                }
+            )
+            silent |= set(
+                session.scalars(
+                    select(Household.id).where(Household.id.in_(hids[i : i + 500]), Household.notifications_opt_in.is_(False))
+                )
+            )
     now, rows, pending = utcnow(), [], False
     for hid, key, msg in items:
         if key in seen:
@@ -153,11 +188,27 @@ def record_many(session: Session, tenant_id: int, items: list[tuple[int, str, Me
         else:
             status = NoticeStatus.DIGEST if channel == "line" and pref and pref.daily_digest else NoticeStatus.PENDING
         pending = pending or status is NoticeStatus.PENDING
-        rows.append({"tenant_id": tenant_id, "household_id": hid, "kind": msg.kind, "dedupe_key": key[:120],
-                     "channel": channel, "lang": pref.lang if pref else "th", "title_th": msg.title_th[:300],
-                     "title_en": msg.title_en[:300], "body_th": msg.body_th, "body_en": msg.body_en, "data": msg.data or {},
-                     "status": status.value, "retry_key": str(uuid.uuid4()), "attempts": 0, "next_attempt_at": now,
-                     "created_at": now, "sent_at": now if status is NoticeStatus.SENT else None})
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "household_id": hid,
+                "kind": msg.kind,
+                "dedupe_key": key[:120],
+                "channel": channel,
+                "lang": pref.lang if pref else "th",
+                "title_th": msg.title_th[:300],
+                "title_en": msg.title_en[:300],
+                "body_th": msg.body_th,
+                "body_en": msg.body_en,
+                "data": msg.data or {},
+                "status": status.value,
+                "retry_key": str(uuid.uuid4()),
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "sent_at": now if status is NoticeStatus.SENT else None,
+            }
+        )
     if rows:
         session.execute(insert(Notice), rows)
         if pending:
@@ -172,6 +223,7 @@ def sweep_after_commit(session: Session) -> None:
 def send_after_commit(session: Session, notice_id: int) -> None:
     """Send the notice (0: everything due) once this transaction commits; the notices table is its outbox."""
     from recycle.notify.tasks import SEND_DUE_NOTICES, SEND_NOTICE
+
     if notice_id:
         outbox.after_commit(session, SEND_NOTICE, notice_id=notice_id)
     else:
@@ -181,18 +233,25 @@ def send_after_commit(session: Session, notice_id: int) -> None:
 def monthly_pushes(session: Session, tenant: Tenant, now: dt.datetime) -> int:
     tz = zoneinfo.ZoneInfo(tenant.timezone)
     local = now.astimezone(tz)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
-    return int(session.scalar(select(func.count(Notice.id)).where(
-        Notice.tenant_id == tenant.id, Notice.channel == "line", Notice.status == NoticeStatus.SENT.value,
-        Notice.sent_at >= start)) or 0)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    return int(
+        session.scalar(
+            select(func.count(Notice.id)).where(
+                Notice.tenant_id == tenant.id,
+                Notice.channel == "line",
+                Notice.status == NoticeStatus.SENT.value,
+                Notice.sent_at >= start,
+            )
+        )
+        or 0
+    )
 
 
 def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
 
 
-def deliver(session: Session, notice_id: int, now: dt.datetime | None = None,
-            channels: dict[str, Channel] | None = None) -> str:
+def deliver(session: Session, notice_id: int, now: dt.datetime | None = None, channels: dict[str, Channel] | None = None) -> str:
     """Send one due notice; returns its status afterwards. Commit is the caller's (the task's) job.
 
     The row lock is held across the push, so two workers never push the same notice at once; the second
@@ -232,9 +291,14 @@ def deliver(session: Session, notice_id: int, now: dt.datetime | None = None,
 
 def due(session: Session, now: dt.datetime, limit: int = 500) -> list[int]:
     """Pending notices whose time has come: never enqueued (broker down at commit) or waiting to retry."""
-    return list(session.scalars(select(Notice.id).where(Notice.status == NoticeStatus.PENDING.value,
-                                                        Notice.next_attempt_at <= now)
-                                .order_by(Notice.next_attempt_at, Notice.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Notice.id)
+            .where(Notice.status == NoticeStatus.PENDING.value, Notice.next_attempt_at <= now)
+            .order_by(Notice.next_attempt_at, Notice.id)
+            .limit(limit)
+        )
+    )
 
 
 def retry(session: Session, tenant_id: int, notice_id: int) -> Notice | None:
@@ -250,16 +314,32 @@ def retry(session: Session, tenant_id: int, notice_id: int) -> Notice | None:
 
 def digest(session: Session, tenant_id: int, household_id: int, day_key: str) -> Notice | None:
     """Fold a member's held notices into one message (one push a day instead of many)."""
-    held = list(session.scalars(select(Notice).where(Notice.tenant_id == tenant_id, Notice.household_id == household_id,
-                                                     Notice.status == NoticeStatus.DIGEST.value)
-                                .order_by(Notice.id).with_for_update()))
+    held = list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.tenant_id == tenant_id, Notice.household_id == household_id, Notice.status == NoticeStatus.DIGEST.value)
+            .order_by(Notice.id)
+            .with_for_update()
+        )
+    )
     if not held:
         return None
     lines_th = "\n".join(f"• {n.title_th}" for n in held)
     lines_en = "\n".join(f"• {n.title_en}" for n in held)
-    summary = record(session, tenant_id, household_id, f"digest:{household_id}:{day_key}:{held[-1].id}",
-                     Message("digest", f"สรุปวันนี้ {len(held)} รายการ", f"Today's summary: {len(held)} notices",
-                             lines_th, lines_en, {"notice_ids": [n.id for n in held]}))
+    summary = record(
+        session,
+        tenant_id,
+        household_id,
+        f"digest:{household_id}:{day_key}:{held[-1].id}",
+        Message(
+            "digest",
+            f"สรุปวันนี้ {len(held)} รายการ",
+            f"Today's summary: {len(held)} notices",
+            lines_th,
+            lines_en,
+            {"notice_ids": [n.id for n in held]},
+        ),
+    )
     if summary is not None and summary.status == NoticeStatus.DIGEST.value:  # a digest is never itself held
         summary.status = NoticeStatus.PENDING.value
         send_after_commit(session, summary.id)
@@ -269,5 +349,9 @@ def digest(session: Session, tenant_id: int, household_id: int, day_key: str) ->
 
 
 def households_with_digest(session: Session) -> list[tuple[int, int]]:
-    return [(t, h) for t, h in session.execute(select(Notice.tenant_id, Notice.household_id).where(
-        Notice.status == NoticeStatus.DIGEST.value).distinct())]
+    return [
+        (t, h)
+        for t, h in session.execute(
+            select(Notice.tenant_id, Notice.household_id).where(Notice.status == NoticeStatus.DIGEST.value).distinct()
+        )
+    ]

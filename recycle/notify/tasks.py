@@ -5,16 +5,17 @@ Tasks take ids, are idempotent (a sent notice is left alone; the row lock stops 
 same one) and ack late, so a worker killed mid-send is redelivered and pushes again with the same LINE
 retry key, which LINE delivers once.
 """
+
 from __future__ import annotations
 
 import zoneinfo
 
 from celery import shared_task
 
-from recycle.notify import notices
 from recycle.db import task_unit_of_work, utcnow
-from recycle.notify.line import LineChannel
 from recycle.models import Tenant
+from recycle.notify import notices
+from recycle.notify.line import LineChannel
 
 SEND_NOTICE = "recycle.send_notice"
 SEND_DUE_NOTICES = "recycle.send_due_notices"
@@ -62,4 +63,3 @@ def send_digests(self) -> int:  # noqa: ANN001
             n += notices.digest(uow.session, tenant_id, household_id, day.isoformat()) is not None
             uow.commit()
     return n
-

@@ -1,4 +1,5 @@
 """Sign-up, login, tokens: what a household or a collector's phone sees."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,17 @@ PROBLEM = "application/problem+json"
 
 
 def register_body(tenant, village, **over):
-    body = {"tenant": tenant.slug, "phone": "081-234-5678", "password": "kaew-sorts-2026", "name": "นางแก้ว",
-            "village_id": village.id, "address": "9 หมู่ 2", "lat": 20.07, "lng": 100.33, "consent": True}
+    body = {
+        "tenant": tenant.slug,
+        "phone": "081-234-5678",
+        "password": "kaew-sorts-2026",
+        "name": "นางแก้ว",
+        "village_id": village.id,
+        "address": "9 หมู่ 2",
+        "lat": 20.07,
+        "lng": 100.33,
+        "consent": True,
+    }
     body.update(over)
     return body
 
@@ -94,20 +104,24 @@ def test_login_is_rate_limited(session_factory, db, tenant, collector):
 
 
 def test_logout_revokes_access_and_refresh(client, tenant, collector):
-    tokens = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": collector.phone,
-                                                      "password": factories.PASSWORD}).json
+    tokens = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant.slug, "phone": collector.phone, "password": factories.PASSWORD}
+    ).json
     h = {"Authorization": "Bearer " + tokens["access_token"]}
     assert client.get("/api/v1/me", headers=h).status_code == 200
     r = client.post("/api/v1/auth/logout", headers=h, json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=h).status_code == 401
-    r = client.post("/api/v1/auth/refresh", headers={"Authorization": "Bearer " + tokens["refresh_token"], "Accept-Language": "en"})
+    r = client.post(
+        "/api/v1/auth/refresh", headers={"Authorization": "Bearer " + tokens["refresh_token"], "Accept-Language": "en"}
+    )
     assert r.status_code == 401 and "revoked" in r.json["detail"]
 
 
 def test_refresh_rotates_and_access_token_cannot_refresh(client, tenant, collector):
-    tokens = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": collector.phone,
-                                                      "password": factories.PASSWORD}).json
+    tokens = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant.slug, "phone": collector.phone, "password": factories.PASSWORD}
+    ).json
     r = client.post("/api/v1/auth/refresh", headers={"Authorization": "Bearer " + tokens["refresh_token"]})
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer " + r.json["access_token"]}).status_code == 200
@@ -122,7 +136,12 @@ def test_expired_and_forged_tokens(app, client, collector):
         expired = create_access_token(str(collector.id), additional_claims=claims, expires_delta=dt.timedelta(seconds=-5))
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}", "Accept-Language": "en"})
     assert r.status_code == 401 and "expired" in r.json["detail"]
-    forger = make_app(None, SETTINGS=__import__("tests.conftest", fromlist=["x"]).settings_for_tests(secret_key="another-key-xxxxxxxxxxxxxxxxxxxxxxxxx"))
+    forger = make_app(
+        None,
+        SETTINGS=__import__("tests.conftest", fromlist=["x"]).settings_for_tests(
+            secret_key="another-key-xxxxxxxxxxxxxxxxxxxxxxxxx"
+        ),
+    )
     with forger.app_context():
         forged = create_access_token(str(collector.id), additional_claims={**claims, "role": "admin"})
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
@@ -138,12 +157,21 @@ def test_lost_phone_cut_off(client, auth, staff, collector):
 
 
 def test_admin_creates_collector_and_changes_role_audited(client, db, auth, admin, staff):
-    r = client.post("/api/v1/users", headers=auth(admin), json={"role": "collector", "phone": "089-111-2222",
-                                                                "password": "collect-well-9", "name": "นายเก็บ"})
+    r = client.post(
+        "/api/v1/users",
+        headers=auth(admin),
+        json={"role": "collector", "phone": "089-111-2222", "password": "collect-well-9", "name": "นายเก็บ"},
+    )
     assert r.status_code == 201 and r.json["phone"] == "0891112222"
     uid = r.json["id"]
-    assert client.post("/api/v1/users", headers=auth(staff), json={"role": "admin", "phone": "0891112223",
-                                                                    "password": "x-strong-pass", "name": "x"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/users",
+            headers=auth(staff),
+            json={"role": "admin", "phone": "0891112223", "password": "x-strong-pass", "name": "x"},
+        ).status_code
+        == 403
+    )
     r = client.post(f"/api/v1/users/{uid}/role", headers=auth(admin), json={"role": "staff"})
     assert r.status_code == 200 and r.json["role"] == "staff"
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "user.role_change"))

@@ -1,5 +1,6 @@
 """The event table is the wiring: a script that calls the ticket service (no Flask, no namespace imported)
 still earns points and brings a walk-in into stock, and one that forgot to wire is told, not silently short."""
+
 from __future__ import annotations
 
 import datetime as dt

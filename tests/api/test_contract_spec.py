@@ -1,4 +1,5 @@
 """The served contract as a mobile developer meets it: both documents validate, every operation is complete."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,10 @@ def test_openapi_3_validates_with_no_errors(openapi):
 
 
 def test_every_ref_resolves_and_nested_line_schemas_are_defined(swagger, openapi):
-    for doc, prefix, defs in ((swagger, "#/definitions/", swagger["definitions"]),
-                              (openapi, "#/components/schemas/", openapi["components"]["schemas"])):
+    for doc, prefix, defs in (
+        (swagger, "#/definitions/", swagger["definitions"]),
+        (openapi, "#/components/schemas/", openapi["components"]["schemas"]),
+    ):
         refs = {v for _p, k, v in _walk(doc) if k == "$ref"}
         assert refs, "no refs at all?"
         missing = sorted(r for r in refs if r.removeprefix(prefix) not in defs)
@@ -94,7 +97,10 @@ def test_files_and_pages_are_typed_with_their_media_types(openapi):
 
 def test_bearer_auth_declared_for_both(swagger, openapi):
     assert openapi["components"]["securitySchemes"]["Bearer"] == {
-        **openapi["components"]["securitySchemes"]["Bearer"], "type": "http", "scheme": "bearer"}
+        **openapi["components"]["securitySchemes"]["Bearer"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     sd = swagger["securityDefinitions"]["Bearer"]
     assert sd["type"] == "apiKey" and sd["in"] == "header" and sd["name"] == "Authorization" and "Bearer" in sd["description"]
     assert _ops(openapi)[("post", "/auth/login")]["security"] == []
@@ -104,7 +110,8 @@ def test_price_import_is_a_multipart_file_upload(swagger, openapi):
     op2 = _ops(swagger)[("post", "/prices/import")]
     assert op2["consumes"] == ["multipart/form-data"]
     assert {"name": "file", "in": "formData", "type": "file"}.items() <= next(
-        p for p in op2["parameters"] if p["in"] == "formData").items()
+        p for p in op2["parameters"] if p["in"] == "formData"
+    ).items()
     body = _ops(openapi)[("post", "/prices/import")]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert body["properties"]["file"] == {"type": "string", "format": "binary"}
 

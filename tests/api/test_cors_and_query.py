@@ -1,4 +1,5 @@
 """Browser apps on configured origins only; odd but harmless requests get clear answers, never a 500."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,14 @@ def cors_client(session_factory, db):
 
 
 def _preflight(client, origin, path="/api/v1/me", method="GET"):
-    return client.options(path, headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                         "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key"})
+    return client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key",
+        },
+    )
 
 
 def test_preflight_from_an_allowed_origin_is_granted_for_an_authenticated_route(cors_client):
@@ -70,6 +77,7 @@ def test_an_unknown_query_parameter_other_than_underscore_is_still_refused(clien
 
 def test_no_get_route_refuses_the_cache_buster(app, client, auth, admin):
     import re
+
     h = auth(admin)
     checked = 0
     for rule in app.url_map.iter_rules():

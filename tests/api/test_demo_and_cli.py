@@ -1,11 +1,11 @@
 """The front door: the demo tenant a fresh `serve` creates, and the bootstrap commands."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner
 
 from api import demo
 from api.cli import cli
-from migrations import upgrade
 from tests.conftest import make_app, settings_for_tests
 
 
@@ -39,13 +39,42 @@ def test_bootstrap_a_new_deployment_from_the_command_line(tmp_path, monkeypatch)
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli, ["create-tenant", "wiang", "--name-th", "x", "--name-en", "x"])
     assert r.exit_code != 0 and "already exists" in r.output
-    r = runner.invoke(cli, ["create-user", "--tenant", "wiang", "--role", "admin", "--phone", "081-111-2222",
-                            "--password", "12345678", "--name", "Admin"])
+    r = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "--tenant",
+            "wiang",
+            "--role",
+            "admin",
+            "--phone",
+            "081-111-2222",
+            "--password",
+            "12345678",
+            "--name",
+            "Admin",
+        ],
+    )
     assert r.exit_code != 0 and "password" in r.output
-    r = runner.invoke(cli, ["create-user", "--tenant", "wiang", "--role", "admin", "--phone", "081-111-2222",
-                            "--password", "wiang-admin-pass", "--name", "Admin"])
+    r = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "--tenant",
+            "wiang",
+            "--role",
+            "admin",
+            "--phone",
+            "081-111-2222",
+            "--password",
+            "wiang-admin-pass",
+            "--name",
+            "Admin",
+        ],
+    )
     assert r.exit_code == 0, r.output
     app = make_app(None, SETTINGS=settings_for_tests(database_url=url))
-    r = app.test_client().post("/api/v1/auth/login", json={"tenant": "wiang", "phone": "+66811112222",
-                                                           "password": "wiang-admin-pass"})
+    r = app.test_client().post(
+        "/api/v1/auth/login", json={"tenant": "wiang", "phone": "+66811112222", "password": "wiang-admin-pass"}
+    )
     assert r.status_code == 200 and r.json["role"] == "admin"

@@ -1,5 +1,6 @@
 """Faults every endpoint shares (issue 10, findings 8 and 9): a wrong method on an id-0 URL, a database
 that is gone, a transaction the database aborted as a deadlock victim. SQLite is enough for all of them."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,15 @@ PROBLEM = "application/problem+json"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@pytest.mark.parametrize("method,url", [("GET", "/api/v1/payouts/0/mark-paid"), ("POST", "/api/v1/collections/0"),
-                                        ("DELETE", "/api/v1/collections/0/void"), ("GET", "/api/v1/pickups/0/cancel")])
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("GET", "/api/v1/payouts/0/mark-paid"),
+        ("POST", "/api/v1/collections/0"),
+        ("DELETE", "/api/v1/collections/0/void"),
+        ("GET", "/api/v1/pickups/0/cancel"),
+    ],
+)
 def test_a_wrong_method_on_an_id_zero_url_is_a_405_problem(client, method, url):
     r = client.open(url, method=method)
     assert r.status_code == 405 and r.mimetype == PROBLEM, r.get_data(as_text=True)[:200]
@@ -57,23 +65,29 @@ def _login_body(tenant) -> dict:  # noqa: ANN001
 def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path, app, tenant, staff):
     """The database file's folder is gone (PostgreSQL down behaves alike: OperationalError on connect)."""
     from api.auth import issue_tokens
+
     with app.app_context():
         token = issue_tokens(staff)["access_token"]
     broken = make_app(None, ENGINE=make_engine(f"sqlite:///{tmp_path}/gone/nothing/here.sqlite3"))
     client = broken.test_client()
-    for r in (client.post("/api/v1/auth/login", json=_login_body(tenant)),
-              client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}),
-              client.post("/api/v1/collections/1/void", headers={"Authorization": f"Bearer {token}"},
-                          json={"reason": "x"})):
+    for r in (
+        client.post("/api/v1/auth/login", json=_login_body(tenant)),
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}),
+        client.post("/api/v1/collections/1/void", headers={"Authorization": f"Bearer {token}"}, json={"reason": "x"}),
+    ):
         assert r.status_code == 503 and r.mimetype == PROBLEM, (r.status_code, r.get_data(as_text=True)[:300])
         assert int(r.headers["Retry-After"]) > 0
         assert r.json["type"].endswith("/database_unavailable")
 
 
-@pytest.mark.parametrize("fault", [
-    OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"), connection_invalidated=True),
-    PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00"),
-], ids=["connection-lost", "pool-timeout"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"), connection_invalidated=True),
+        PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00"),
+    ],
+    ids=["connection-lost", "pool-timeout"],
+)
 def test_a_connection_lost_in_the_middle_of_a_request_is_a_503(client, auth, staff, monkeypatch, fault):
     real = Session.execute
 
@@ -105,14 +119,16 @@ def _active_ticket(client, auth, collector, member) -> int:  # noqa: ANN001
 
 
 def _voids(db: Session, ticket_id: int) -> tuple[int, int]:
-    audits = db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "ticket.void",
-                                                                          AuditEntry.target_id == ticket_id))
+    audits = db.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "ticket.void", AuditEntry.target_id == ticket_id)
+    )
     reversals = db.scalar(select(func.count()).select_from(LedgerTransaction).where(LedgerTransaction.kind == "reversal"))
     return audits, reversals
 
 
-def test_a_deadlock_victim_is_rolled_back_and_run_once_more(client, db, auth, tenant, catalog, collector, staff, member,
-                                                            monkeypatch):
+def test_a_deadlock_victim_is_rolled_back_and_run_once_more(
+    client, db, auth, tenant, catalog, collector, staff, member, monkeypatch
+):
     """The first attempt voids (money reversed, audit written) and is then chosen as the deadlock victim:
     all of it is rolled back, the view runs again in a fresh session, and the member sees one void."""
     tid = _active_ticket(client, auth, collector, member)
@@ -136,8 +152,9 @@ def test_a_deadlock_victim_is_rolled_back_and_run_once_more(client, db, auth, te
     assert_tickets_sound(db, tenant.id)
 
 
-def test_a_second_deadlock_is_a_503_and_nothing_is_saved(client, db, auth, tenant, catalog, collector, staff, member,
-                                                         monkeypatch):
+def test_a_second_deadlock_is_a_503_and_nothing_is_saved(
+    client, db, auth, tenant, catalog, collector, staff, member, monkeypatch
+):
     tid = _active_ticket(client, auth, collector, member)
     real, calls = tickets.void, []
 

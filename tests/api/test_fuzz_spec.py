@@ -2,6 +2,7 @@
 
 Driven through schemathesis' strategies rather than its pytest plugin (which does not load under pytest 9).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,6 +20,7 @@ SKIP = {("POST", "/auth/logout")}  # would revoke the token the run uses; covere
 @pytest.fixture
 def admin_headers(app, db):
     from api.auth import issue_tokens
+
     tenant = factories.TenantFactory(slug="khrueng")
     factories.VillageFactory(tenant_id=tenant.id)
     factories.HouseholdFactory(tenant=tenant)

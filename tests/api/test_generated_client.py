@@ -5,6 +5,7 @@ success response, and carry the core chain against a live server in a thread (we
 with the demo waste bank): log in, scan a card, post a weigh-in, sync a batch, read the wallet, run a
 settlement and have a second staff member approve it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,15 @@ def live(tmp_path_factory):
     from migrations import upgrade
 
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-    app = create_app({"SETTINGS": settings_for_tests(database_url=url), "TESTING": True, "LOG_LEVEL": "WARNING",
-                      "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "10000 per minute"})
+    app = create_app(
+        {
+            "SETTINGS": settings_for_tests(database_url=url),
+            "TESTING": True,
+            "LOG_LEVEL": "WARNING",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+        }
+    )
     upgrade(url)
     with app.app_context():
         _seed_demo(echo=False)
@@ -51,12 +59,29 @@ def live(tmp_path_factory):
 def generated(live, tmp_path_factory):
     """The client, generated from the served document exactly as the README tells a developer to."""
     import urllib.request
+
     _app, base = live
     out = tmp_path_factory.mktemp("client")
     with urllib.request.urlopen(base + "/api/v1/openapi.json") as resp:
         (out / "openapi.json").write_bytes(resp.read())
-    r = subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path", str(out / "openapi.json"),
-                        "--meta", "none", "--output-path", str(out / PKG)], check=False, capture_output=True, text=True, cwd=out)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(out / "openapi.json"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out / PKG),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=out,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     warnings = [ln for ln in (r.stdout + r.stderr).splitlines() if "WARNING" in ln or "Unsupported" in ln]
     assert warnings == [], r.stdout + r.stderr
@@ -76,7 +101,9 @@ def _module(pkg, tag: str, operation_id: str):
 
 def test_the_client_covers_every_operation_with_a_typed_success_response(generated):
     pkg, doc = generated
-    ops = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items() if m in ("get", "post", "put", "patch", "delete")]
+    ops = [
+        (m, p, op) for p, item in doc["paths"].items() for m, op in item.items() if m in ("get", "post", "put", "patch", "delete")
+    ]
     assert len(ops) >= 100
     untyped = []
     for method, path, op in ops:
@@ -103,8 +130,9 @@ def test_the_core_chain_through_the_generated_client(generated, live):
 
     def login(role: str, index: int = 0):
         who = [x for x in demo.LOGINS if x.role == role][index]
-        tokens = api("auth", "post_login").sync(client=public, body=models.Login(tenant=demo.SLUG, phone=who.phone,
-                                                                                 password=who.password))
+        tokens = api("auth", "post_login").sync(
+            client=public, body=models.Login(tenant=demo.SLUG, phone=who.phone, password=who.password)
+        )
         assert isinstance(tokens, models.Tokens), tokens
         return AuthenticatedClient(base_url=base + "/api/v1", token=tokens.access_token, raise_on_unexpected_status=True)
 
@@ -112,8 +140,9 @@ def test_the_core_chain_through_the_generated_client(generated, live):
 
     me = api("users", "get_me").sync(client=member)
     hid = me.household_id
-    card = api("households", "get_household_qr").sync(client=treasurer, household_id=hid,
-                                                      format_=models.GetHouseholdQrFormat("text"))
+    card = api("households", "get_household_qr").sync(
+        client=treasurer, household_id=hid, format_=models.GetHouseholdQrFormat("text")
+    )
     scanned = api("households", "post_scans").sync(client=collector, body=models.Scan(qr=card.strip()))
     assert isinstance(scanned, models.ScanResult) and scanned.household.id == hid
 
@@ -122,16 +151,20 @@ def test_the_core_chain_through_the_generated_client(generated, live):
     when = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 
     def weigh_in(grams: int):
-        return models.TicketCreate(client_id=uuid.uuid4(), collected_at=when, qr=card.strip(),  # scanned at the door
-                                   lines=[models.TicketLineIn(material_code=material.code, grade=material.grades[0].code,
-                                                              weight_g=grams)])
+        return models.TicketCreate(
+            client_id=uuid.uuid4(),
+            collected_at=when,
+            qr=card.strip(),  # scanned at the door
+            lines=[models.TicketLineIn(material_code=material.code, grade=material.grades[0].code, weight_g=grams)],
+        )
 
     ticket = api("collections", "post_collections").sync(client=collector, body=weigh_in(3200))
     assert isinstance(ticket, models.Ticket), ticket
     assert ticket.total_satang > 0 and ticket.household_id == hid
 
     synced = api("collections", "post_collections_sync").sync(
-        client=collector, body=models.SyncRequest(items=[weigh_in(1000), weigh_in(500)]))
+        client=collector, body=models.SyncRequest(items=[weigh_in(1000), weigh_in(500)])
+    )
     assert isinstance(synced, models.SyncResult), synced
     assert synced.created == 2
     total = ticket.total_satang + sum(r.ticket.total_satang for r in synced.results)
@@ -159,12 +192,15 @@ def test_the_documented_weigh_in_example_is_accepted_as_is(live):
     import urllib.request
 
     from api import demo
+
     _app, base = live
 
     def call(path, body=None, token=None):
-        req = urllib.request.Request(base + "/api/v1" + path, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": "Bearer " + token} if token else {})})
+        req = urllib.request.Request(
+            base + "/api/v1" + path,
+            data=json.dumps(body).encode() if body else None,
+            headers={"Content-Type": "application/json", **({"Authorization": "Bearer " + token} if token else {})},
+        )
         try:
             with urllib.request.urlopen(req) as resp:
                 return resp.status, json.loads(resp.read())

@@ -1,4 +1,5 @@
 """Households and their cards: registration at the centre, privacy between members, QR scanning."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,13 @@ else:
 
 
 def new_household(client, headers, village, **over):
-    body = {"name": "ยายจันทร์ แสงคำ", "village_id": village.id, "address": "3 หมู่ 3", "promptpay_id": "1101700230708",
-            "consent": {"method": "paper_signed"}}
+    body = {
+        "name": "ยายจันทร์ แสงคำ",
+        "village_id": village.id,
+        "address": "3 หมู่ 3",
+        "promptpay_id": "1101700230708",
+        "consent": {"method": "paper_signed"},
+    }
     body.update(over)
     return client.post("/api/v1/households", headers=headers, json=body)
 
@@ -76,7 +82,10 @@ def test_printed_card_scans_to_its_household_and_reissue_revokes_it(client, db, 
     assert old.status_code == 422 and old.json["type"].endswith("qr_revoked") and "qr" in old.json["errors"]
     new_text = decode_png(client.get(f"/api/v1/households/{member.household_id}/qr", headers=auth(staff)).data)
     assert new_text != text
-    assert client.post("/api/v1/scans", headers=auth(collector), json={"qr": new_text}).json["household"]["id"] == member.household_id
+    assert (
+        client.post("/api/v1/scans", headers=auth(collector), json={"qr": new_text}).json["household"]["id"]
+        == member.household_id
+    )
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "household.card_reissue")).target_id == member.household_id
 
 
@@ -84,8 +93,9 @@ def test_forged_malformed_and_foreign_cards_are_refused(client, auth, tenant, co
     text = client.get(f"/api/v1/households/{member.household_id}/qr?format=text", headers=auth(member)).data.decode()
     flipped = text[:-3] + ("A" if text[-3] != "A" else "B") + text[-2:]
     foreign_member = factories.HouseholdUserFactory()
-    foreign = client.get(f"/api/v1/households/{foreign_member.household_id}/qr?format=text",
-                         headers=auth(foreign_member)).data.decode()
+    foreign = client.get(
+        f"/api/v1/households/{foreign_member.household_id}/qr?format=text", headers=auth(foreign_member)
+    ).data.decode()
     for qr, kind in ((flipped, "qr_forged"), ("hello", "qr_malformed"), ("TN1-ABC", "qr_malformed"), (foreign, "qr_foreign")):
         r = client.post("/api/v1/scans", headers=auth(collector), json={"qr": qr})
         assert r.status_code == 422, (kind, r.json)

@@ -1,5 +1,6 @@
 """`pip install .` works anywhere: the wheel carries every template, receipt and catalog, and the installed
 package serves a receipt, starts under gunicorn and starts a Celery worker from an unrelated directory."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ pytestmark = pytest.mark.slow
 
 
 def _clean_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY")
+    }
     env["THANGNGOEN_INSTANCE"] = str(tmp / "instance")
     return env
 
@@ -29,8 +33,12 @@ def _clean_env(tmp: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q",
-                    "-w", str(out)], check=True, cwd=out, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
+        check=True,
+        cwd=out,
+        capture_output=True,
+    )
     return next(out.glob("thangngoen-*.whl"))
 
 
@@ -40,24 +48,35 @@ def installed(wheel, tmp_path_factory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv")
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", "-q",
-                    str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return py
 
 
 def test_the_wheel_carries_every_template_receipt_catalog_and_migration(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {"console/wsgi.py", "api/templates/receipt_58mm.txt", "api/templates/passbook.html", "api/templates/cards.html",
-              "api/templates/problem.html", "api/translations/th/LC_MESSAGES/messages.po", "migrations/script.py.mako",
-              "pricing/data/demo-catalog.csv"}
+    wanted = {
+        "console/wsgi.py",
+        "api/templates/receipt_58mm.txt",
+        "api/templates/passbook.html",
+        "api/templates/cards.html",
+        "api/templates/problem.html",
+        "api/translations/th/LC_MESSAGES/messages.po",
+        "migrations/script.py.mako",
+        "pricing/data/demo-catalog.csv",
+    }
     for folder in ("api/templates", "migrations/versions"):
-        wanted |= {str(p.relative_to(ROOT)) for p in (ROOT / folder).iterdir()
-                   if p.is_file() and p.suffix in (".txt", ".html", ".py")}
+        wanted |= {
+            str(p.relative_to(ROOT)) for p in (ROOT / folder).iterdir() if p.is_file() and p.suffix in (".txt", ".html", ".py")
+        }
     assert sorted(wanted - names) == []
     assert not any(n.startswith("tests/") for n in names)
 
 
-SMOKE = r'''
+SMOKE = r"""
 import json, sys
 import api
 assert api.__file__.startswith(sys.prefix), api.__file__  # the installed copy, not the checkout
@@ -80,16 +99,23 @@ bad = c.post("/api/v1/collections", json={"lines": []}, headers=collector).get_j
 page = c.get("/api/v1/problems/validation", headers={"Accept": "text/html"})
 print(json.dumps({"receipt": r.get_data(as_text=True), "title": bad["title"], "page": page.status_code,
                   "openapi": c.get("/api/v1/openapi.json").status_code, "celery": type(celery_app).__name__}))
-'''
+"""
 
 
 def test_installed_outside_the_checkout_it_serves_a_receipt_in_thai(installed, tmp_path):
     env = _clean_env(tmp_path)
-    subprocess.run([str(installed), "-c", "from api.cli import main; main()", "seed-demo"], check=True, cwd=tmp_path, env=env,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(installed), "-c", "from api.cli import main; main()", "seed-demo"],
+        check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     r = subprocess.run([str(installed), "-c", SMOKE], check=False, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     import json
+
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["title"] == "ข้อมูลไม่ถูกต้อง"  # the catalog was found in the installed package
     assert out["page"] == 200 and out["openapi"] == 200 and out["celery"] == "Celery"
@@ -105,8 +131,14 @@ def _free_port() -> int:
 def test_gunicorn_and_a_celery_worker_start_from_an_unrelated_directory(installed, tmp_path):
     env = _clean_env(tmp_path)
     port = _free_port()
-    gunicorn = subprocess.Popen([str(installed), "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "console.wsgi:app"],
-                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    gunicorn = subprocess.Popen(
+        [str(installed), "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "console.wsgi:app"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         body = None
         for _ in range(120):
@@ -123,9 +155,26 @@ def test_gunicorn_and_a_celery_worker_start_from_an_unrelated_directory(installe
         gunicorn.terminate()
         gunicorn.wait(timeout=20)
 
-    worker = subprocess.Popen([str(installed), "-m", "celery", "-A", "console.wsgi:celery_app", "worker", "--pool=solo",
-                               "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        [
+            str(installed),
+            "-m",
+            "celery",
+            "-A",
+            "console.wsgi:celery_app",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         seen = []
         for line in worker.stdout:
@@ -148,8 +197,12 @@ def test_compose_file_runs_the_documented_commands():
     assert commands["worker"].startswith("celery -A console.wsgi:celery_app worker")
     assert commands["beat"].startswith("celery -A console.wsgi:celery_app beat")
     readme = (ROOT / "README.md").read_text()
-    for cmd in ("console.wsgi:app", "celery -A console.wsgi:celery_app worker", "celery -A console.wsgi:celery_app beat",
-                "docker compose up"):
+    for cmd in (
+        "console.wsgi:app",
+        "celery -A console.wsgi:celery_app worker",
+        "celery -A console.wsgi:celery_app beat",
+        "docker compose up",
+    ):
         assert cmd in readme, cmd
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip wheel" in dockerfile and "console.wsgi:app" in dockerfile

@@ -1,4 +1,5 @@
 """Problems in Thai (the default) or English, from one catalog; their `type` URIs resolve here."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BAD_LINE = {"client_id": "3f1e0c52-8a53-4b1c-9d7e-0b6c1f3f9a11", "collected_at": "2026-11-20T09:00:00+07:00",
-            "household_id": "one", "lines": [{"material_code": "PET", "weight_g": "heavy"}]}
+BAD_LINE = {
+    "client_id": "3f1e0c52-8a53-4b1c-9d7e-0b6c1f3f9a11",
+    "collected_at": "2026-11-20T09:00:00+07:00",
+    "household_id": "one",
+    "lines": [{"material_code": "PET", "weight_g": "heavy"}],
+}
 
 
 def _post_bad(client, headers, language=None):
@@ -56,6 +61,7 @@ def test_parameterised_domain_messages_are_translated_with_their_values(client, 
     r = client.get("/api/v1/collections/999999", headers={**auth(staff), "Accept-Language": "en"})
     assert r.get_json()["detail"] == "no such ticket"
     from api.i18n import to_thai
+
     assert to_thai("ticket is voided, not waiting for approval") == "ใบรับซื้อถูกยกเลิกแล้ว ไม่ได้รออนุมัติ"
     assert to_thai("a collector may not do this") == "พนักงานเก็บขยะ ไม่มีสิทธิ์ทำรายการนี้"
     assert to_thai("Must be greater than or equal to 1 and less than or equal to 50.") == "ต้องมีค่าตั้งแต่ 1 ถึง 50"
@@ -105,12 +111,15 @@ def test_every_problem_code_raised_in_the_code_has_a_page(client):
 
 def test_every_message_raised_in_the_code_has_a_thai_translation():
     """New error messages go into api/translations/th/LC_MESSAGES/messages.po (scripts/extract_messages.py)."""
-    r = subprocess.run([sys.executable, "scripts/extract_messages.py", "--check"], check=False, cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "scripts/extract_messages.py", "--check"], check=False, cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, "untranslated:\n" + r.stdout
 
 
 def test_the_catalog_is_a_valid_po_file_with_matching_placeholders():
     from api.i18n import catalog
+
     cat = catalog()
     assert len(cat) > 250
     for msgid, msgstr in cat.items():

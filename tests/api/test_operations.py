@@ -1,5 +1,6 @@
 """Issue 10, finding 10 and check-ledger: an operator can back up, restore, check the books, and cannot
 downgrade away tables that hold data by accident."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,11 +33,19 @@ def _books(url: str) -> list[tuple]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            txns = conn.execute(select(LedgerTransaction.id, LedgerTransaction.tenant_id, LedgerTransaction.idempotency_key,
-                                       LedgerTransaction.kind, LedgerTransaction.occurred_at, LedgerTransaction.reverses_id)
-                                .order_by(LedgerTransaction.id)).all()
-            posts = conn.execute(select(Posting.id, Posting.transaction_id, Posting.account_id, Posting.amount_satang)
-                                 .order_by(Posting.id)).all()
+            txns = conn.execute(
+                select(
+                    LedgerTransaction.id,
+                    LedgerTransaction.tenant_id,
+                    LedgerTransaction.idempotency_key,
+                    LedgerTransaction.kind,
+                    LedgerTransaction.occurred_at,
+                    LedgerTransaction.reverses_id,
+                ).order_by(LedgerTransaction.id)
+            ).all()
+            posts = conn.execute(
+                select(Posting.id, Posting.transaction_id, Posting.account_id, Posting.amount_satang).order_by(Posting.id)
+            ).all()
         return [tuple(r) for r in txns] + [tuple(r) for r in posts]
     finally:
         engine.dispose()
@@ -53,12 +62,23 @@ def _some_books(url: str) -> str:
         txns = []
         for i, h in enumerate(homes):
             payable = ledger.household_account(s, tenant.id, h.id)
-            txns.append(ledger.post(s, tenant.id, f"manual:{i}", "adjustment",
-                                    [ledger.Leg(purchases, 1000 * (i + 1)), ledger.Leg(payable, -1000 * (i + 1))]))
+            txns.append(
+                ledger.post(
+                    s,
+                    tenant.id,
+                    f"manual:{i}",
+                    "adjustment",
+                    [ledger.Leg(purchases, 1000 * (i + 1)), ledger.Leg(payable, -1000 * (i + 1))],
+                )
+            )
         ledger.reverse(s, tenant.id, txns[0], "manual-rev:0", "test reversal")
         from recycle.game.models import Reward
-        s.add(Reward(tenant_id=tenant.id, name_th="ถุงผ้า", name_en="Cloth bag", description="", points_cost=100, stock=5,
-                     active=True))
+
+        s.add(
+            Reward(
+                tenant_id=tenant.id, name_th="ถุงผ้า", name_en="Cloth bag", description="", points_cost=100, stock=5, active=True
+            )
+        )
         s.commit()
         slug = tenant.slug
     engine.dispose()
@@ -88,6 +108,7 @@ def test_sqlite_backup_restores_an_identical_ledger(tmp_path, monkeypatch):
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
 def test_postgresql_backup_restores_an_identical_ledger(tmp_path, monkeypatch, engine):
     from sqlalchemy.engine import make_url
+
     src = make_url(engine.url.render_as_string(hide_password=False))
     scratch_src = src.set(database=f"{src.database}_bk_{uuid.uuid4().hex[:6]}")
     scratch_dst = src.set(database=f"{src.database}_restore_{uuid.uuid4().hex[:6]}")
@@ -162,6 +183,7 @@ def test_check_ledger_prints_nothing_for_sound_books_and_each_problem_otherwise(
 
 def test_the_check_finds_a_voided_ticket_whose_money_was_never_reversed(client, db, auth, tenant, catalog, collector, staff):
     from pickup.models import CollectionTicket
+
     hid = factories.HouseholdFactory(tenant=tenant).id
     t = credit(client, auth(collector), hid, 1000)
     credit(client, auth(collector), hid, 500)

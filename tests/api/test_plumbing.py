@@ -1,4 +1,5 @@
 """What every endpoint shares: problem+json errors, request ids, health, limits on the body."""
+
 from __future__ import annotations
 
 import logging
@@ -57,8 +58,10 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, mon
     assert r.status_code == 200 and r.json["status"] == "degraded"  # health reports, never crashes
     monkeypatch.setattr("api.namespaces.users.session", boom)
     from tests import factories
+
     user = factories.UserFactory()
     from api.auth import issue_tokens
+
     with app.app_context():
         token = issue_tokens(user)["access_token"]
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})

@@ -1,4 +1,5 @@
 """Every route in the URL map declares who may call it, and the declaration is enforced."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,8 @@ def _routes(app):
 
 def _url(rule) -> str:
     return re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "khrueng", rule.rule).replace(
-        "<string:tenant>", "khrueng")
+        "<string:tenant>", "khrueng"
+    )
 
 
 def test_every_route_declares_its_roles(app):

@@ -1,4 +1,5 @@
 """GET/PUT /settings: an admin changes the waste bank's settings; the domain modules read the new values."""
+
 from __future__ import annotations
 
 from enterprise.settlements import SETTINGS_DEFAULTS
@@ -17,8 +18,11 @@ def test_admin_reads_and_changes_settings(client, db, auth, tenant, admin, staff
     r = client.get("/api/v1/settings", headers=auth(admin))
     assert r.status_code == 200 and r.json["welfare_bp"] == 200 and r.json["handover_tolerance_pct"] == 3
     assert client.get("/api/v1/settings", headers=auth(staff)).status_code == 403
-    r = client.put("/api/v1/settings", headers=auth(admin),
-                   json={"welfare_bp": 150, "points_monthly_cap": 800, "centre_lat": 19.9, "centre_lng": 99.8})
+    r = client.put(
+        "/api/v1/settings",
+        headers=auth(admin),
+        json={"welfare_bp": 150, "points_monthly_cap": 800, "centre_lat": 19.9, "centre_lng": 99.8},
+    )
     assert r.status_code == 200 and r.json["welfare_bp"] == 150 and r.json["centre_lat"] == 19.9
     db.refresh(tenant)
     assert tenant.settings["welfare_bp"] == 150 and rules_for(tenant.settings).monthly_cap == 800

@@ -1,4 +1,5 @@
 """A community with a small village (3 households: suppressed) and a big one (6), each having weighed in."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ def app(session_factory: Any, db: Any):  # noqa: ANN201
 def community(db: Any, tenant: Any, catalog: Any, client: Any, auth: Any, staff: Any) -> dict[str, Any]:
     small = factories.VillageFactory(tenant_id=tenant.id, moo=1, name_th="บ้านเล็ก", name_en="Small village")
     big = factories.VillageFactory(tenant_id=tenant.id, moo=2, name_th="บ้านใหญ่", name_en="Big village")
-    homes = {"small": [factories.HouseholdFactory(tenant=tenant, village=small) for _ in range(3)],
-             "big": [factories.HouseholdFactory(tenant=tenant, village=big) for _ in range(6)]}
+    homes = {
+        "small": [factories.HouseholdFactory(tenant=tenant, village=small) for _ in range(3)],
+        "big": [factories.HouseholdFactory(tenant=tenant, village=big) for _ in range(6)],
+    }
     for hs in homes.values():
         for h in hs:
             r = client.post("/api/v1/collections", headers=auth(staff), json=ticket(household_id=h.id))
@@ -37,6 +40,7 @@ CHANNEL_SECRET = "test-line-channel-secret"
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -54,6 +58,7 @@ if os.environ.get("TEST_REDIS_URL"):
 @pytest.fixture
 def fake_line(monkeypatch: Any):  # noqa: ANN201
     from tests.community.fake_line import FakeLine
+
     with FakeLine() as fake:
         monkeypatch.setenv("LINE_API_BASE", fake.base)
         monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
@@ -67,6 +72,7 @@ def notice_wiring():  # noqa: ANN201
     from api.bootstrap import EVENT_HANDLERS
     from pickup.events import TicketCredited
     from pickup.notice_hooks import on_ticket_credited
+
     assert on_ticket_credited in EVENT_HANDLERS[TicketCredited]
     yield
 
@@ -76,8 +82,18 @@ def line_member(db: Any, tenant: Any, member: Any):  # noqa: ANN201
     """A household whose LINE account is linked and who opted in; the tenant sends by LINE."""
     from recycle.db import utcnow
     from recycle.notify.models import NoticePreference
+
     tenant.settings = {**(tenant.settings or {}), "notify_channel": "line"}
-    db.add(NoticePreference(tenant_id=tenant.id, household_id=member.household_id, line_user_id="U" + "a" * 32,
-                            line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow(), lang="th"))
+    db.add(
+        NoticePreference(
+            tenant_id=tenant.id,
+            household_id=member.household_id,
+            line_user_id="U" + "a" * 32,
+            line_linked_at=utcnow(),
+            opt_in=True,
+            opt_in_at=utcnow(),
+            lang="th",
+        )
+    )
     db.flush()
     return member

@@ -1,5 +1,6 @@
 """A tiny stand-in for LINE's Messaging API on 127.0.0.1: it dedupes pushes by X-Line-Retry-Key as LINE does
 (a repeated key answers 409 and is not delivered again) and can be told to answer 429 or 500."""
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeLine:
     def __init__(self, port: int = 0) -> None:
-        self.requests: list[dict] = []      # every push that reached us
-        self.delivered: list[dict] = []     # what a member's phone would show
+        self.requests: list[dict] = []  # every push that reached us
+        self.delivered: list[dict] = []  # what a member's phone would show
         self.accepted: dict[str, str] = {}  # retry key -> request id
-        self.answer = 200                   # 200, 429 or 500
+        self.answer = 200  # 200, 429 or 500
         self.lock = threading.Lock()
         fake = self
 
@@ -25,8 +26,14 @@ class FakeLine:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 key = self.headers.get("X-Line-Retry-Key")
                 with fake.lock:
-                    fake.requests.append({"path": self.path, "retry_key": key, "auth": self.headers.get("Authorization"),
-                                          "body": json.loads(raw or b"{}")})
+                    fake.requests.append(
+                        {
+                            "path": self.path,
+                            "retry_key": key,
+                            "auth": self.headers.get("Authorization"),
+                            "body": json.loads(raw or b"{}"),
+                        }
+                    )
                     if fake.answer != 200:
                         status, out, headers = fake.answer, {"message": "try later"}, {}
                     elif key and key in fake.accepted:
@@ -54,7 +61,7 @@ class FakeLine:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "FakeLine":
+    def __enter__(self) -> FakeLine:
         self.thread.start()
         return self
 

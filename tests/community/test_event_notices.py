@@ -1,5 +1,6 @@
 """Every event a household hears about is recorded with it: payout ready and paid, pickup scheduled and the
 reminder the day before; the member's notices list is their record."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,9 +26,10 @@ def _mine(db: Any, household_id: int) -> list[Notice]:
     return list(db.scalars(select(Notice).where(Notice.household_id == household_id).order_by(Notice.id)))
 
 
-def test_payout_ready_then_paid(client: Any, db: Any, auth: Any, tenant: Any, catalog: Any, collector: Any,
-                                staff: Any, member: Any) -> None:
-    credit(client, auth(collector), member.household_id, 5000)   # 200 baht of cans
+def test_payout_ready_then_paid(
+    client: Any, db: Any, auth: Any, tenant: Any, catalog: Any, collector: Any, staff: Any, member: Any
+) -> None:
+    credit(client, auth(collector), member.household_id, 5000)  # 200 baht of cans
     run, pays = run_and_payouts(client, auth(staff), yesterday())
     approve(db, tenant, run["id"])
     ready = [n for n in _mine(db, member.household_id) if n.kind == "payout_ready"]
@@ -40,14 +42,17 @@ def test_payout_ready_then_paid(client: Any, db: Any, auth: Any, tenant: Any, ca
     assert {"payout_ready", "payout_paid"} <= {n["kind"] for n in listed["items"]}
 
 
-def test_pickup_scheduled_and_reminded_the_day_before_once(client: Any, db: Any, auth: Any, tenant: Any, staff: Any,
-                                                           collector: Any, member: Any) -> None:
+def test_pickup_scheduled_and_reminded_the_day_before_once(
+    client: Any, db: Any, auth: Any, tenant: Any, staff: Any, collector: Any, member: Any
+) -> None:
     tomorrow = local_today(tenant) + dt.timedelta(days=1)
     r = client.post("/api/v1/pickups", headers=auth(member), json={"requested_date": tomorrow.isoformat()})
     assert r.status_code == 201, r.json
-    r = client.post("/api/v1/rounds", headers=auth(staff), json={"collector_user_id": collector.id,
-                                                                  "round_date": tomorrow.isoformat(),
-                                                                  "pickup_ids": [r.json["id"]]})
+    r = client.post(
+        "/api/v1/rounds",
+        headers=auth(staff),
+        json={"collector_user_id": collector.id, "round_date": tomorrow.isoformat(), "pickup_ids": [r.json["id"]]},
+    )
     assert r.status_code == 201, r.json
     scheduled = [n for n in _mine(db, member.household_id) if n.kind == "pickup_scheduled"]
     assert len(scheduled) == 1 and str(tomorrow.year + 543) in scheduled[0].title_th
@@ -60,18 +65,26 @@ def test_pickup_scheduled_and_reminded_the_day_before_once(client: Any, db: Any,
     assert db.scalar(select(PickupRequest.status).where(PickupRequest.household_id == member.household_id)) == "scheduled"
 
 
-def test_a_completed_challenge_tells_each_participant_once(client: Any, db: Any, auth: Any, tenant: Any, catalog: Any,
-                                                           collector: Any, staff: Any, member: Any) -> None:
+def test_a_completed_challenge_tells_each_participant_once(
+    client: Any, db: Any, auth: Any, tenant: Any, catalog: Any, collector: Any, staff: Any, member: Any
+) -> None:
     from recycle.game.tasks import award_challenge_bonus
     from tests.game.test_challenges import _challenge
     from tests.pickup.ticket_helpers import ticket
+
     elsewhere = factories.HouseholdUserFactory(tenant=tenant)
     c = _challenge(client, auth(staff), village_id=member.household.village_id)
     assert c.status_code == 201
-    client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=elsewhere.household_id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 9000}]))
-    client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 6000}]))
+    client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=elsewhere.household_id, lines=[{"material_code": "ALU_CAN", "weight_g": 9000}]),
+    )
+    client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, lines=[{"material_code": "ALU_CAN", "weight_g": 6000}]),
+    )
     told = [n for n in _mine(db, member.household_id) if n.kind == "challenge_completed"]
     assert len(told) == 1 and told[0].title_th.endswith("อลูมิเนียม 5 กิโล") and told[0].data["bonus_points"] == 25
     assert [n for n in _mine(db, elsewhere.household_id) if n.kind == "challenge_completed"] == []

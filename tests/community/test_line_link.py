@@ -1,5 +1,6 @@
 """LINE's webhook and account linking: a bad signature is a 401 and nothing is recorded; a nonce links once,
 before it expires; preferences are the member's (PDPA)."""
+
 from __future__ import annotations
 
 import base64
@@ -24,10 +25,23 @@ def _signed(body: bytes, secret: str = CHANNEL_SECRET) -> dict:
 
 
 def _link_event(nonce: str, result: str = "ok") -> bytes:
-    return json.dumps({"destination": "Uxxx", "events": [{
-        "type": "accountLink", "mode": "active", "timestamp": 1, "webhookEventId": "01H", "replyToken": "r",
-        "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": USER},
-        "link": {"result": result, "nonce": nonce}}]}).encode()
+    return json.dumps(
+        {
+            "destination": "Uxxx",
+            "events": [
+                {
+                    "type": "accountLink",
+                    "mode": "active",
+                    "timestamp": 1,
+                    "webhookEventId": "01H",
+                    "replyToken": "r",
+                    "deliveryContext": {"isRedelivery": False},
+                    "source": {"type": "user", "userId": USER},
+                    "link": {"result": result, "nonce": nonce},
+                }
+            ],
+        }
+    ).encode()
 
 
 def _start(client: Any, auth: Any, member: Any) -> str:
@@ -57,12 +71,14 @@ def test_account_link_binds_the_line_user_once(client: Any, auth: Any, member: A
     assert r.status_code == 200 and (r.json["linked"], r.json["refused"]) == (0, 1)
 
 
-def test_a_bad_signature_is_401_and_nothing_is_recorded(client: Any, auth: Any, member: Any, fake_line: Any,
-                                                        db: Any) -> None:
+def test_a_bad_signature_is_401_and_nothing_is_recorded(client: Any, auth: Any, member: Any, fake_line: Any, db: Any) -> None:
     nonce = _start(client, auth, member)
     body = _link_event(nonce)
-    for headers in (_signed(body, "someone-elses-secret"), {"Content-Type": "application/json"},
-                    {**_signed(body), "X-Line-Signature": "not base64 at all"}):
+    for headers in (
+        _signed(body, "someone-elses-secret"),
+        {"Content-Type": "application/json"},
+        {**_signed(body), "X-Line-Signature": "not base64 at all"},
+    ):
         r = client.post("/api/v1/line/webhook", data=body, headers=headers)
         assert r.status_code == 401 and r.mimetype == "application/problem+json"
     assert _pref(db, member) is None
@@ -74,7 +90,7 @@ def test_a_bad_signature_is_401_and_nothing_is_recorded(client: Any, auth: Any, 
 def test_an_expired_or_unknown_nonce_is_refused(client: Any, auth: Any, member: Any, fake_line: Any, db: Any) -> None:
     nonce = _start(client, auth, member)
     row = db.get(LineLinkNonce, nonce)
-    row.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.flush()
     for n in (nonce, "made-up-nonce-0000000000"):
         body = _link_event(n)
@@ -88,8 +104,9 @@ def test_an_expired_or_unknown_nonce_is_refused(client: Any, auth: Any, member: 
 def test_unfollow_and_preferences_stop_line_messages(client: Any, auth: Any, member: Any, fake_line: Any, db: Any) -> None:
     body = _link_event(_start(client, auth, member))
     client.post("/api/v1/line/webhook", data=body, headers=_signed(body))
-    r = client.put("/api/v1/me/notice-preferences", headers=auth(member),
-                   json={"opt_in": True, "lang": "en", "daily_digest": True})
+    r = client.put(
+        "/api/v1/me/notice-preferences", headers=auth(member), json={"opt_in": True, "lang": "en", "daily_digest": True}
+    )
     assert r.status_code == 200 and r.json["lang"] == "en" and r.json["daily_digest"]
     unfollow = json.dumps({"events": [{"type": "unfollow", "source": {"type": "user", "userId": USER}}]}).encode()
     assert client.post("/api/v1/line/webhook", data=unfollow, headers=_signed(unfollow)).json["unfollowed"] == 1

@@ -1,5 +1,6 @@
 """Notices through LINE from the outbox: one push per weigh-in, also after a crash mid-send; LINE down or
 throttling: retried with backoff, then parked for staff; the monthly budget; the daily digest."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,9 @@ def _texts(fake: Any) -> list[str]:
     return [r["body"]["messages"][0]["text"] for r in fake.delivered]
 
 
-def test_a_weigh_in_pushes_exactly_one_line_message(client: Any, auth: Any, catalog: Any, collector: Any,
-                                                    line_member: Any, fake_line: Any, notice_wiring: Any, db: Any) -> None:
+def test_a_weigh_in_pushes_exactly_one_line_message(
+    client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any, fake_line: Any, notice_wiring: Any, db: Any
+) -> None:
     receipt = _weigh(client, auth, collector, line_member)
     # 2.5 kg PET A at 9 baht + 1.234 kg cans at 40 baht = 22.50 + 49.36
     tickets = [t for t in _texts(fake_line) if "รับขยะแล้ว" in t]
@@ -42,8 +44,16 @@ def test_a_weigh_in_pushes_exactly_one_line_message(client: Any, auth: Any, cata
 
 
 def test_a_worker_killed_after_the_push_pushes_again_with_the_same_key_and_the_member_gets_one(
-        client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any, fake_line: Any, notice_wiring: Any,
-        db: Any, monkeypatch: Any) -> None:
+    client: Any,
+    auth: Any,
+    catalog: Any,
+    collector: Any,
+    line_member: Any,
+    fake_line: Any,
+    notice_wiring: Any,
+    db: Any,
+    monkeypatch: Any,
+) -> None:
     real_send = LineChannel.send
 
     def push_then_die(self: Any, notice: Any, to: Any) -> None:
@@ -66,9 +76,18 @@ def test_a_worker_killed_after_the_push_pushes_again_with_the_same_key_and_the_m
 
 
 @pytest.mark.parametrize("answer", [429, 500])
-def test_line_down_is_retried_with_backoff_then_parked_for_staff(client: Any, auth: Any, catalog: Any, collector: Any,
-                                                                 line_member: Any, fake_line: Any, notice_wiring: Any,
-                                                                 staff: Any, db: Any, answer: int) -> None:
+def test_line_down_is_retried_with_backoff_then_parked_for_staff(
+    client: Any,
+    auth: Any,
+    catalog: Any,
+    collector: Any,
+    line_member: Any,
+    fake_line: Any,
+    notice_wiring: Any,
+    staff: Any,
+    db: Any,
+    answer: int,
+) -> None:
     fake_line.answer = answer
     _weigh(client, auth, collector, line_member)
     notice = db.scalar(select(Notice).where(Notice.kind == "ticket_credited"))
@@ -97,9 +116,17 @@ def test_line_down_is_retried_with_backoff_then_parked_for_staff(client: Any, au
     assert notice.status == "sent" and len(fake_line.delivered) == 1
 
 
-def test_the_monthly_budget_caps_pushes_but_not_the_record(client: Any, auth: Any, catalog: Any, collector: Any,
-                                                           line_member: Any, fake_line: Any, notice_wiring: Any,
-                                                           tenant: Any, db: Any) -> None:
+def test_the_monthly_budget_caps_pushes_but_not_the_record(
+    client: Any,
+    auth: Any,
+    catalog: Any,
+    collector: Any,
+    line_member: Any,
+    fake_line: Any,
+    notice_wiring: Any,
+    tenant: Any,
+    db: Any,
+) -> None:
     tenant.settings = {**tenant.settings, "line_monthly_cap": 1}
     db.flush()
     _weigh(client, auth, collector, line_member)
@@ -110,9 +137,9 @@ def test_the_monthly_budget_caps_pushes_but_not_the_record(client: Any, auth: An
     assert sorted(n["status"] for n in mine) == ["capped"] * (len(mine) - 1) + ["sent"]
 
 
-def test_a_daily_digest_sends_one_message_for_the_day(client: Any, auth: Any, catalog: Any, collector: Any,
-                                                      line_member: Any, fake_line: Any, notice_wiring: Any,
-                                                      db: Any) -> None:
+def test_a_daily_digest_sends_one_message_for_the_day(
+    client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any, fake_line: Any, notice_wiring: Any, db: Any
+) -> None:
     pref = db.scalar(select(NoticePreference).where(NoticePreference.household_id == line_member.household_id))
     pref.daily_digest = True
     db.flush()
@@ -125,10 +152,9 @@ def test_a_daily_digest_sends_one_message_for_the_day(client: Any, auth: Any, ca
     assert text.startswith("สรุปวันนี้") and text.count("รับขยะแล้ว") == 2
 
 
-def test_without_opt_in_the_notice_stays_in_the_record_and_goes_to_the_log(client: Any, auth: Any, catalog: Any,
-                                                                          collector: Any, member: Any, fake_line: Any,
-                                                                          notice_wiring: Any, tenant: Any,
-                                                                          db: Any) -> None:
+def test_without_opt_in_the_notice_stays_in_the_record_and_goes_to_the_log(
+    client: Any, auth: Any, catalog: Any, collector: Any, member: Any, fake_line: Any, notice_wiring: Any, tenant: Any, db: Any
+) -> None:
     tenant.settings = {**tenant.settings, "notify_channel": "line"}
     db.flush()
     _weigh(client, auth, collector, member)
@@ -137,25 +163,36 @@ def test_without_opt_in_the_notice_stays_in_the_record_and_goes_to_the_log(clien
     assert {(n["kind"], n["channel"], n["status"]) for n in mine} >= {("ticket_credited", "log", "sent")}
 
 
-def test_the_member_reads_it_in_their_language(client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any,
-                                               fake_line: Any, notice_wiring: Any, db: Any) -> None:
-    r = client.put("/api/v1/me/notice-preferences", headers=auth(line_member),
-                   json={"opt_in": True, "lang": "en", "daily_digest": False})
+def test_the_member_reads_it_in_their_language(
+    client: Any, auth: Any, catalog: Any, collector: Any, line_member: Any, fake_line: Any, notice_wiring: Any, db: Any
+) -> None:
+    r = client.put(
+        "/api/v1/me/notice-preferences", headers=auth(line_member), json={"opt_in": True, "lang": "en", "daily_digest": False}
+    )
     assert r.status_code == 200
     _weigh(client, auth, collector, line_member)
     text = next(t for t in _texts(fake_line) if "Weigh-in" in t)
     assert text.startswith("Weigh-in credited: 71.86 baht") and "ALU_CAN 1.234 kg" in text
-    r = client.put("/api/v1/me/notice-preferences", headers=auth(line_member),
-                   json={"opt_in": False, "lang": "en", "daily_digest": False})
+    r = client.put(
+        "/api/v1/me/notice-preferences", headers=auth(line_member), json={"opt_in": False, "lang": "en", "daily_digest": False}
+    )
     before = len(fake_line.requests)
     _weigh(client, auth, collector, line_member)
     assert len(fake_line.requests) == before  # consent withdrawn: nothing more on LINE, still in the record
     assert client.get("/api/v1/me/notices?per_page=200", headers=auth(line_member)).json["items"][0]["channel"] == "log"
 
 
-def test_a_broker_outage_delays_the_notice_and_the_sweep_sends_it(client: Any, auth: Any, catalog: Any, collector: Any,
-                                                                  line_member: Any, fake_line: Any, notice_wiring: Any,
-                                                                  db: Any, monkeypatch: Any) -> None:
+def test_a_broker_outage_delays_the_notice_and_the_sweep_sends_it(
+    client: Any,
+    auth: Any,
+    catalog: Any,
+    collector: Any,
+    line_member: Any,
+    fake_line: Any,
+    notice_wiring: Any,
+    db: Any,
+    monkeypatch: Any,
+) -> None:
     from recycle.notify import tasks as notice_tasks
 
     def broker_down(*a: Any, **kw: Any) -> None:

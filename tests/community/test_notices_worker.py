@@ -1,5 +1,6 @@
 """The same promise with a real Celery worker on Redis (TEST_REDIS_URL; inline otherwise): a weigh-in reaches
 the member's LINE once, sent by the worker from the outbox after the request committed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,9 @@ def _wait(check: Any, seconds: float = 60) -> bool:
     return check()
 
 
-def test_a_weigh_in_reaches_line_once_through_the_worker(committed_app: Any, worker: Any, notice_wiring: Any,
-                                                        monkeypatch: Any) -> None:
+def test_a_weigh_in_reaches_line_once_through_the_worker(
+    committed_app: Any, worker: Any, notice_wiring: Any, monkeypatch: Any
+) -> None:
     factory = committed_app.extensions["thangngoen.sessions"]
     with FakeLine(WORKER_LINE_PORT if TEST_REDIS_URL else 0) as fake:
         if not TEST_REDIS_URL:
@@ -37,30 +39,46 @@ def test_a_weigh_in_reaches_line_once_through_the_worker(committed_app: Any, wor
         with UnitOfWork(factory) as uow:
             factories.bind(uow.session)
             tenant = factories.TenantFactory(settings={"notify_channel": "line"})
-            factories.add_material(uow.session, tenant, "ALU_CAN", buy=4000, sale=4600, co2e=10064,
-                                   since=utcnow() - dt.timedelta(days=10))
+            factories.add_material(
+                uow.session, tenant, "ALU_CAN", buy=4000, sale=4600, co2e=10064, since=utcnow() - dt.timedelta(days=10)
+            )
             collector = factories.UserFactory(tenant=tenant, role="collector")
             member = factories.HouseholdUserFactory(tenant=tenant)
-            uow.session.add(NoticePreference(tenant_id=tenant.id, household_id=member.household_id, line_user_id="U" + "d" * 32,
-                                             line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow()))
+            uow.session.add(
+                NoticePreference(
+                    tenant_id=tenant.id,
+                    household_id=member.household_id,
+                    line_user_id="U" + "d" * 32,
+                    line_linked_at=utcnow(),
+                    opt_in=True,
+                    opt_in_at=utcnow(),
+                )
+            )
             uow.commit()
             collector_id, hid = collector.id, member.household_id
         from api.auth import issue_tokens
+
         with committed_app.app_context(), UnitOfWork(factory) as uow:
             from recycle.models import User
+
             headers = {"Authorization": "Bearer " + issue_tokens(uow.session.get(User, collector_id))["access_token"]}
-        r = committed_app.test_client().post("/api/v1/collections", headers=headers, json=ticket(
-            household_id=hid, lines=[{"material_code": "ALU_CAN", "weight_g": 1500}]))
+        r = committed_app.test_client().post(
+            "/api/v1/collections",
+            headers=headers,
+            json=ticket(household_id=hid, lines=[{"material_code": "ALU_CAN", "weight_g": 1500}]),
+        )
         assert r.status_code == 201, r.json
 
         def pushed() -> list[str]:
             return [x["body"]["messages"][0]["text"] for x in fake.delivered if "รับขยะแล้ว" in x["body"]["messages"][0]["text"]]
 
         assert _wait(lambda: len(pushed()) >= 1)
+
         def status() -> str | None:
             with UnitOfWork(factory) as uow:
-                return uow.session.scalar(select(Notice.status).where(Notice.household_id == hid,
-                                                                      Notice.kind == "ticket_credited"))
+                return uow.session.scalar(
+                    select(Notice.status).where(Notice.household_id == hid, Notice.kind == "ticket_credited")
+                )
 
         assert _wait(lambda: status() == "sent")
         assert len(pushed()) == 1 and "60.00 บาท" in pushed()[0]
@@ -72,6 +90,7 @@ def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch:
     import uuid
 
     from recycle.notify import notices
+
     factory = committed_app.extensions["thangngoen.sessions"]
     with FakeLine() as fake:
         monkeypatch.setenv("LINE_API_BASE", fake.base)
@@ -80,10 +99,26 @@ def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch:
             factories.bind(uow.session)
             tenant = factories.TenantFactory(settings={"notify_channel": "line"})
             member = factories.HouseholdFactory(tenant=tenant)
-            uow.session.add(NoticePreference(tenant_id=tenant.id, household_id=member.id, line_user_id="U" + "e" * 32,
-                                             line_linked_at=utcnow(), opt_in=True, opt_in_at=utcnow()))
-            notice = Notice(tenant_id=tenant.id, household_id=member.id, kind="badge", dedupe_key="race", channel="line",
-                            title_th="ทดสอบ", title_en="test", retry_key=str(uuid.uuid4()))
+            uow.session.add(
+                NoticePreference(
+                    tenant_id=tenant.id,
+                    household_id=member.id,
+                    line_user_id="U" + "e" * 32,
+                    line_linked_at=utcnow(),
+                    opt_in=True,
+                    opt_in_at=utcnow(),
+                )
+            )
+            notice = Notice(
+                tenant_id=tenant.id,
+                household_id=member.id,
+                kind="badge",
+                dedupe_key="race",
+                channel="line",
+                title_th="ทดสอบ",
+                title_en="test",
+                retry_key=str(uuid.uuid4()),
+            )
             uow.session.add(notice)
             uow.commit()
             notice_id = notice.id

@@ -1,4 +1,5 @@
 """The citizen dashboard and open data: served without login, no count below 5 anywhere."""
+
 from __future__ import annotations
 
 import csv
@@ -36,8 +37,7 @@ def test_dashboard_shows_kilograms_and_switches_to_english(client: Any, tenant: 
     assert "33.6 kg" in html
 
 
-def test_a_new_weigh_in_changes_the_page_and_its_etag(client: Any, tenant: Any, community: Any, auth: Any,
-                                                      staff: Any) -> None:
+def test_a_new_weigh_in_changes_the_page_and_its_etag(client: Any, tenant: Any, community: Any, auth: Any, staff: Any) -> None:
     first = client.get(f"/public/{tenant.slug}")
     assert client.get(f"/public/{tenant.slug}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     h = community["homes"]["big"][0]
@@ -53,6 +53,7 @@ def test_unknown_tenant_is_404(client: Any, community: Any) -> None:
 
 def test_the_page_declares_it_is_public_for_the_role_matrix(app: Any) -> None:
     from tests.api.test_role_matrix import _routes
+
     assert [r.rule for r, _, fn in _routes(app) if not hasattr(fn, "_roles")] == []
     assert app.view_functions["public_pages.dashboard"]._roles == ()
 
@@ -67,7 +68,9 @@ def test_open_data_csv_suppresses_cells_below_five(client: Any, tenant: Any, com
     assert {x["material_code"] for x in small} == {"PET_CLEAR", "ALU_CAN"}
     assert all(x["households"] == "" and x["weight_kg"] == "" and x["suppressed"] == "true" for x in small)
     assert {(x["material_code"], x["households"], x["weight_kg"]) for x in big} == {
-        ("PET_CLEAR", "6", "15.000"), ("ALU_CAN", "6", "7.404")}
+        ("PET_CLEAR", "6", "15.000"),
+        ("ALU_CAN", "6", "7.404"),
+    }
     for x in rows:
         assert x["households"] == "" or int(x["households"]) >= 5
 
@@ -76,8 +79,19 @@ def test_open_data_metadata_has_data_go_th_fields(client: Any, tenant: Any, comm
     r = client.get(f"/api/v1/public/{tenant.slug}/open-data/metadata.json")
     assert r.status_code == 200
     m = r.json
-    for key in ("title", "notes", "data_category", "data_classification", "update_frequency_unit", "geo_coverage",
-                "last_year_of_data", "license_id", "contact", "allow_harvest", "objective"):
+    for key in (
+        "title",
+        "notes",
+        "data_category",
+        "data_classification",
+        "update_frequency_unit",
+        "geo_coverage",
+        "last_year_of_data",
+        "license_id",
+        "contact",
+        "allow_harvest",
+        "objective",
+    ):
         assert key in m
     assert m["last_year_of_data"] == utcnow().year + 543
     assert re.search("[ก-๙]", m["title"])
@@ -93,6 +107,7 @@ def test_cli_exports_the_month(tmp_path: Any, monkeypatch: Any) -> None:
     from click.testing import CliRunner
 
     from api.cli import cli
+
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "cli-test-secret-0123456789abcdef")
     monkeypatch.setenv("CARD_SECRET_KEY", "1:card-test-secret-0123456789abcdefghij")
@@ -111,5 +126,6 @@ def test_cli_exports_the_month(tmp_path: Any, monkeypatch: Any) -> None:
 
 def test_dump_dashboard_for_a_look(client: Any, tenant: Any, community: Any) -> None:
     import os
+
     if os.environ.get("DUMP_DASHBOARD"):
         open(os.environ["DUMP_DASHBOARD"], "w", encoding="utf-8").write(client.get(f"/public/{tenant.slug}").data.decode())

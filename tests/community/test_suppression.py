@@ -1,4 +1,5 @@
 """Suppression rules: no shown count below 5, and never exactly one hidden count beside a published total."""
+
 from __future__ import annotations
 
 from hypothesis import given

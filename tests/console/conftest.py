@@ -1,4 +1,5 @@
 """Console fixtures: the console app on the test's transaction, a logged-in staff browser (test client)."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,13 @@ TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 def make_console_app(session_factory: Any = None, **config: Any) -> Flask:
-    base = {"TESTING": True, "SETTINGS": settings_for_tests(), "LOGIN_RATE_LIMIT": "10000 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://", "LOG_LEVEL": "WARNING"}
+    base = {
+        "TESTING": True,
+        "SETTINGS": settings_for_tests(),
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOG_LEVEL": "WARNING",
+    }
     if session_factory is not None:
         base["SESSION_FACTORY"] = session_factory
     base.update(config)
@@ -63,8 +69,9 @@ class WebClient:
 
     def login(self, user: Any, password: str = factories.PASSWORD) -> Any:
         self.get("/console/login")
-        return self.post("/console/login", {"tenant": user.tenant.slug, "phone": user.phone, "password": password},
-                         follow_redirects=True)
+        return self.post(
+            "/console/login", {"tenant": user.tenant.slug, "phone": user.phone, "password": password}, follow_redirects=True
+        )
 
 
 @pytest.fixture
@@ -83,6 +90,7 @@ def clerk(web: WebClient, staff: Any) -> WebClient:
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict:
     from tests.console.live import CHROMIUM, LAUNCH_ARGS, need_chromium
+
     need_chromium()
     return {"executable_path": CHROMIUM, "args": LAUNCH_ARGS}
 
@@ -95,4 +103,5 @@ def browser_context_args() -> dict:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from tests.console.live import serve
+
     yield from serve(tmp_path_factory.mktemp("live"))

@@ -1,4 +1,5 @@
 """A live console server for browser tests: its own SQLite file, migrated and demo-seeded, served in a thread."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,15 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/tmp/shots-console"))
-LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def need_chromium() -> None:
@@ -45,8 +53,15 @@ def serve(tmp: Path) -> Iterator[Live]:
 
     url = f"sqlite:///{tmp / 'console.sqlite3'}"
     upgrade(url)
-    app = create_app({"TESTING": False, "SETTINGS": settings_for_tests(database_url=url), "LOG_LEVEL": "WARNING",
-                      "LOGIN_RATE_LIMIT": "10000 per minute", "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "TESTING": False,
+            "SETTINGS": settings_for_tests(database_url=url),
+            "LOG_LEVEL": "WARNING",
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     sessions = app.extensions["thangngoen.sessions"]
     with UnitOfWork(sessions) as uow:
         demo.seed(uow.session)

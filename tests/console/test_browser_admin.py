@@ -1,4 +1,5 @@
 """An admin sets up in Chromium; every remaining page looked at (screenshots), in English and on a tablet too."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """A clerk's day at the counter in Chromium: log in, register a member, print her card (the QR scans through
 the API), weigh her waste at the counter and print the receipt, redeem a reward for her."""
+
 from __future__ import annotations
 
 import re
@@ -57,10 +58,12 @@ def test_clerk_registers_prints_weighs_and_redeems(page, live) -> None:  # noqa:
     png = pdf_to_pngs(pdf.body(), "card", dpi=200)[0]
     found = pyzbar.decode(Image.open(png))
     assert len(found) == 1
-    token = page.request.post(live.url + "/api/v1/auth/login",
-                              data={"tenant": "khrueng", "phone": STAFF[0], "password": STAFF[1]}).json()["access_token"]
-    scan = page.request.post(live.url + "/api/v1/scans", data={"qr": found[0].data.decode()},
-                             headers={"Authorization": f"Bearer {token}"})
+    token = page.request.post(
+        live.url + "/api/v1/auth/login", data={"tenant": "khrueng", "phone": STAFF[0], "password": STAFF[1]}
+    ).json()["access_token"]
+    scan = page.request.post(
+        live.url + "/api/v1/scans", data={"qr": found[0].data.decode()}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert scan.ok and scan.json()["household"]["id"] == household_id
 
     # A USB scanner types the card text and Enter into the search box: straight to her page.
@@ -79,8 +82,9 @@ def test_clerk_registers_prints_weighs_and_redeems(page, live) -> None:  # noqa:
     shot(page, "06-ticket")
     assert page.locator("#ticket-total").inner_text() == "62.80"
     with UnitOfWork(live.sessions) as uow:
-        assert uow.session.scalar(select(func.count(CollectionTicket.id))
-                                  .where(CollectionTicket.household_id == household_id)) == 1
+        assert (
+            uow.session.scalar(select(func.count(CollectionTicket.id)).where(CollectionTicket.household_id == household_id)) == 1
+        )
     receipt = page.request.get(live.url + page.get_by_role("link", name="ใบเสร็จ 58 มม. (PDF)").get_attribute("href"))
     assert receipt.headers["content-type"] == "application/pdf"
     pdf_to_pngs(receipt.body(), "receipt-58mm", dpi=150)

@@ -1,6 +1,7 @@
 """The treasurer's month end in Chromium: one staff member prepares, another approves with a fresh password,
 half the PromptPay payouts are marked paid in bulk, one fails and is reissued as cash (a second person),
 the cash list printed; every page screenshotted at 1366x768 into /tmp/shots-monthend."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,15 +46,26 @@ def credit_everyone(live) -> None:  # noqa: ANN001
     from recycle.db import UnitOfWork, utcnow
     from recycle.models import Household, Tenant, User
     from recycle.principal import Principal
+
     with UnitOfWork(live.sessions) as uow:
         db = uow.session
         tenant = db.scalar(select(Tenant))
         staff = db.scalar(select(User).where(User.phone == TREASURER[0]))
         who = Principal(staff.id, tenant.id, "staff")
         for i, h in enumerate(db.scalars(select(Household).order_by(Household.id)).all()):
-            tickets.create_ticket(db, who, tenant, live.app.config["SECRET_KEY"], tickets.TicketInput(
-                client_id=str(uuid.uuid4()), collected_at=utcnow() - dt.timedelta(days=1), household_id=h.id,
-                lines=[LineInput("PET_CLEAR", "A", 5000 + 700 * i)], note="walk-in at the counter"))
+            tickets.create_ticket(
+                db,
+                who,
+                tenant,
+                live.app.config["SECRET_KEY"],
+                tickets.TicketInput(
+                    client_id=str(uuid.uuid4()),
+                    collected_at=utcnow() - dt.timedelta(days=1),
+                    household_id=h.id,
+                    lines=[LineInput("PET_CLEAR", "A", 5000 + 700 * i)],
+                    note="walk-in at the counter",
+                ),
+            )
         uow.commit()
 
 
@@ -120,12 +132,12 @@ def test_month_end_prepared_by_one_approved_by_another_paid_in_bulk_one_failed_a
     assert pdf.headers["content-type"] == "application/pdf"
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "08-cash-list.pdf").write_bytes(pdf.body())
-    text = subprocess.run(["pdftotext", "-layout", str(SHOTS / "08-cash-list.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(SHOTS / "08-cash-list.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Signature" in text and "รวม 5 ราย" in text and "นายเสาร์ ศรีวงศ์" in text  # four cash members, the reissue
     if have_pdftoppm():
-        subprocess.run(["pdftoppm", "-r", "80", "-png", str(SHOTS / "08-cash-list.pdf"), str(SHOTS / "08-cash-list")],
-                       check=True)
+        subprocess.run(["pdftoppm", "-r", "80", "-png", str(SHOTS / "08-cash-list.pdf"), str(SHOTS / "08-cash-list")], check=True)
     page.goto(live.url + "/console/month-end/bank-file-layout")
     shot(page, "09-bank-layout")
     page.goto(live.url + "/console/month-end")
@@ -133,6 +145,7 @@ def test_month_end_prepared_by_one_approved_by_another_paid_in_bulk_one_failed_a
 
     from enterprise import ledger_check
     from recycle.db import UnitOfWork
+
     with UnitOfWork(live.sessions) as uow:
         assert ledger_check.check(uow.session) == []
 
@@ -144,6 +157,7 @@ def test_council_report_pdf_totals_equal_the_ledger_and_the_welfare_page(page, l
     from recycle import ledger
     from recycle.db import UnitOfWork
     from recycle.ledger import LedgerAccount, LedgerTransaction, Posting
+
     login(page, live, TREASURER)
     page.get_by_role("link", name="รายงานสภา").click()
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
@@ -156,18 +170,22 @@ def test_council_report_pdf_totals_equal_the_ledger_and_the_welfare_page(page, l
     pdf = page.request.get(live.url + "/console/reports/council" + href)
     assert pdf.headers["content-type"] == "application/pdf"
     (SHOTS / "12-council-report.pdf").write_bytes(pdf.body())
-    text = subprocess.run(["pdftotext", "-layout", str(SHOTS / "12-council-report.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(SHOTS / "12-council-report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     if have_pdftoppm():
-        subprocess.run(["pdftoppm", "-r", "70", "-png", str(SHOTS / "12-council-report.pdf"),
-                        str(SHOTS / "12-council-report")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "70", "-png", str(SHOTS / "12-council-report.pdf"), str(SHOTS / "12-council-report")], check=True
+        )
 
     def total(code: str, kind: str | None = None) -> int:
         with UnitOfWork(live.sessions) as uow:
-            stmt = (select(func.coalesce(func.sum(Posting.amount_satang), 0))
-                    .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
-                    .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-                    .where(LedgerAccount.code == code))
+            stmt = (
+                select(func.coalesce(func.sum(Posting.amount_satang), 0))
+                .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+                .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+                .where(LedgerAccount.code == code)
+            )
             if kind:
                 stmt = stmt.where(LedgerTransaction.kind == kind)
             if code == ledger.PURCHASES:  # stock's own moves (Dr stock / Cr purchases) are not buying
@@ -176,6 +194,7 @@ def test_council_report_pdf_totals_equal_the_ledger_and_the_welfare_page(page, l
 
     def baht(s: int) -> str:
         return f"{s // 100:,}.{s % 100:02d}"
+
     bought, paid = total(ledger.PURCHASES), total(ledger.PAYOUTS_PENDING, "payout")
     welfare_in = -total(ledger.WELFARE_FUND, "settlement")
     assert bought > 0 and paid > 0 and welfare_in > 0, (bought, paid, welfare_in)
@@ -201,13 +220,22 @@ def test_stock_sale_batch_dispatched_settled_and_traced(page, live) -> None:  # 
     from recycle.models import Tenant, User
     from recycle.principal import Principal
     from tests.enterprise.stock_helpers import tax_id
+
     with UnitOfWork(live.sessions) as uow:
         db = uow.session
         tenant = db.scalar(select(Tenant))
         staff = db.scalar(select(User).where(User.phone == TREASURER[0]))
-        buyers.create(db, Principal(staff.id, tenant.id, "staff"), buyers.BuyerInput(
-            kind="factory", name="บริษัท รีไซเคิลเชียงราย จำกัด", tax_id=tax_id(), address="99 ม.1 อ.เมือง",
-            material_codes=["PET_CLEAR"]))
+        buyers.create(
+            db,
+            Principal(staff.id, tenant.id, "staff"),
+            buyers.BuyerInput(
+                kind="factory",
+                name="บริษัท รีไซเคิลเชียงราย จำกัด",
+                tax_id=tax_id(),
+                address="99 ม.1 อ.เมือง",
+                material_codes=["PET_CLEAR"],
+            ),
+        )
         uow.commit()
     login(page, live, TREASURER)
     page.get_by_role("link", name="สต็อก", exact=True).click()

@@ -1,5 +1,6 @@
 """A supervisor's round in Chromium: plan it for a collector picked by name, print the sheet, type in the paper
 weights, hand it over with a typo and correct it; then a refused sync item fixed and accepted from the inbox."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,15 @@ def _requests_today(live, n: int = 3) -> list[tuple[int, str]]:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "khrueng"))
         staff = db.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == STAFF[0]))
         who = Principal(staff.id, tenant.id, "staff")
-        homes = list(db.scalars(select(Household).where(Household.tenant_id == tenant.id, Household.lat.is_not(None))
-                                .order_by(Household.id).offset(1).limit(n)))
+        homes = list(
+            db.scalars(
+                select(Household)
+                .where(Household.tenant_id == tenant.id, Household.lat.is_not(None))
+                .order_by(Household.id)
+                .offset(1)
+                .limit(n)
+            )
+        )
         for h in homes:
             pickups.create(db, who, pickups.PickupInput(requested_date=tenant.local_date(), household_id=h.id))
         uow.commit()
@@ -125,11 +133,16 @@ def test_a_round_planned_printed_entered_from_paper_and_handed_over_with_a_corre
 
 def test_a_refused_sync_item_is_fixed_and_accepted_from_the_inbox(page, live) -> None:  # noqa: ANN001
     api = live.url + "/api/v1"
-    token = page.request.post(api + "/auth/login", data={"tenant": "khrueng", "phone": COLLECTOR[0],
-                                                         "password": COLLECTOR[1]}).json()["access_token"]
+    token = page.request.post(
+        api + "/auth/login", data={"tenant": "khrueng", "phone": COLLECTOR[0], "password": COLLECTOR[1]}
+    ).json()["access_token"]
     cid = str(uuid.uuid4())
-    item = {"client_id": cid, "collected_at": utcnow().isoformat(), "household_id": 987654,  # a mistyped member
-            "lines": [{"material_code": "PET_CLEAR", "weight_g": 3200}, {"material_code": "ALU_CAN", "weight_g": 850}]}
+    item = {
+        "client_id": cid,
+        "collected_at": utcnow().isoformat(),
+        "household_id": 987654,  # a mistyped member
+        "lines": [{"material_code": "PET_CLEAR", "weight_g": 3200}, {"material_code": "ALU_CAN", "weight_g": 850}],
+    }
     r = page.request.post(api + "/collections/sync", data={"items": [item]}, headers={"Authorization": f"Bearer {token}"})
     result = r.json()["results"][0]
     assert result["status"] == "rejected" and result["parked"] is True
@@ -152,6 +165,7 @@ def test_a_refused_sync_item_is_fixed_and_accepted_from_the_inbox(page, live) ->
     with UnitOfWork(live.sessions) as uow:
         t = uow.session.scalar(select(CollectionTicket).where(CollectionTicket.client_id == cid))
         assert t is not None and t.household_id == member_id and t.status == "active" and t.weight_g == 4050
-    again = page.request.post(api + "/collections/sync", data={"items": [item]},
-                              headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
+    again = page.request.post(
+        api + "/collections/sync", data={"items": [item]}, headers={"Authorization": f"Bearer {token}"}
+    ).json()["results"][0]
     assert again["status"] == "duplicate"

@@ -1,4 +1,5 @@
 """`thangngoen serve` (console.cli) serves the API and the console and says where, with the demo staff login."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner
@@ -9,6 +10,7 @@ from console import create_app
 
 def test_serve_prints_the_console_address_and_demo_staff_login(tmp_path, monkeypatch) -> None:
     import werkzeug.serving
+
     served = {}
     monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: served.update(app=app, port=port))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
@@ -25,5 +27,6 @@ def test_serve_prints_the_console_address_and_demo_staff_login(tmp_path, monkeyp
 def test_entry_point_is_the_console_cli() -> None:
     import tomllib
     from pathlib import Path
+
     scripts = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["thangngoen"] == "console.cli:main"

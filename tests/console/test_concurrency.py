@@ -1,4 +1,5 @@
 """Two clicks at the same moment on one registration form (threads, real commits): one member, both see her page."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,9 @@ from tests.console.conftest import WebClient, make_console_app, token_of
 
 
 def test_simultaneous_double_submit_registers_once(engine: Any) -> None:
-    app = make_console_app(None, SETTINGS=settings_for_tests(database_url=engine.url.render_as_string(hide_password=False)),
-                           ENGINE=engine)
+    app = make_console_app(
+        None, SETTINGS=settings_for_tests(database_url=engine.url.render_as_string(hide_password=False)), ENGINE=engine
+    )
     try:
         with UnitOfWork(app.extensions["thangngoen.sessions"]) as uow:
             factories.bind(uow.session)
@@ -28,8 +30,13 @@ def test_simultaneous_double_submit_registers_once(engine: Any) -> None:
         web.get("/console/login")
         web.post("/console/login", {"tenant": slug, "phone": phone, "password": factories.PASSWORD})
         web.get("/console/members/new")
-        form = {"name": "ยายพร้อม กันสอง", "village_id": str(village_id), "paper_consent": "1",
-                "form_token": token_of(web.page), "csrf_token": web.page.split('name="csrf_token" value="')[1].split('"')[0]}
+        form = {
+            "name": "ยายพร้อม กันสอง",
+            "village_id": str(village_id),
+            "paper_consent": "1",
+            "form_token": token_of(web.page),
+            "csrf_token": web.page.split('name="csrf_token" value="')[1].split('"')[0],
+        }
         cookies = {c.key: c.value for c in web.client._cookies.values()}
         results: list[Any] = []
         start = threading.Barrier(2)

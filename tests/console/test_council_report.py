@@ -1,4 +1,5 @@
 """The council report: its totals equal the ledger's, its tables as CSV and Excel, the PDF in Thai with B.E. dates."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,10 +18,12 @@ from tests.console.test_month_end import _approved_run
 
 
 def _sum(db, tenant, code, kind=None, sign=0):  # noqa: ANN001, ANN202
-    stmt = (select(func.coalesce(func.sum(Posting.amount_satang), 0))
-            .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
-            .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-            .where(LedgerAccount.tenant_id == tenant.id, LedgerAccount.code == code))
+    stmt = (
+        select(func.coalesce(func.sum(Posting.amount_satang), 0))
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(LedgerAccount.tenant_id == tenant.id, LedgerAccount.code == code)
+    )
     if kind:
         stmt = stmt.where(LedgerTransaction.kind == kind)
     if code == ledger.PURCHASES:  # stock's own moves (Dr stock / Cr purchases) are not buying
@@ -39,16 +42,21 @@ def test_the_reports_totals_equal_the_ledgers(clerk, capp, db, tenant, catalog, 
     from enterprise import month_end as me
     from enterprise.settlement_models import Payout
     from recycle.principal import Principal
+
     pp = [p.id for p in db.scalars(select(Payout).where(Payout.run_id == run_id, Payout.method == "promptpay"))]
-    me.mark_paid_many(db, Principal(staff.id, tenant.id, "staff"), pp[:2], "promptpay", "R1",
-                      "0b0c0d0e-0000-4000-8000-000000000001")
+    me.mark_paid_many(
+        db, Principal(staff.id, tenant.id, "staff"), pp[:2], "promptpay", "R1", "0b0c0d0e-0000-4000-8000-000000000001"
+    )
     db.flush()
     t = db.get(Tenant, tenant.id)
     start, end = _period(t)
     rep = council_report.build(db, t, start, end)
     assert rep.money["bought_satang"] == _sum(db, tenant, ledger.PURCHASES) > 0
-    active = db.scalar(select(func.sum(CollectionTicket.total_satang)).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active"))
+    active = db.scalar(
+        select(func.sum(CollectionTicket.total_satang)).where(
+            CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active"
+        )
+    )
     assert rep.money["bought_satang"] == active == sum(r["bought_satang"] for r in rep.by_material)
     assert rep.money["paid_satang"] == _sum(db, tenant, ledger.PAYOUTS_PENDING, "payout") > 0
     assert rep.money["welfare_deducted_satang"] == -_sum(db, tenant, ledger.WELFARE_FUND, "settlement") > 0
@@ -71,6 +79,7 @@ def test_pdf_csv_and_excel_of_the_council_report(clerk, capp, db, tenant, catalo
     assert pdf.mimetype == "application/pdf"
     text = pdf_text(pdf.data)
     from tests.console.test_browser_month_end import SHOTS
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "20-council-report.pdf").write_bytes(pdf.data)
     bought = rep.money["bought_satang"]
@@ -78,6 +87,7 @@ def test_pdf_csv_and_excel_of_the_council_report(clerk, capp, db, tenant, catalo
     csv = clerk.client.get(f"/console/reports/council?{q}&format=csv&table=money").get_data(as_text=True)
     assert f"{bought // 100}.{bought % 100:02d}" in csv
     from openpyxl import load_workbook
+
     xlsx = clerk.client.get(f"/console/reports/council?{q}&format=xlsx")
     wb = load_workbook(io.BytesIO(xlsx.data))
     assert set(wb.sheetnames) == {"materials", "villages", "money", "welfare", "stock", "sales"}
@@ -88,23 +98,33 @@ def test_pdf_csv_and_excel_of_the_council_report(clerk, capp, db, tenant, catalo
 
 
 def test_reports_period_takes_local_dates_both_days_included_and_still_the_old_timestamps(
-        client, db, auth, tenant, catalog, collector, staff):
+    client, db, auth, tenant, catalog, collector, staff
+):
     from recycle.db import utcnow
     from tests.enterprise.settle_helpers import credit
+
     h = factories.HouseholdFactory(tenant=tenant)
     credit(client, auth(collector), h.id, 1000, at=utcnow())
     today = db.get(Tenant, tenant.id).local_date()
-    by_day = client.get("/api/v1/reports/period", headers=auth(staff),
-                        query_string={"from": today.isoformat(), "to": today.isoformat()})
+    by_day = client.get(
+        "/api/v1/reports/period", headers=auth(staff), query_string={"from": today.isoformat(), "to": today.isoformat()}
+    )
     assert by_day.status_code == 200 and by_day.json["bought_satang"] == 4000
-    old = client.get("/api/v1/reports/period", headers=auth(staff), query_string={
-        "from": (utcnow() - dt.timedelta(hours=1)).isoformat(), "to": (utcnow() + dt.timedelta(minutes=1)).isoformat()})
+    old = client.get(
+        "/api/v1/reports/period",
+        headers=auth(staff),
+        query_string={
+            "from": (utcnow() - dt.timedelta(hours=1)).isoformat(),
+            "to": (utcnow() + dt.timedelta(minutes=1)).isoformat(),
+        },
+    )
     assert old.status_code == 200 and old.json["bought_satang"] == 4000
     yesterday = (today - dt.timedelta(days=1)).isoformat()
     none = client.get("/api/v1/reports/period", headers=auth(staff), query_string={"from": yesterday, "to": yesterday})
     assert none.json["bought_satang"] == 0
     bad = client.get("/api/v1/reports/period", headers=auth(staff), query_string={"from": today.isoformat(), "to": yesterday})
     assert bad.status_code in (400, 422) and "to" in str(bad.json)
-    margin = client.get("/api/v1/reports/margin", headers=auth(staff),
-                        query_string={"from": today.isoformat(), "to": today.isoformat()})
+    margin = client.get(
+        "/api/v1/reports/margin", headers=auth(staff), query_string={"from": today.isoformat(), "to": today.isoformat()}
+    )
     assert margin.status_code == 200

@@ -1,4 +1,5 @@
 """The counter through the test client: find, register (duplicates, consent, double submit), edit, cards, weigh-in."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,15 @@ def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
 
 def register_form(web: WebClient, village, **over) -> dict:
     web.get("/console/members/new")
-    data = {"name": "ยายจันทร์ แสงคำ", "village_id": str(village.id), "address": "3 หมู่ 3", "phone": "",
-            "promptpay_id": "", "paper_consent": "1", "form_token": token_of(web.page)}
+    data = {
+        "name": "ยายจันทร์ แสงคำ",
+        "village_id": str(village.id),
+        "address": "3 หมู่ 3",
+        "phone": "",
+        "promptpay_id": "",
+        "paper_consent": "1",
+        "form_token": token_of(web.page),
+    }
     data.update(over)
     return data
 
@@ -105,11 +113,14 @@ def test_double_submitted_registration_has_one_effect(clerk: WebClient, db, tena
     assert count(db, tenant) == 1
 
 
-@pytest.mark.parametrize("name,stored", [
-    ("นาง\u0000บัว\u200bผัน\u0007 ทองดี", "นางบัวผัน ทองดี"),
-    ("Grandma 👵🏽 Ying", "Grandma 👵🏽 Ying"),
-    ("  ก  ข  ", "ก ข"),
-])
+@pytest.mark.parametrize(
+    "name,stored",
+    [
+        ("นาง\u0000บัว\u200bผัน\u0007 ทองดี", "นางบัวผัน ทองดี"),
+        ("Grandma 👵🏽 Ying", "Grandma 👵🏽 Ying"),
+        ("  ก  ข  ", "ก ข"),
+    ],
+)
 def test_names_are_cleaned_of_control_characters_and_keep_emoji(clerk: WebClient, db, tenant, village, name, stored) -> None:
     assert clerk.post("/console/members/new", register_form(clerk, village, name=name)).status_code == 302
     assert db.scalar(select(Household.name).where(Household.tenant_id == tenant.id)) == stored
@@ -136,8 +147,12 @@ def test_expired_session_keeps_the_typed_form(capp, clerk: WebClient, db, tenant
 def test_edit_promptpay_and_deactivate_with_fresh_password(clerk: WebClient, db, tenant, village) -> None:
     h = households.register(db, tenant, households.HouseholdInput(name="นายแก้ไข", village_id=village.id))
     clerk.get(f"/console/members/{h.id}/edit")
-    form = {"name": "นายแก้ไข ใหม่", "village_id": str(village.id), "promptpay_id": "0812345678",
-            "form_token": token_of(clerk.page)}
+    form = {
+        "name": "นายแก้ไข ใหม่",
+        "village_id": str(village.id),
+        "promptpay_id": "0812345678",
+        "form_token": token_of(clerk.page),
+    }
     assert clerk.post(f"/console/members/{h.id}/edit", {**form, "promptpay_id": "12345"}).status_code == 422
     assert 'id="promptpay_id-err"' in clerk.page
     assert clerk.post(f"/console/members/{h.id}/edit", form).status_code == 302
@@ -224,12 +239,16 @@ def test_passbook_prints_on_a5(clerk: WebClient, db, tenant, village) -> None:
     assert "นายสมุด" in pdf_text(pdf.data)
 
 
-def test_nul_and_control_characters_anywhere_are_no_server_error(web: WebClient, clerk: WebClient, db, tenant, village, staff) -> None:
+def test_nul_and_control_characters_anywhere_are_no_server_error(
+    web: WebClient, clerk: WebClient, db, tenant, village, staff
+) -> None:
     h = households.register(db, tenant, households.HouseholdInput(name="นายทน", village_id=village.id))
     assert clerk.get("/console/members?q=%00%07ทน").status_code == 200
     clerk.get(f"/console/members/{h.id}/edit")
-    resp = clerk.post(f"/console/members/{h.id}/edit", {"name": "นายทน", "village_id": str(village.id),
-                                                        "promptpay_id": "08\x001234567", "form_token": token_of(clerk.page)})
+    resp = clerk.post(
+        f"/console/members/{h.id}/edit",
+        {"name": "นายทน", "village_id": str(village.id), "promptpay_id": "08\x001234567", "form_token": token_of(clerk.page)},
+    )
     assert resp.status_code in (302, 422)
     clerk.get(f"/console/members/{h.id}")
     clerk.post(f"/console/members/{h.id}/deactivate", {"password": factories.PASSWORD, "reason": "ย้าย\x00ออก"})

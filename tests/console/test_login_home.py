@@ -1,4 +1,5 @@
 """Logging in to the console, CSRF, the idle timeout and the home page's numbers."""
+
 from __future__ import annotations
 
 import time
@@ -54,6 +55,8 @@ def test_logout(clerk: WebClient) -> None:
 
 def test_open_redirect_refused(web: WebClient, staff) -> None:
     web.get("/console/login")
-    resp = web.post("/console/login", {"tenant": staff.tenant.slug, "phone": staff.phone,
-                                           "password": factories.PASSWORD, "next": "https://evil.example/"})
+    resp = web.post(
+        "/console/login",
+        {"tenant": staff.tenant.slug, "phone": staff.phone, "password": factories.PASSWORD, "next": "https://evil.example/"},
+    )
     assert resp.headers["Location"].endswith("/console/")

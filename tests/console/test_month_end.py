@@ -1,5 +1,6 @@
 """The treasurer's month end in the console: start, watch, review by village and member, a second person approves,
 pay many with one bank reference, a failed transfer reissued (as cash: a second person), the cash list to sign."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,9 @@ def _second(capp, user) -> WebClient:
     return other
 
 
-def test_prepare_review_self_approval_refused_second_person_approves(clerk, capp, db, tenant, catalog, client, auth,
-                                                                     collector, staff):
+def test_prepare_review_self_approval_refused_second_person_approves(
+    clerk, capp, db, tenant, catalog, client, auth, collector, staff
+):
     hs = _members(db, tenant, client, auth, collector)
     run_id = _start(clerk)
     page = clerk.get(f"/console/month-end/{run_id}").get_data(as_text=True)
@@ -76,13 +78,13 @@ def _approved_run(clerk, capp, db, tenant, client, auth, collector):
 
 
 def test_half_paid_in_bulk_once_even_when_double_clicked_one_fails_and_is_reissued_as_cash(
-        clerk, capp, db, tenant, catalog, client, auth, collector, staff):
+    clerk, capp, db, tenant, catalog, client, auth, collector, staff
+):
     hs, run_id, checker = _approved_run(clerk, capp, db, tenant, client, auth, collector)
     page = clerk.get(f"/console/month-end/{run_id}/payouts").get_data(as_text=True)
     assert page.count('alt="PromptPay QR') == 3  # three members have PromptPay, one is paid in cash
     token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
-    pays = db.scalars(select(Payout).where(Payout.run_id == run_id, Payout.method == "promptpay")
-                      .order_by(Payout.id)).all()
+    pays = db.scalars(select(Payout).where(Payout.run_id == run_id, Payout.method == "promptpay").order_by(Payout.id)).all()
     half = [pays[0].id, pays[1].id]
     form = {"payout_id": [str(i) for i in half], "method": "promptpay", "reference": "KBANK-778899", "form_token": token}
     first = clerk.post(f"/console/month-end/{run_id}/mark-paid", form, follow_redirects=True)
@@ -97,14 +99,15 @@ def test_half_paid_in_bulk_once_even_when_double_clicked_one_fails_and_is_reissu
     third = pays[2]
     clerk.post(f"/console/payouts/{third.id}/fail", {"reason": "บัญชีปิดแล้ว"})
     clerk.get(f"/console/month-end/{run_id}/payouts")
-    resp = clerk.post(f"/console/payouts/{third.id}/reissue", {"method": "cash", "reason": "ยายมารับเงินสด"},
-                      follow_redirects=True)
+    resp = clerk.post(f"/console/payouts/{third.id}/reissue", {"method": "cash", "reason": "ยายมารับเงินสด"}, follow_redirects=True)
     assert "รอเจ้าหน้าที่คนที่สองอนุมัติ" in resp.get_data(as_text=True)
     assert db.scalar(select(Payout).where(Payout.reissued_from_id == third.id)) is None
     page = checker.get(f"/console/month-end/{run_id}/payouts").get_data(as_text=True)
     rid = re.search(r'id="approve-(\d+)"', page).group(1)
-    checker.post(f"/console/approvals/{rid}/decide", {"decision": "approve", "password": factories.PASSWORD,
-                                                       "back": f"/console/month-end/{run_id}/payouts"})
+    checker.post(
+        f"/console/approvals/{rid}/decide",
+        {"decision": "approve", "password": factories.PASSWORD, "back": f"/console/month-end/{run_id}/payouts"},
+    )
     db.expire_all()
     new = db.scalar(select(Payout).where(Payout.reissued_from_id == third.id))
     assert new is not None and new.method == "cash" and new.status == "ready"
@@ -115,8 +118,9 @@ def test_half_paid_in_bulk_once_even_when_double_clicked_one_fails_and_is_reissu
     assert assert_ledger_sound(db) is None
 
 
-def test_mark_paid_many_skips_what_cannot_be_paid_and_repeats_harmlessly(clerk, capp, db, tenant, catalog, client,
-                                                                         auth, collector, staff):
+def test_mark_paid_many_skips_what_cannot_be_paid_and_repeats_harmlessly(
+    clerk, capp, db, tenant, catalog, client, auth, collector, staff
+):
     _hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
     ids = [p.id for p in db.scalars(select(Payout).where(Payout.run_id == run_id, Payout.status == "ready"))]
     who = Principal(staff.id, tenant.id, "staff")
@@ -129,8 +133,10 @@ def test_mark_paid_many_skips_what_cannot_be_paid_and_repeats_harmlessly(clerk, 
 
 
 def test_the_passbook_shows_gross_each_deduction_and_net_and_the_balance_stays_exact(
-        clerk, capp, db, tenant, catalog, client, auth, collector, staff):
+    clerk, capp, db, tenant, catalog, client, auth, collector, staff
+):
     from enterprise import passbook_lines
+
     hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
     h = hs[0]
     pay = db.scalar(select(Payout).where(Payout.run_id == run_id, Payout.household_id == h.id))
@@ -150,6 +156,7 @@ def test_the_passbook_shows_gross_each_deduction_and_net_and_the_balance_stays_e
     book = client.get(f"/api/v1/households/{h.id}/passbook", headers=auth(staff), query_string={"format": "csv"})
     assert "หักเข้ากองทุนสวัสดิการ" in book.get_data(as_text=True)
     from enterprise import ledger_check
+
     assert ledger_check.check(db, tenant.id) == []
 
 
@@ -158,8 +165,12 @@ def test_the_bank_file_follows_the_mapping_staff_saved(clerk, capp, db, tenant, 
     default = clerk.client.get(f"/console/month-end/{run_id}/bank-file.csv").get_data(as_text=True)
     assert default.splitlines()[0] == "\ufeffmember_no,name,promptpay_id,amount_thb,reference"
     clerk.get("/console/month-end/bank-file-layout")
-    form = {"header": ["Receiver Name", "PromptPay ID", "Amount", "Ref", ""], "field": ["name", "promptpay_id",
-            "amount_thb", "reference", ""], "delimiter": ";", "header_row": "1"}
+    form = {
+        "header": ["Receiver Name", "PromptPay ID", "Amount", "Ref", ""],
+        "field": ["name", "promptpay_id", "amount_thb", "reference", ""],
+        "delimiter": ";",
+        "header_row": "1",
+    }
     assert clerk.post("/console/month-end/bank-file-layout", form).status_code == 302
     lines = clerk.client.get(f"/console/month-end/{run_id}/bank-file.csv").get_data(as_text=True).splitlines()
     assert lines[0] == "\ufeffReceiver Name;PromptPay ID;Amount;Ref" and len(lines) == 4  # three PromptPay members
@@ -171,8 +182,9 @@ def test_the_bank_file_follows_the_mapping_staff_saved(clerk, capp, db, tenant, 
     assert bad.status_code == 422 and "unknown field" in bad.get_data(as_text=True)
 
 
-def test_each_payouts_qr_on_screen_is_the_promptpay_payload_for_its_net(clerk, capp, db, tenant, catalog, client, auth,
-                                                                        collector, staff):
+def test_each_payouts_qr_on_screen_is_the_promptpay_payload_for_its_net(
+    clerk, capp, db, tenant, catalog, client, auth, collector, staff
+):
     import base64
     import io
 
@@ -180,6 +192,7 @@ def test_each_payouts_qr_on_screen_is_the_promptpay_payload_for_its_net(clerk, c
     from PIL import Image
 
     from enterprise import promptpay
+
     _hs, run_id, _ = _approved_run(clerk, capp, db, tenant, client, auth, collector)
     page = clerk.get(f"/console/month-end/{run_id}/payouts").get_data(as_text=True)
     rows = re.findall(r'<tr id="payout-(\d+)".*?src="data:image/png;base64,([^"]+)"', page, flags=re.S)

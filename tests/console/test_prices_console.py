@@ -1,4 +1,5 @@
 """Prices in the console: the board, new prices from a date, CSV import with a dry-run preview, chart, PDF."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,11 @@ def prices_count(db, tenant) -> int:
 
 def upload(clerk: WebClient, text: str, action: str = "preview", encoding: str = "cp874"):  # noqa: ANN201
     clerk.get("/console/prices")
-    return clerk.post("/console/prices/import", {"file": (io.BytesIO(text.encode(encoding)), "ราคา.csv"), "action": action},
-                      content_type="multipart/form-data")
+    return clerk.post(
+        "/console/prices/import",
+        {"file": (io.BytesIO(text.encode(encoding)), "ราคา.csv"), "action": action},
+        content_type="multipart/form-data",
+    )
 
 
 def test_board_shows_prices_with_arrows_and_the_template_round_trips(clerk: WebClient, db, tenant, catalog) -> None:
@@ -28,12 +32,17 @@ def test_board_shows_prices_with_arrows_and_the_template_round_trips(clerk: WebC
     template = clerk.get("/console/prices/template.csv")
     assert template.mimetype == "text/csv" and template.data.startswith("\ufeff".encode())
     before = prices_count(db, tenant)
-    resp = clerk.post("/console/prices/import", {"file": (io.BytesIO(template.data), "t.csv"), "action": "apply"},
-                      content_type="multipart/form-data")
+    resp = clerk.post(
+        "/console/prices/import",
+        {"file": (io.BytesIO(template.data), "t.csv"), "action": "apply"},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302 and prices_count(db, tenant) == before + 5  # tomorrow's copy of every grade
 
 
-def test_windows_874_sheet_with_a_bad_line_is_listed_by_line_then_a_good_one_applies(clerk: WebClient, db, tenant, catalog) -> None:
+def test_windows_874_sheet_with_a_bad_line_is_listed_by_line_then_a_good_one_applies(
+    clerk: WebClient, db, tenant, catalog
+) -> None:
     before = prices_count(db, tenant)
     bad = SHEET_HEAD + "PET_CLEAR,A,ขวดใส,9.50,12,01/12/2569\nALU_CAN,A,กระป๋อง,4o.00,,01/12/2569\n"
     resp = upload(clerk, bad)

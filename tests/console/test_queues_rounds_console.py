@@ -1,5 +1,6 @@
 """Queues and rounds through the test client: counts on home, approve and void from the queue, resolve a
 dispute, a paper round typed in twice is one ticket per stop, another waste bank's round is a 404."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,23 +21,38 @@ from tests.pickup.ticket_helpers import round_with_pickup
 
 def _held(db, tenant, collector, household, grams=1500):  # noqa: ANN001, ANN202
     who = Principal(collector.id, tenant.id, "collector")
-    inp = tickets.TicketInput(client_id=str(uuid.uuid4()), collected_at=utcnow() - dt.timedelta(minutes=5),
-                              lines=[LineInput("PET_CLEAR", "A", grams)], household_id=household.id)
+    inp = tickets.TicketInput(
+        client_id=str(uuid.uuid4()),
+        collected_at=utcnow() - dt.timedelta(minutes=5),
+        lines=[LineInput("PET_CLEAR", "A", grams)],
+        household_id=household.id,
+    )
     t, _ = tickets.create_ticket(db, who, tenant, "test", inp)
     assert t.status == "pending_approval"
     return t
 
 
-def test_queues_count_on_home_and_staff_approve_void_and_resolve(clerk: WebClient, db, tenant, catalog, collector,
-                                                                 member, staff) -> None:
+def test_queues_count_on_home_and_staff_approve_void_and_resolve(
+    clerk: WebClient, db, tenant, catalog, collector, member, staff
+) -> None:
     a = _held(db, tenant, collector, member.household)
     b = _held(db, tenant, collector, member.household, grams=2000)
     staff_p = Principal(staff.id, tenant.id, "staff")
-    active, _ = tickets.create_ticket(db, staff_p, tenant, "test", tickets.TicketInput(
-        client_id=str(uuid.uuid4()), collected_at=utcnow(), lines=[LineInput("ALU_CAN", "A", 1000)],
-        household_id=member.household_id))
-    d = disputes.open_dispute(db, Principal(member.id, tenant.id, "household", household_id=member.household_id),
-                              active.id, "ตาชั่งบ้านได้ 1.2 กก.")
+    active, _ = tickets.create_ticket(
+        db,
+        staff_p,
+        tenant,
+        "test",
+        tickets.TicketInput(
+            client_id=str(uuid.uuid4()),
+            collected_at=utcnow(),
+            lines=[LineInput("ALU_CAN", "A", 1000)],
+            household_id=member.household_id,
+        ),
+    )
+    d = disputes.open_dispute(
+        db, Principal(member.id, tenant.id, "household", household_id=member.household_id), active.id, "ตาชั่งบ้านได้ 1.2 กก."
+    )
     db.flush()
     home = clerk.get("/console/").get_data(as_text=True)
     assert re.search(r'id="q-tickets">2<', home) and re.search(r'id="q-disputes">1<', home)
@@ -51,8 +67,11 @@ def test_queues_count_on_home_and_staff_approve_void_and_resolve(clerk: WebClien
     assert "not waiting for approval" in again.get_data(as_text=True)  # a second click says why, changes nothing
 
     clerk.get("/console/queues/disputes")
-    clerk.post("/console/queues/disputes", {"dispute_id": d.id, "outcome": "rejected",
-                                            "resolution": "ชั่งซ้ำต่อหน้าสมาชิกแล้วได้ 1.0 กก."}, follow_redirects=True)
+    clerk.post(
+        "/console/queues/disputes",
+        {"dispute_id": d.id, "outcome": "rejected", "resolution": "ชั่งซ้ำต่อหน้าสมาชิกแล้วได้ 1.0 กก."},
+        follow_redirects=True,
+    )
     db.expire_all()
     assert db.get(Dispute, d.id).status == "rejected" and db.get(Dispute, d.id).resolved_by_user_id == staff.id
     home = clerk.get("/console/").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Redeeming a reward at the counter for a member without the app: her points, audited as done by staff."""
+
 from __future__ import annotations
 
 import uuid

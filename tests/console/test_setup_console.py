@@ -1,4 +1,5 @@
 """Setup by an admin in the console: villages, accounts (create, disable, new password), settings, catalog."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -30,11 +31,17 @@ def test_admin_adds_a_village_and_a_duplicate_is_refused(web: WebClient, admin, 
 
 def test_admin_creates_a_collector_disables_and_resets_with_fresh_password(web: WebClient, admin, db, tenant, capp) -> None:
     admin_web(web, admin)
-    resp = web.post("/console/setup/users", {"name": "นายเก็บ ขยัน", "phone": "0891112222", "role": "collector",
-                                             "new_password": "short"})
+    resp = web.post(
+        "/console/setup/users", {"name": "นายเก็บ ขยัน", "phone": "0891112222", "role": "collector", "new_password": "short"}
+    )
     assert resp.status_code == 422 and 'id="new_password-err"' in web.page
-    assert web.post("/console/setup/users", {"name": "นายเก็บ ขยัน", "phone": "0891112222", "role": "collector",
-                                             "new_password": "collect-2026-ok"}).status_code == 302
+    assert (
+        web.post(
+            "/console/setup/users",
+            {"name": "นายเก็บ ขยัน", "phone": "0891112222", "role": "collector", "new_password": "collect-2026-ok"},
+        ).status_code
+        == 302
+    )
     user = db.scalar(select(User).where(User.tenant_id == tenant.id, User.phone == "0891112222"))
     assert user.role == "collector" and user.active
     web.get("/console/setup")
@@ -48,8 +55,12 @@ def test_admin_creates_a_collector_disables_and_resets_with_fresh_password(web: 
     web.get("/console/setup")
     web.post(f"/console/setup/users/{user.id}/enable", {"password": factories.PASSWORD})
     web.get("/console/setup")
-    assert web.post(f"/console/setup/users/{user.id}/password",
-                    {"password": factories.PASSWORD, "new_password": "new-collect-2026"}).status_code == 302
+    assert (
+        web.post(
+            f"/console/setup/users/{user.id}/password", {"password": factories.PASSWORD, "new_password": "new-collect-2026"}
+        ).status_code
+        == 302
+    )
     assert api.post("/api/v1/auth/login", json={**login, "password": "new-collect-2026"}).status_code == 200
 
 
@@ -57,8 +68,10 @@ def test_admin_edits_settings_with_errors_by_field(web: WebClient, admin, db, te
     admin_web(web, admin)
     resp = web.post("/console/setup/settings", {"welfare_bp": "99999", "handover_tolerance_pct": "5"})
     assert resp.status_code == 422 and 'id="welfare_bp-err"' in web.page
-    resp = web.post("/console/setup/settings", {"welfare_bp": "150", "handover_tolerance_pct": "5",
-                                                "centre_lat": "20.1", "centre_lng": "100.2"})
+    resp = web.post(
+        "/console/setup/settings",
+        {"welfare_bp": "150", "handover_tolerance_pct": "5", "centre_lat": "20.1", "centre_lng": "100.2"},
+    )
     assert resp.status_code == 302
     db.refresh(tenant)
     assert tenant.settings["welfare_bp"] == 150 and tenant.setting("handover_tolerance_pct") == 5

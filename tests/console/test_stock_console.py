@@ -1,5 +1,6 @@
 """Stock and sales at the console: inventory, a batch from stock, dispatch, settle with the factory's weighbridge
 figures (shrinkage, moisture), the margin, and the batch traced to tickets and villages."""
+
 from __future__ import annotations
 
 from enterprise import ledger_check, sales_reports
@@ -10,7 +11,8 @@ from tests.enterprise.stock_helpers import buyer, walk_in
 
 
 def test_sell_from_stock_dispatch_settle_with_weighbridge_and_moisture_margin_and_trace(
-        clerk, db, tenant, catalog, client, auth, staff):
+    clerk, db, tenant, catalog, client, auth, staff
+):
     village = factories.VillageFactory(tenant_id=tenant.id, name_th="บ้านดอนแก้ว", moo=7)
     homes = [factories.HouseholdFactory(tenant=tenant, village=village) for _ in range(2)]
     for h in homes:
@@ -18,26 +20,37 @@ def test_sell_from_stock_dispatch_settle_with_weighbridge_and_moisture_margin_an
     factory = buyer(client, auth(staff), name="โรงงานรีไซเคิลเชียงราย")
     page = clerk.get("/console/stock").get_data(as_text=True)
     assert "PET_CLEAR" in page and "60.000 กก." in page
-    resp = clerk.post("/console/stock/batches", {"buyer_id": str(factory["id"]), "grade_0": "PET_CLEAR|A",
-                                                 "amount_0": "50"})
+    resp = clerk.post("/console/stock/batches", {"buyer_id": str(factory["id"]), "grade_0": "PET_CLEAR|A", "amount_0": "50"})
     assert resp.status_code == 302, clerk.page[-600:]
     batch_url = resp.headers["Location"]
     batch = db.query(SaleBatch).one()
     page = clerk.get(batch_url).get_data(as_text=True)
     assert "ร่าง" in page and "บ้านดอนแก้ว" in page  # traced (forecast) before it leaves
-    too_much = clerk.post("/console/stock/batches", {"buyer_id": str(factory["id"]), "grade_0": "PET_CLEAR|A",
-                                                     "amount_0": "20"}, follow_redirects=True)
+    too_much = clerk.post(
+        "/console/stock/batches",
+        {"buyer_id": str(factory["id"]), "grade_0": "PET_CLEAR|A", "amount_0": "20"},
+        follow_redirects=True,
+    )
     assert "PET_CLEAR" in too_much.get_data(as_text=True) and db.query(SaleBatch).count() == 1  # only 10 kg free
     clerk.get(batch_url)
-    clerk.post(f"{batch_url}/dispatch", {"dispatched_on": tenant.local_date().isoformat(), "vehicle": "1กข 1234",
-                                         "weighbridge_ticket_no": "WB-001"})
+    clerk.post(
+        f"{batch_url}/dispatch",
+        {"dispatched_on": tenant.local_date().isoformat(), "vehicle": "1กข 1234", "weighbridge_ticket_no": "WB-001"},
+    )
     db.expire_all()
     assert db.get(SaleBatch, batch.id).status == "dispatched"
     line = db.get(SaleBatch, batch.id).lines[0]
     clerk.get(batch_url)
-    clerk.post(f"{batch_url}/settle", {f"received_{line.id}": "49.2", f"deduction_{line.id}": "1.2",
-                                       f"reason_{line.id}": "ความชื้น", f"price_{line.id}": "11.50",
-                                       "statement_no": "ST-77"})
+    clerk.post(
+        f"{batch_url}/settle",
+        {
+            f"received_{line.id}": "49.2",
+            f"deduction_{line.id}": "1.2",
+            f"reason_{line.id}": "ความชื้น",
+            f"price_{line.id}": "11.50",
+            "statement_no": "ST-77",
+        },
+    )
     db.expire_all()
     b = db.get(SaleBatch, batch.id)
     assert b.status == "settled" and b.revenue_satang == 48000 * 1150 // 1000

@@ -1,4 +1,5 @@
 """Helpers for stock and sales tests: valid tax ids, walk-ins, a delivered round, buyers, batches."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,14 +34,24 @@ def delivered_round(client, db, auth, tenant, collector, staff, households, line
     db.add(rnd)
     db.flush()
     for pos, home in enumerate(households, 1):
-        pickup = PickupRequest(tenant_id=tenant.id, household_id=home.id, requested_date=day, status="scheduled",
-                               round_id=rnd.id, lat=home.lat, lng=home.lng, estimated=[], note="")
+        pickup = PickupRequest(
+            tenant_id=tenant.id,
+            household_id=home.id,
+            requested_date=day,
+            status="scheduled",
+            round_id=rnd.id,
+            lat=home.lat,
+            lng=home.lng,
+            estimated=[],
+            note="",
+        )
         db.add(pickup)
         db.flush()
         db.add(RoundStop(tenant_id=tenant.id, round_id=rnd.id, pickup_id=pickup.id, position=pos))
         db.flush()
-        r = client.post(f"{API}/collections", headers=auth(collector),
-                        json=ticket(household_id=home.id, pickup_id=pickup.id, lines=lines))
+        r = client.post(
+            f"{API}/collections", headers=auth(collector), json=ticket(household_id=home.id, pickup_id=pickup.id, lines=lines)
+        )
         assert r.status_code == 201, r.json
     r = client.post(f"{API}/rounds/{rnd.id}/handover", headers=auth(staff), json={"lines": measured})
     assert r.status_code == 201, r.json
@@ -48,9 +59,15 @@ def delivered_round(client, db, auth, tenant, collector, staff, households, line
 
 
 def buyer(client, headers, kind="factory", materials=("PET_CLEAR", "ALU_CAN", "BOTTLE"), **over):  # noqa: ANN001, ANN201
-    body = {"kind": kind, "name": over.pop("name", f"Factory {next(_seq)}"), "tax_id": tax_id(),
-            "address": "99 Moo 1, Mueang Chiang Rai", "contact_name": "Khun Somchai", "contact_phone": "0812345678",
-            "material_codes": list(materials)}
+    body = {
+        "kind": kind,
+        "name": over.pop("name", f"Factory {next(_seq)}"),
+        "tax_id": tax_id(),
+        "address": "99 Moo 1, Mueang Chiang Rai",
+        "contact_name": "Khun Somchai",
+        "contact_phone": "0812345678",
+        "material_codes": list(materials),
+    }
     if kind == "disposer":
         body["license_no"] = "ร.ง.4 12345"
     body.update(over)

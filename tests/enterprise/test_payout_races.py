@@ -1,10 +1,12 @@
 """Payout status changes raced on PostgreSQL: paid vs failed at once, two re-issues at once."""
+
 from __future__ import annotations
 
 import datetime as dt
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +19,10 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.enterprise.settle_helpers import credit
 from tests.ledger_checks import assert_transactions_balance
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock races need PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock races need PostgreSQL (TEST_DATABASE_URL)"),
+]
 
 
 def _at_once(app: Any, calls: list[Callable[[Any], Any]]) -> list[Any]:
@@ -38,6 +42,7 @@ def _at_once(app: Any, calls: list[Callable[[Any], Any]]) -> list[Any]:
 def _ready_payouts(app: Any, n: int) -> dict[str, Any]:
     """n members credited yesterday, a run computed and approved by a second person: n ready payouts."""
     from api.auth import issue_tokens
+
     factory = app.extensions["thangngoen.sessions"]
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
@@ -72,15 +77,20 @@ def test_paid_and_failed_at_once_one_wins_and_money_moves_once(committed_app):
     world = _ready_payouts(committed_app, 6)
     a, b = world["staff"]
     for pid in world["payouts"]:
-        paid, failed = _at_once(committed_app, [
-            lambda c, pid=pid: c.post(f"/api/v1/payouts/{pid}/mark-paid", headers=a, json={"method": "cash"}),
-            lambda c, pid=pid: c.post(f"/api/v1/payouts/{pid}/fail", headers=b, json={"reason": "bounced"})])
+        paid, failed = _at_once(
+            committed_app,
+            [
+                lambda c, pid=pid: c.post(f"/api/v1/payouts/{pid}/mark-paid", headers=a, json={"method": "cash"}),
+                lambda c, pid=pid: c.post(f"/api/v1/payouts/{pid}/fail", headers=b, json={"reason": "bounced"}),
+            ],
+        )
         assert sorted((paid.status_code, failed.status_code)) == [200, 409], (paid.json, failed.json)
     with UnitOfWork(world["factory"]) as uow:
         db = uow.session
         for p in db.scalars(select(Payout).where(Payout.id.in_(world["payouts"]))):
-            moved = db.scalar(select(func.count()).select_from(LedgerTransaction).where(
-                LedgerTransaction.idempotency_key == f"payout:{p.id}"))
+            moved = db.scalar(
+                select(func.count()).select_from(LedgerTransaction).where(LedgerTransaction.idempotency_key == f"payout:{p.id}")
+            )
             assert (p.status, moved) in (("paid", 1), ("failed", 0)), (p.id, p.status, moved)
             assert (p.paid_transaction_id is not None) == (p.status == "paid")
         assert_transactions_balance(db, world["tenant_id"])
@@ -90,10 +100,13 @@ def test_a_failed_payout_reissued_twice_at_once_is_reissued_once(committed_app):
     world = _ready_payouts(committed_app, 1)
     a, b = world["staff"]
     [pid] = world["payouts"]
-    assert committed_app.test_client().post(f"/api/v1/payouts/{pid}/fail", headers=a,
-                                            json={"reason": "bounced"}).status_code == 200
-    rs = _at_once(committed_app, [lambda c, h=h: c.post(f"/api/v1/payouts/{pid}/reissue", headers=h, json={"method": "cash"})
-                                  for h in (a, b)])
+    assert (
+        committed_app.test_client().post(f"/api/v1/payouts/{pid}/fail", headers=a, json={"reason": "bounced"}).status_code == 200
+    )
+    rs = _at_once(
+        committed_app,
+        [lambda c, h=h: c.post(f"/api/v1/payouts/{pid}/reissue", headers=h, json={"method": "cash"}) for h in (a, b)],
+    )
     assert sorted(r.status_code for r in rs) == [201, 409], [(r.status_code, r.json) for r in rs]
     with UnitOfWork(world["factory"]) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Payout).where(Payout.reissued_from_id == pid)) == 1

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from enterprise.promptpay import build_payload, crc16_ccitt_false, parse_payload
 from recycle.thai_ids import InvalidId
@@ -21,9 +22,7 @@ DTINTH_REJECTED = [
 # 0812345678: the brief's payload prefix, CRCs computed here and matching values that appear in the
 # tests of several independent public PromptPay projects.
 STATIC_0812345678 = "00020101021129370016A000000677010111011300668123456785802TH530376463045D82"
-DYNAMIC_0812345678_100 = (
-    "00020101021229370016A000000677010111011300668123456785802TH53037645406100.006304BB8A"
-)
+DYNAMIC_0812345678_100 = "00020101021229370016A000000677010111011300668123456785802TH53037645406100.006304BB8A"
 
 
 def _with_crc(body: str) -> str:
@@ -55,7 +54,10 @@ def test_mobile_static_and_dynamic():
     assert build_payload("0812345678") == STATIC_0812345678
     assert build_payload("+66812345678", 10000) == DYNAMIC_0812345678_100
     assert parse_payload(DYNAMIC_0812345678_100) == {
-        "promptpay_id": "0812345678", "kind": "mobile", "amount_satang": 10000, "dynamic": True,
+        "promptpay_id": "0812345678",
+        "kind": "mobile",
+        "amount_satang": 10000,
+        "dynamic": True,
     }
 
 
@@ -67,8 +69,8 @@ def test_citizen_id_payload():
 
 
 @pytest.mark.parametrize(
-    "satang, text", [(1, "54040.01"), (50, "54040.50"), (100, "54041.00"), (12345, "5406123.45"),
-                     (999_999_999_999, "54139999999999.99")],
+    "satang, text",
+    [(1, "54040.01"), (50, "54040.50"), (100, "54041.00"), (12345, "5406123.45"), (999_999_999_999, "54139999999999.99")],
 )
 def test_amount_formatting_is_exact(satang, text):
     payload = build_payload("0812345678", satang)
@@ -88,9 +90,7 @@ def test_bad_ids(bad_id):
         build_payload(bad_id, None)
 
 
-@pytest.mark.parametrize(
-    "amount, satang", [("4.22", 422), ("4.2", 420), ("100", 10000), ("0.01", 1), ("007.00", 700)]
-)
+@pytest.mark.parametrize("amount, satang", [("4.22", 422), ("4.2", 420), ("100", 10000), ("0.01", 1), ("007.00", 700)])
 def test_parse_amount_spellings(amount, satang):
     head = "000201010212" + "29370016A00000067701011101130066812345678" + "5802TH5303764"
     assert parse_payload(_with_crc(head + f"54{len(amount):02d}{amount}"))["amount_satang"] == satang
@@ -124,8 +124,9 @@ def test_parse_rejects(payload, message):
         parse_payload(payload)
 
 
-_mobiles = st.builds(lambda p, rest: "0" + p + rest, st.sampled_from("689"),
-                     st.text(alphabet="0123456789", min_size=8, max_size=8))
+_mobiles = st.builds(
+    lambda p, rest: "0" + p + rest, st.sampled_from("689"), st.text(alphabet="0123456789", min_size=8, max_size=8)
+)
 
 
 def _citizen(prefix: str) -> str:  # independent of the module: same published formula
@@ -165,4 +166,4 @@ def test_any_single_character_change_is_rejected(promptpay_id, amount, data):
     i = data.draw(st.integers(0, len(payload) - 1))
     c = data.draw(st.characters(min_codepoint=32, max_codepoint=126).filter(lambda c: c != payload[i]))
     with pytest.raises(ValueError):
-        parse_payload(payload[:i] + c + payload[i + 1:])
+        parse_payload(payload[:i] + c + payload[i + 1 :])

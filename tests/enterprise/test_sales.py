@@ -1,4 +1,5 @@
 """Buyers and sale batches: draft, dispatch, settle with the factory's figures; and every way it can go wrong."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,8 +8,7 @@ import pytest
 
 from recycle import ledger
 from tests import factories
-from tests.enterprise.stock_helpers import (API, buyer, delivered_round, dispatch, draft, inventory, settle, tax_id,
-                                            walk_in)
+from tests.enterprise.stock_helpers import API, buyer, delivered_round, dispatch, draft, inventory, settle, tax_id, walk_in
 
 
 def _bal(db, tenant, code, kind=None):  # noqa: ANN001, ANN202
@@ -20,15 +20,26 @@ def stocked(client, db, auth, tenant, catalog, collector, staff):  # noqa: ANN00
     """A round of two households handed over: 4.9 kg PET A (cost 45.00 baht), 2.468 kg cans (98.72 baht)."""
     homes = [factories.HouseholdFactory(tenant=tenant) for _ in range(2)]
     lines = [{"material_code": "PET_CLEAR", "weight_g": 2500}, {"material_code": "ALU_CAN", "weight_g": 1234}]
-    delivered_round(client, db, auth, tenant, collector, staff, homes, lines,
-                    [{"material_code": "PET_CLEAR", "weight_g": 4900}, {"material_code": "ALU_CAN", "weight_g": 2468}])
+    delivered_round(
+        client,
+        db,
+        auth,
+        tenant,
+        collector,
+        staff,
+        homes,
+        lines,
+        [{"material_code": "PET_CLEAR", "weight_g": 4900}, {"material_code": "ALU_CAN", "weight_g": 2468}],
+    )
     return auth(staff)
 
 
 def test_draft_dispatch_settle_and_get_paid(client, db, tenant, stocked):
     h = stocked
     b = buyer(client, h, name="Wongpanit Chiang Rai")
-    r = draft(client, h, b["id"], [{"material_code": "PET_CLEAR", "weight_g": 4000}, {"material_code": "ALU_CAN", "weight_g": 2468}])
+    r = draft(
+        client, h, b["id"], [{"material_code": "PET_CLEAR", "weight_g": 4000}, {"material_code": "ALU_CAN", "weight_g": 2468}]
+    )
     assert r.status_code == 201 and r.json["status"] == "draft", r.json
     batch = r.json
     pet = inventory(client, h)[("PET_CLEAR", "A")]
@@ -36,11 +47,29 @@ def test_draft_dispatch_settle_and_get_paid(client, db, tenant, stocked):
     r = dispatch(client, h, batch["id"], vehicle="80-1234 ชร", weighbridge_ticket_no="WB-7781")
     assert r.status_code == 200 and r.json["status"] == "dispatched" and r.json["weighbridge_ticket_no"] == "WB-7781"
     assert inventory(client, h)[("PET_CLEAR", "A")]["reserved"] == 4000  # still ours until the factory weighs it
-    r = settle(client, h, batch["id"], [
-        {"material_code": "PET_CLEAR", "weight_g": 3900, "deduction_g": 100, "deduction_reason": "moisture", "price_satang": 1150},
-        {"material_code": "ALU_CAN", "weight_g": 2460, "price_satang": 4600, "deduction_satang": 500,
-         "deduction_reason": "contamination"}],
-        statement_no="INV-2026-0042", payment={"amount_satang": 10000, "method": "bank", "reference": "KBank"})
+    r = settle(
+        client,
+        h,
+        batch["id"],
+        [
+            {
+                "material_code": "PET_CLEAR",
+                "weight_g": 3900,
+                "deduction_g": 100,
+                "deduction_reason": "moisture",
+                "price_satang": 1150,
+            },
+            {
+                "material_code": "ALU_CAN",
+                "weight_g": 2460,
+                "price_satang": 4600,
+                "deduction_satang": 500,
+                "deduction_reason": "contamination",
+            },
+        ],
+        statement_no="INV-2026-0042",
+        payment={"amount_satang": 10000, "method": "bank", "reference": "KBank"},
+    )
     assert r.status_code == 200, r.json
     s = r.json
     lines = {ln["material_code"]: ln for ln in s["lines"]}
@@ -55,7 +84,11 @@ def test_draft_dispatch_settle_and_get_paid(client, db, tenant, stocked):
     assert (pet["on_hand"], pet["reserved"], pet["value_satang"]) == (900, 0, 827)
     assert inventory(client, h)[("ALU_CAN", "A")]["on_hand"] == 0
     assert (_bal(db, tenant, ledger.SALES_REVENUE), _bal(db, tenant, ledger.COST_OF_GOODS)) == (-15186, 13545)
-    assert (_bal(db, tenant, ledger.RECEIVABLES), _bal(db, tenant, ledger.BANK), _bal(db, tenant, ledger.STOCK)) == (5186, 10000, 827)
+    assert (_bal(db, tenant, ledger.RECEIVABLES), _bal(db, tenant, ledger.BANK), _bal(db, tenant, ledger.STOCK)) == (
+        5186,
+        10000,
+        827,
+    )
     pay = {"client_id": str(uuid.uuid4()), "amount_satang": 5186, "method": "cash"}
     first = client.post(f"{API}/sales/{batch['id']}/payments", headers=h, json=pay)
     again = client.post(f"{API}/sales/{batch['id']}/payments", headers=h, json=pay)
@@ -95,13 +128,17 @@ def test_stock_and_state_refusals_name_the_field(client, db, tenant, stocked, au
     assert typo.status_code == 422 and "lines.0.weight_g" in typo.json["errors"]
     missing = settle(client, h, batch["id"], [{"material_code": "ALU_CAN", "weight_g": 1, "price_satang": 1}])
     assert missing.status_code == 422 and {"lines", "lines.0.material_code"} <= set(missing.json["errors"])
-    greedy = settle(client, h, batch["id"], [{"material_code": "PET_CLEAR", "weight_g": 4900, "price_satang": 10,
-                                             "deduction_satang": 10_000}])
+    greedy = settle(
+        client, h, batch["id"], [{"material_code": "PET_CLEAR", "weight_g": 4900, "price_satang": 10, "deduction_satang": 10_000}]
+    )
     assert greedy.status_code == 422 and "lines.0.deduction_satang" in greedy.json["errors"]
     ok = settle(client, h, batch["id"], [{"material_code": "PET_CLEAR", "weight_g": 4850, "price_satang": 1100}])
     assert ok.status_code == 200 and ok.json["revenue_satang"] == 5335
     assert settle(client, h, batch["id"], [{"material_code": "PET_CLEAR", "weight_g": 1}]).status_code == 409
-    assert client.get(f"{API}/sales/{batch['id']}", headers=auth(factories.UserFactory(tenant=other, role="staff"))).status_code == 404
+    assert (
+        client.get(f"{API}/sales/{batch['id']}", headers=auth(factories.UserFactory(tenant=other, role="staff"))).status_code
+        == 404
+    )
     assert ledger.trial_balance(db, tenant.id) == 0
 
 
@@ -131,8 +168,9 @@ def test_buyers_need_a_real_tax_id_and_disposers_a_licence(client, auth, catalog
     assert dup.status_code == 409 and "tax_id" in dup.json["errors"]
     hazardous = client.post(f"{API}/buyers", headers=h, json={**base, "tax_id": tax_id(), "material_codes": ["BATTERY"]})
     assert hazardous.status_code == 422 and "material_codes.0" in hazardous.json["errors"]
-    unlicensed = client.post(f"{API}/buyers", headers=h, json={**base, "kind": "disposer", "tax_id": tax_id(),
-                                                               "material_codes": ["BATTERY"]})
+    unlicensed = client.post(
+        f"{API}/buyers", headers=h, json={**base, "kind": "disposer", "tax_id": tax_id(), "material_codes": ["BATTERY"]}
+    )
     assert unlicensed.status_code == 422 and "license_no" in unlicensed.json["errors"]
     buyer(client, h, kind="disposer", materials=("BATTERY",))
     assert client.get(f"{API}/buyers?kind=disposer", headers=h).json["total"] == 1
@@ -155,7 +193,11 @@ def test_a_hazardous_batch_goes_to_a_disposer_for_a_fee_with_its_manifest(client
     how = settle(client, h, batch["id"], [{"material_code": "BATTERY", "weight_g": 5000, "fee_satang": 25000}])
     assert how.status_code == 422 and "fee_paid_via" in how.json["errors"]
     r = settle(client, h, batch["id"], [{"material_code": "BATTERY", "weight_g": 5000, "fee_satang": 25000}], fee_paid_via="cash")
-    assert r.status_code == 200 and (r.json["fee_satang"], r.json["revenue_satang"], r.json["margin_satang"]) == (25000, 0, -25000)
+    assert r.status_code == 200 and (r.json["fee_satang"], r.json["revenue_satang"], r.json["margin_satang"]) == (
+        25000,
+        0,
+        -25000,
+    )
     assert _bal(db, tenant, "disposal_fees", "expense") == 25000 and _bal(db, tenant, ledger.CASH) == -25000
     assert inventory(client, h)[("BATTERY", "A")]["on_hand"] == 0
     assert ledger.trial_balance(db, tenant.id) == 0

@@ -1,5 +1,6 @@
 """Issue 10, findings 1 and 3: a settlement never pays more than is owed for tickets still valid, and never
 more than the member's balance when the money moves."""
+
 from __future__ import annotations
 
 import zoneinfo
@@ -17,8 +18,9 @@ BANGKOK = zoneinfo.ZoneInfo("Asia/Bangkok")
 
 def _checker_headers(client, tenant):
     checker = factories.veteran_staff(tenant)
-    login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": checker.phone,
-                                                    "password": factories.PASSWORD}).json
+    login = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant.slug, "phone": checker.phone, "password": factories.PASSWORD}
+    ).json
     return {"Authorization": "Bearer " + login["access_token"]}
 
 
@@ -38,8 +40,11 @@ def test_a_ticket_voided_after_its_period_ended_is_not_paid(client, db, auth, te
 def test_a_ticket_corrected_after_its_period_ended_pays_the_corrected_amount(client, db, auth, tenant, catalog, collector, staff):
     hid = factories.HouseholdFactory(tenant=tenant).id
     t = credit(client, auth(collector), hid, 10_000)  # 400 THB, corrected to 200 THB today
-    r = client.post(f"/api/v1/collections/{t['id']}/correct", headers=auth(staff),
-                    json={"reason": "scale was off", "lines": [{"material_code": "ALU_CAN", "weight_g": 5000}]})
+    r = client.post(
+        f"/api/v1/collections/{t['id']}/correct",
+        headers=auth(staff),
+        json={"reason": "scale was off", "lines": [{"material_code": "ALU_CAN", "weight_g": 5000}]},
+    )
     assert r.status_code == 201, r.json
     run, pays = run_and_payouts(client, auth(staff), yesterday())
     assert pays[hid]["gross_satang"] == 20_000 and pays[hid]["net_satang"] == 19_600
@@ -62,7 +67,9 @@ def test_approving_a_run_the_ledger_moved_under_is_refused_until_recomputed(clie
     assert str(a) in r.json["errors"]["household_id"][0]
     assert ledger.household_balance(db, tenant.id, a) == 0  # nothing was posted
     assert client.post(f"/api/v1/settlements/{run['id']}/recompute", headers=auth(staff)).status_code == 202
-    pays = {p["household_id"]: p for p in client.get(f"/api/v1/settlements/{run['id']}/payouts", headers=auth(staff)).json["items"]}
+    pays = {
+        p["household_id"]: p for p in client.get(f"/api/v1/settlements/{run['id']}/payouts", headers=auth(staff)).json["items"]
+    }
     assert a not in pays and pays[b]["gross_satang"] == 4000
     ok = client.post(f"/api/v1/settlements/{run['id']}/approve", headers=checker)
     assert ok.status_code == 200 and ok.json["net_satang"] == 3920
@@ -85,10 +92,11 @@ def test_the_passbook_says_when_a_void_happened_and_what_it_corrects(client, db,
     wallet = client.get("/api/v1/wallet", headers=auth(member)).json
     void = next(e for e in wallet["entries"] if e["kind"] == "reversal")
     deposit = next(e for e in wallet["entries"] if e["kind"] == "weigh_in")
-    assert void["occurred_at"] == deposit["occurred_at"]          # effective on the weigh-in's date
-    assert void["recorded_at"] > deposit["occurred_at"]           # but recorded today
-    csv_text = client.get(f"/api/v1/households/{member.household_id}/passbook?format=csv",
-                          headers=auth(staff)).get_data(as_text=True)
+    assert void["occurred_at"] == deposit["occurred_at"]  # effective on the weigh-in's date
+    assert void["recorded_at"] > deposit["occurred_at"]  # but recorded today
+    csv_text = client.get(f"/api/v1/households/{member.household_id}/passbook?format=csv", headers=auth(staff)).get_data(
+        as_text=True
+    )
     header, *rows = csv_text.lstrip("\ufeff").splitlines()
     assert header.split(",")[-1] == "recorded"
     void_row = next(r.split(",") for r in rows if "-40.00" in r)

@@ -1,5 +1,6 @@
 """Issue 10, findings 5 and 6: a settlement run cannot get stuck. The computation goes through the outbox,
 so a broker outage delays it and never fails the request; a run a worker lost is re-queued by the sweeper."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,8 @@ def _messages(db, task_name=settlements.COMPUTE_TASK):
 
 
 def test_broker_down_start_answers_202_and_the_relay_sends_it_once_the_broker_is_back(
-        app, db, session_factory, auth, tenant, catalog, collector, staff):
+    app, db, session_factory, auth, tenant, catalog, collector, staff
+):
     hid = factories.HouseholdFactory(tenant=tenant).id
     credit(app.test_client(), auth(collector), hid, 1000)
     down = make_app(session_factory, SETTINGS=settings_for_tests(broker_url=DEAD_BROKER))

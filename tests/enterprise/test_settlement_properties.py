@@ -1,4 +1,5 @@
 """Ledger invariants after any mix of weigh-ins, voids, runs, approvals and payments (property-based)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,12 +21,16 @@ from recycle.principal import Principal
 from tests import factories
 from tests.props import examples
 
-steps = st.lists(st.one_of(
-    st.tuples(st.just("weigh"), st.integers(0, 3), st.integers(1, 30_000)),
-    st.tuples(st.just("void"), st.integers(0, 40)),
-    st.tuples(st.just("settle"), st.booleans()),
-    st.tuples(st.just("pay"), st.integers(0, 40)),
-), min_size=1, max_size=14)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("weigh"), st.integers(0, 3), st.integers(1, 30_000)),
+        st.tuples(st.just("void"), st.integers(0, 40)),
+        st.tuples(st.just("settle"), st.booleans()),
+        st.tuples(st.just("pay"), st.integers(0, 40)),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
 @settings(max_examples=examples(25))
@@ -49,12 +54,17 @@ def _test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
     day = (utcnow() - dt.timedelta(days=1)).date()
     for step in steps:
         if step[0] == "weigh":
-            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(days=2),
-                                          [LineInput("ALU_CAN", "A", step[2])], household_id=homes[step[1]])
+            inp = tickets.TicketInput(
+                str(uuid.uuid4()),
+                utcnow() - dt.timedelta(days=2),
+                [LineInput("ALU_CAN", "A", step[2])],
+                household_id=homes[step[1]],
+            )
             tickets.create_ticket(db, maker, tenant, "s", inp)
         elif step[0] == "void":
-            ids = db.scalars(select(CollectionTicket.id).where(CollectionTicket.tenant_id == tenant.id,
-                                                               CollectionTicket.status == "active")).all()
+            ids = db.scalars(
+                select(CollectionTicket.id).where(CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active")
+            ).all()
             if ids:
                 tickets.void(db, maker, ids[step[1] % len(ids)], "test")
         elif step[0] == "settle":
@@ -74,8 +84,11 @@ def _test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
                 payouts.mark_paid(db, maker, ready[step[1] % len(ready)], "cash", "")
     db.flush()
     assert ledger.trial_balance(db, tenant.id) == 0
-    credited = db.scalar(select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active"))
+    credited = db.scalar(
+        select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
+            CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active"
+        )
+    )
     owed = sum(ledger.household_balance(db, tenant.id, h) for h in homes)
     pending = -ledger.balance(db, tenant.id, ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING).id)
     fund = -ledger.balance(db, tenant.id, ledger.account(db, tenant.id, ledger.WELFARE_FUND).id)

@@ -1,4 +1,5 @@
 """POST /settlements answers 202 and the run is computed by the task: on a real worker on Redis in CI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,13 +28,21 @@ def test_a_run_is_computed_by_the_worker(committed_app, worker):
         homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(3)]
         uow.commit()
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         h = {"Authorization": "Bearer " + issue_tokens(staff)["access_token"]}
     client = committed_app.test_client()
     for i, hid in enumerate(homes):
-        r = client.post("/api/v1/collections", headers=h, json={
-            "client_id": str(uuid.uuid4()), "household_id": hid, "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
-            "lines": [{"material_code": "ALU_CAN", "weight_g": 1000 * (i + 1)}]})
+        r = client.post(
+            "/api/v1/collections",
+            headers=h,
+            json={
+                "client_id": str(uuid.uuid4()),
+                "household_id": hid,
+                "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
+                "lines": [{"material_code": "ALU_CAN", "weight_g": 1000 * (i + 1)}],
+            },
+        )
         assert r.status_code == 201, r.json
     period_end = (utcnow() - dt.timedelta(days=1)).date().isoformat()
     r = client.post("/api/v1/settlements", headers=h, json={"period_end": period_end})
@@ -54,6 +63,7 @@ def test_a_run_is_computed_by_the_worker(committed_app, worker):
 
 def test_two_treasurers_starting_a_run_at_once_get_one_run_and_one_409(committed_app):
     import threading
+
     factory = committed_app.extensions["thangngoen.sessions"]
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
@@ -61,6 +71,7 @@ def test_two_treasurers_starting_a_run_at_once_get_one_run_and_one_409(committed
         people = [factories.UserFactory(tenant=tenant, role="staff") for _ in range(2)]
         uow.commit()
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         headers = [{"Authorization": "Bearer " + issue_tokens(u)["access_token"]} for u in people]
     period_end = (utcnow() - dt.timedelta(days=1)).date().isoformat()
@@ -96,16 +107,28 @@ def test_a_run_whose_worker_was_killed_is_computed_after_the_sweeper_runs(commit
         hid = factories.HouseholdFactory(tenant=tenant).id
         uow.commit()
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         h = {"Authorization": "Bearer " + issue_tokens(staff)["access_token"]}
     client = committed_app.test_client()
-    r = client.post("/api/v1/collections", headers=h, json={
-        "client_id": str(uuid.uuid4()), "household_id": hid, "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
-        "lines": [{"material_code": "ALU_CAN", "weight_g": 2000}]})
+    r = client.post(
+        "/api/v1/collections",
+        headers=h,
+        json={
+            "client_id": str(uuid.uuid4()),
+            "household_id": hid,
+            "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
+            "lines": [{"material_code": "ALU_CAN", "weight_g": 2000}],
+        },
+    )
     assert r.status_code == 201
     with committed_app.app_context(), UnitOfWork(factory) as uow:
-        run = settlements.start(uow.session, Principal(staff.id, tenant.id, "staff"), uow.session.merge(tenant),
-                                (utcnow() - dt.timedelta(days=1)).date())
+        run = settlements.start(
+            uow.session,
+            Principal(staff.id, tenant.id, "staff"),
+            uow.session.merge(tenant),
+            (utcnow() - dt.timedelta(days=1)).date(),
+        )
         uow.session.info[outbox._PENDING].clear()  # the message never reaches a live worker...
         uow.session.execute(delete(OutboxMessage).where(OutboxMessage.task_name == settlements.COMPUTE_TASK))
         run.queued_at = utcnow() - settlements.STUCK_AFTER - dt.timedelta(minutes=1)  # ...and that was a while ago
@@ -126,6 +149,7 @@ def test_approve_racing_a_void_never_pays_a_ticket_voided_first(committed_app, w
     """One checker approves while another staff member voids a ticket of the run: either the void lands first
     and approval is refused as stale, or approval lands first and the void carries as a negative balance."""
     import threading
+
     factory = committed_app.extensions["thangngoen.sessions"]
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
@@ -143,11 +167,20 @@ def test_approve_racing_a_void_never_pays_a_ticket_voided_first(committed_app, w
     hm, hc, hv = login(maker), login(checker), login(voider)
     tickets = {}
     for hid in homes:
-        r = client.post("/api/v1/collections", headers=hm, json={
-            "client_id": str(uuid.uuid4()), "household_id": hid, "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
-            "lines": [{"material_code": "ALU_CAN", "weight_g": 5000}]})
+        r = client.post(
+            "/api/v1/collections",
+            headers=hm,
+            json={
+                "client_id": str(uuid.uuid4()),
+                "household_id": hid,
+                "collected_at": (utcnow() - dt.timedelta(days=2)).isoformat(),
+                "lines": [{"material_code": "ALU_CAN", "weight_g": 5000}],
+            },
+        )
         tickets[hid] = r.json["id"]
-    run = client.post("/api/v1/settlements", headers=hm, json={"period_end": (utcnow() - dt.timedelta(days=1)).date().isoformat()}).json
+    run = client.post(
+        "/api/v1/settlements", headers=hm, json={"period_end": (utcnow() - dt.timedelta(days=1)).date().isoformat()}
+    ).json
     deadline = time.time() + 60
     while run["status"] == "computing" and time.time() < deadline:
         time.sleep(0.2)
@@ -171,10 +204,11 @@ def test_approve_racing_a_void_never_pays_a_ticket_voided_first(committed_app, w
     assert out["void"].status_code == 200, out["void"].json
     assert out["approve"].status_code in (200, 409), out["approve"].json
     from recycle import ledger as money
+
     with UnitOfWork(factory) as uow:
         balance = money.household_balance(uow.session, tenant.id, homes[0])
         if out["approve"].status_code == 200:  # approval first: paid, and the later void carries
             assert balance == -20_000 and out["approve"].json["households"] == 4
-        else:                                  # void first: refused as stale, nothing posted
+        else:  # void first: refused as stale, nothing posted
             assert out["approve"].json["type"].endswith("settlement_stale") and balance == 0
         assert_ledger_sound(uow.session)

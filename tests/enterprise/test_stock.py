@@ -1,4 +1,5 @@
 """Stock at the centre: built from handovers and walk-ins at what members were paid, counted, adjusted."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,8 +18,17 @@ def _balance(db, tenant, code):  # noqa: ANN001, ANN202
 
 def test_a_handover_puts_the_round_in_stock_at_what_members_were_paid(client, db, auth, tenant, catalog, collector, staff):
     homes = [factories.HouseholdFactory(tenant=tenant) for _ in range(2)]
-    delivered_round(client, db, auth, tenant, collector, staff, homes, [PET, ALU],
-                    [{"material_code": "PET_CLEAR", "weight_g": 4900}, {"material_code": "ALU_CAN", "weight_g": 2468}])
+    delivered_round(
+        client,
+        db,
+        auth,
+        tenant,
+        collector,
+        staff,
+        homes,
+        [PET, ALU],
+        [{"material_code": "PET_CLEAR", "weight_g": 4900}, {"material_code": "ALU_CAN", "weight_g": 2468}],
+    )
     stock = inventory(client, auth(staff))
     pet, alu = stock[("PET_CLEAR", "A")], stock[("ALU_CAN", "A")]
     # Re-weighed 4.9 kg of PET bought for 2 x 22.50 baht: on hand is the centre's scale, value what was paid.
@@ -31,13 +41,19 @@ def test_a_handover_puts_the_round_in_stock_at_what_members_were_paid(client, db
 
 
 def test_a_walk_in_is_stock_and_its_void_takes_it_back(client, db, auth, tenant, catalog, staff, member):
-    t = walk_in(client, auth(staff), member.household_id,
-                [{"material_code": "PET_CLEAR", "weight_g": 1000}, {"material_code": "BOTTLE", "quantity": 10}])
+    t = walk_in(
+        client,
+        auth(staff),
+        member.household_id,
+        [{"material_code": "PET_CLEAR", "weight_g": 1000}, {"material_code": "BOTTLE", "quantity": 10}],
+    )
     stock = inventory(client, auth(staff))
     assert (stock[("PET_CLEAR", "A")]["on_hand"], stock[("PET_CLEAR", "A")]["value_satang"]) == (1000, 900)
     assert stock[("BOTTLE", "A")]["unit"] == "piece" and stock[("BOTTLE", "A")]["on_hand"] == 10
     assert stock[("BOTTLE", "A")]["average_cost_satang"] == 30
-    assert client.post(f"{API}/collections/{t['id']}/void", headers=auth(staff), json={"reason": "wrong member"}).status_code == 200
+    assert (
+        client.post(f"{API}/collections/{t['id']}/void", headers=auth(staff), json={"reason": "wrong member"}).status_code == 200
+    )
     stock = inventory(client, auth(staff))
     assert all((row["on_hand"], row["value_satang"]) == (0, 0) for row in stock.values())
     moves = client.get(f"{API}/inventory/movements?material_code=BOTTLE", headers=auth(staff)).json
@@ -49,11 +65,15 @@ def test_a_void_whose_material_is_reserved_is_refused_until_the_draft_goes(clien
     t = walk_in(client, auth(staff), member.household_id, [{"material_code": "PET_CLEAR", "weight_g": 1000}])
     b = buyer(client, auth(staff))
     batch = draft(client, auth(staff), b["id"], [{"material_code": "PET_CLEAR", "weight_g": 600}]).json
-    r = client.post(f"{API}/collections/{t['id']}/void", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "wrong member"})
+    r = client.post(
+        f"{API}/collections/{t['id']}/void", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "wrong member"}
+    )
     assert r.status_code == 409 and "reserved or sold" in r.json["detail"]
     assert client.get(f"{API}/collections/{t['id']}", headers=auth(staff)).json["status"] == "active"
     client.post(f"{API}/sales/{batch['id']}/cancel", headers=auth(staff), json={"reason": "buyer changed mind"})
-    assert client.post(f"{API}/collections/{t['id']}/void", headers=auth(staff), json={"reason": "wrong member"}).status_code == 200
+    assert (
+        client.post(f"{API}/collections/{t['id']}/void", headers=auth(staff), json={"reason": "wrong member"}).status_code == 200
+    )
     assert inventory(client, auth(staff))[("PET_CLEAR", "A")]["on_hand"] == 0
 
 
@@ -67,11 +87,19 @@ def test_counts_and_adjustments_are_movements_with_a_reason(client, db, auth, te
     assert _balance(db, tenant, "stock_adjustments") == 180  # the loss is an expense
     no_reason = client.post(f"{API}/inventory/adjustments", headers=h, json={**count, "reason": ""})
     assert no_reason.status_code == 422 and "reason" in no_reason.json["errors"]
-    by_weight = client.post(f"{API}/inventory/adjustments", headers=h,
-                            json={"material_code": "BOTTLE", "kind": "adjustment", "weight_g": 5, "reason": "found"})
+    by_weight = client.post(
+        f"{API}/inventory/adjustments",
+        headers=h,
+        json={"material_code": "BOTTLE", "kind": "adjustment", "weight_g": 5, "reason": "found"},
+    )
     assert by_weight.status_code == 422 and "weight_g" in by_weight.json["errors"]
-    found = {"material_code": "PET_CLEAR", "kind": "adjustment", "weight_g": 200, "reason": "under the tarp",
-             "client_id": str(uuid.uuid4())}
+    found = {
+        "material_code": "PET_CLEAR",
+        "kind": "adjustment",
+        "weight_g": 200,
+        "reason": "under the tarp",
+        "client_id": str(uuid.uuid4()),
+    }
     first = client.post(f"{API}/inventory/adjustments", headers=h, json=found)
     again = client.post(f"{API}/inventory/adjustments", headers=h, json=found)
     assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]
@@ -87,8 +115,11 @@ def test_counts_and_adjustments_are_movements_with_a_reason(client, db, auth, te
 
 def test_a_corrected_walk_in_holds_the_corrected_weight(client, db, auth, tenant, catalog, staff, member):
     t = walk_in(client, auth(staff), member.household_id, [{"material_code": "PET_CLEAR", "weight_g": 1000}])
-    r = client.post(f"{API}/collections/{t['id']}/correct", headers=auth(staff),
-                    json={"reason": "scale was not zeroed", "lines": [{"material_code": "PET_CLEAR", "weight_g": 1200}]})
+    r = client.post(
+        f"{API}/collections/{t['id']}/correct",
+        headers=auth(staff),
+        json={"reason": "scale was not zeroed", "lines": [{"material_code": "PET_CLEAR", "weight_g": 1200}]},
+    )
     assert r.status_code == 201, r.json
     row = inventory(client, auth(staff))[("PET_CLEAR", "A")]
     assert (row["on_hand"], row["value_satang"]) == (1200, 1080)

@@ -1,4 +1,5 @@
 """Two staff drafting sales of the last stock at the same moment: one gets it, the other is told there is none."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,12 +29,18 @@ def test_two_staff_drafting_the_last_stock_at_once_only_one_gets_it(committed_ap
         staff = [factories.UserFactory(tenant=tenant, role="staff") for _ in range(2)]
         p = Principal(staff[0].id, tenant.id, "staff")
         home = factories.HouseholdFactory(tenant=tenant)
-        tickets.create_ticket(db, p, tenant, "s", tickets.TicketInput(
-            str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", 1000)], household_id=home.id))  # a walk-in
+        tickets.create_ticket(
+            db,
+            p,
+            tenant,
+            "s",
+            tickets.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", 1000)], household_id=home.id),
+        )  # a walk-in
         buyer_id = buyers.create(db, p, buyers.BuyerInput("factory", "Recycler", tax_id(), material_codes=["PET_CLEAR"])).id
         uow.commit()
         tenant_id, grade_id = tenant.id, pet.grades[0].id
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         headers = [{"Authorization": "Bearer " + issue_tokens(u)["access_token"]} for u in staff]
     barrier = threading.Barrier(2)
@@ -42,8 +49,11 @@ def test_two_staff_drafting_the_last_stock_at_once_only_one_gets_it(committed_ap
     def draft(i: int) -> None:
         client = committed_app.test_client()
         barrier.wait()
-        responses[i] = client.post("/api/v1/sales", headers=headers[i], json={
-            "buyer_id": buyer_id, "lines": [{"material_code": "PET_CLEAR", "weight_g": 700 + i}]})
+        responses[i] = client.post(
+            "/api/v1/sales",
+            headers=headers[i],
+            json={"buyer_id": buyer_id, "lines": [{"material_code": "PET_CLEAR", "weight_g": 700 + i}]},
+        )
 
     threads = [threading.Thread(target=draft, args=(i,)) for i in range(2)]
     [t.start() for t in threads]

@@ -4,6 +4,7 @@ A plain model of what the centre should hold runs beside the real thing: after e
 hand and reserved agree with it, nothing is ever negative, every batch's lots add up to its lines,
 and the ledger's STOCK account is worth exactly what the movements say.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 
 from enterprise import buyers, sales, sales_trace, stock
 from enterprise.stock_models import SaleBatch, StockMovement
-from pickup import tickets, handover
+from pickup import handover, tickets
 from pickup.models import PickupRequest, Round
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -24,21 +25,29 @@ from recycle.db import utcnow
 from recycle.errors import Conflict
 from recycle.principal import Principal
 from tests import factories
-from tests.props import examples
 from tests.enterprise.stock_helpers import tax_id
+from tests.props import examples
 
 i = st.integers
-sell = [st.tuples(st.just("draft"), i(0, 8_000), st.one_of(st.just(0), i(1, 12))),
-        st.tuples(st.just("dispatch"), i(0, 30)), st.tuples(st.just("settle"), i(0, 30), i(0, 120))]
-ops = st.lists(st.one_of(
-    st.tuples(st.just("walk_in"), i(0, 2), i(1, 20_000), i(0, 30)),
-    st.tuples(st.just("round"), i(0, 2), i(1, 20_000), i(0, 120)),
-    st.tuples(st.just("void"), i(0, 30)),
-    st.tuples(st.just("count"), st.sampled_from(["PET_CLEAR", "BOTTLE"]), i(0, 30_000)),
-    st.tuples(st.just("adjust"), st.sampled_from(["PET_CLEAR", "BOTTLE"]), i(-5_000, 5_000).filter(bool)),
-    *sell, *sell,  # selling takes three steps in order: give them the weight to happen often
-    st.tuples(st.just("cancel"), i(0, 30)),
-), min_size=6, max_size=24)
+sell = [
+    st.tuples(st.just("draft"), i(0, 8_000), st.one_of(st.just(0), i(1, 12))),
+    st.tuples(st.just("dispatch"), i(0, 30)),
+    st.tuples(st.just("settle"), i(0, 30), i(0, 120)),
+]
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("walk_in"), i(0, 2), i(1, 20_000), i(0, 30)),
+        st.tuples(st.just("round"), i(0, 2), i(1, 20_000), i(0, 120)),
+        st.tuples(st.just("void"), i(0, 30)),
+        st.tuples(st.just("count"), st.sampled_from(["PET_CLEAR", "BOTTLE"]), i(0, 30_000)),
+        st.tuples(st.just("adjust"), st.sampled_from(["PET_CLEAR", "BOTTLE"]), i(-5_000, 5_000).filter(bool)),
+        *sell,
+        *sell,  # selling takes three steps in order: give them the weight to happen often
+        st.tuples(st.just("cancel"), i(0, 30)),
+    ),
+    min_size=6,
+    max_size=24,
+)
 
 
 class World:
@@ -55,7 +64,9 @@ class World:
         self.staff = Principal(factories.UserFactory(tenant=self.tenant, role="staff").id, self.tenant.id, "staff")
         self.collector = Principal(factories.UserFactory(tenant=self.tenant, role="collector").id, self.tenant.id, "collector")
         self.homes = [factories.HouseholdFactory(tenant=self.tenant) for _ in range(3)]
-        self.buyer = buyers.create(db, self.staff, buyers.BuyerInput("factory", "Recycler", tax_id(), material_codes=list(self.grades)))
+        self.buyer = buyers.create(
+            db, self.staff, buyers.BuyerInput("factory", "Recycler", tax_id(), material_codes=list(self.grades))
+        )
         self.on_hand: dict[str, int] = defaultdict(int)
         self.walk_ins: dict[int, dict[str, int]] = {}  # ticket -> what it put in stock
 
@@ -64,8 +75,9 @@ class World:
 
     def reserved(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
-        for b in self.db.scalars(select(SaleBatch).where(SaleBatch.tenant_id == self.tenant.id,
-                                                         SaleBatch.status.in_(["draft", "dispatched"]))):
+        for b in self.db.scalars(
+            select(SaleBatch).where(SaleBatch.tenant_id == self.tenant.id, SaleBatch.status.in_(["draft", "dispatched"]))
+        ):
             for ln in b.lines:
                 out[ln.material_code] += ln.qty
         return out
@@ -78,8 +90,13 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
     db, tenant = w.db, w.tenant
     batches = list(db.scalars(select(SaleBatch).where(SaleBatch.tenant_id == tenant.id).order_by(SaleBatch.id)))
     if op[0] == "walk_in":
-        t, _ = tickets.create_ticket(db, w.staff, tenant, "s", tickets.TicketInput(
-            str(uuid.uuid4()), utcnow(), w.lines(op[2], op[3]), household_id=w.homes[op[1]].id))
+        t, _ = tickets.create_ticket(
+            db,
+            w.staff,
+            tenant,
+            "s",
+            tickets.TicketInput(str(uuid.uuid4()), utcnow(), w.lines(op[2], op[3]), household_id=w.homes[op[1]].id),
+        )
         w.walk_ins[t.id] = {"PET_CLEAR": op[2], **({"BOTTLE": op[3]} if op[3] else {})}
         for code, q in w.walk_ins[t.id].items():
             w.on_hand[code] += q
@@ -87,19 +104,39 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
         rnd = Round(tenant_id=tenant.id, collector_user_id=w.collector.user_id, round_date=utcnow().date())
         db.add(rnd)
         db.flush()
-        pickup = PickupRequest(tenant_id=tenant.id, household_id=w.homes[op[1]].id, requested_date=rnd.round_date,
-                               status="scheduled", round_id=rnd.id, estimated=[], note="")
+        pickup = PickupRequest(
+            tenant_id=tenant.id,
+            household_id=w.homes[op[1]].id,
+            requested_date=rnd.round_date,
+            status="scheduled",
+            round_id=rnd.id,
+            estimated=[],
+            note="",
+        )
         db.add(pickup)
         db.flush()
-        tickets.create_ticket(db, w.collector, tenant, "s", tickets.TicketInput(
-            str(uuid.uuid4()), utcnow(), w.lines(op[2], 0), household_id=pickup.household_id, pickup_id=pickup.id))
+        tickets.create_ticket(
+            db,
+            w.collector,
+            tenant,
+            "s",
+            tickets.TicketInput(
+                str(uuid.uuid4()), utcnow(), w.lines(op[2], 0), household_id=pickup.household_id, pickup_id=pickup.id
+            ),
+        )
         measured = op[2] * op[3] // 100  # the centre's scale: anywhere from nothing to 20% more
         handover.record(db, w.staff, tenant, rnd.id, [handover.MeasuredLine("PET_CLEAR", "A", measured)])
         w.on_hand["PET_CLEAR"] += measured
     elif op[0] == "void":
         from pickup.models import CollectionTicket
-        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id,
-                                                                 CollectionTicket.status == "active").order_by(CollectionTicket.id)))
+
+        existing = list(
+            db.scalars(
+                select(CollectionTicket)
+                .where(CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active")
+                .order_by(CollectionTicket.id)
+            )
+        )
         if not existing:
             return False
         t = existing[op[1] % len(existing)]
@@ -118,8 +155,16 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
         after = amount if op[0] == "count" else w.on_hand[code] + amount
         kw = {"weight_g": amount} if code == "PET_CLEAR" else {"quantity": amount}
         try:
-            stock.adjust(db, w.staff, code, "A", "count" if op[0] == "count" else "adjustment", kw.get("weight_g"),
-                         kw.get("quantity"), "property test")
+            stock.adjust(
+                db,
+                w.staff,
+                code,
+                "A",
+                "count" if op[0] == "count" else "adjustment",
+                kw.get("weight_g"),
+                kw.get("quantity"),
+                "property test",
+            )
             assert after >= w.reserved()[code]
             w.on_hand[code] = after
         except Conflict:
@@ -127,8 +172,9 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
             raise
     elif op[0] == "draft":
         wanted = {"PET_CLEAR": op[1], "BOTTLE": op[2]}
-        lines = [sales.LineIn(c, "A", q if c == "PET_CLEAR" else None, q if c == "BOTTLE" else None)
-                 for c, q in wanted.items() if q]
+        lines = [
+            sales.LineIn(c, "A", q if c == "PET_CLEAR" else None, q if c == "BOTTLE" else None) for c, q in wanted.items() if q
+        ]
         if not lines:
             return False
         fits = all(w.free(c) >= q for c, q in wanted.items())
@@ -148,9 +194,23 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
             elif op[0] == "cancel":
                 sales.cancel(db, w.staff, b.id, "test")
             else:
-                sales.settle(db, w.staff, b.id, sales.SettleInput([sales.SettleLine(
-                    ln.material_code, ln.grade, ln.qty * op[2] // 100 if ln.unit == "kg" else None,
-                    ln.qty * op[2] // 100 if ln.unit == "piece" else None, price_satang=1000) for ln in b.lines]))
+                sales.settle(
+                    db,
+                    w.staff,
+                    b.id,
+                    sales.SettleInput(
+                        [
+                            sales.SettleLine(
+                                ln.material_code,
+                                ln.grade,
+                                ln.qty * op[2] // 100 if ln.unit == "kg" else None,
+                                ln.qty * op[2] // 100 if ln.unit == "piece" else None,
+                                price_satang=1000,
+                            )
+                            for ln in b.lines
+                        ]
+                    ),
+                )
                 for ln in b.lines:
                     w.on_hand[ln.material_code] -= ln.qty
         except Conflict:

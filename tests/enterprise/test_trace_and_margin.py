@@ -1,4 +1,5 @@
 """Where every kilo came from (first in, first out), what the buyer may see, and margin against the ledger."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,17 @@ def test_a_batch_traces_back_to_its_lots_tickets_and_villages(client, db, auth, 
     a, b = factories.HouseholdFactory(tenant=tenant, village=north), factories.HouseholdFactory(tenant=tenant, village=south)
     c = factories.HouseholdFactory(tenant=tenant, village=north, name="ป้าสมศรี ใจดี")
     h = auth(staff)
-    _, ho = delivered_round(client, db, auth, tenant, collector, staff, [a, b],
-                            [{"material_code": "PET_CLEAR", "weight_g": 2500}], [{"material_code": "PET_CLEAR", "weight_g": 5000}])
+    _, ho = delivered_round(
+        client,
+        db,
+        auth,
+        tenant,
+        collector,
+        staff,
+        [a, b],
+        [{"material_code": "PET_CLEAR", "weight_g": 2500}],
+        [{"material_code": "PET_CLEAR", "weight_g": 5000}],
+    )
     walk = walk_in(client, h, c.id, [{"material_code": "PET_CLEAR", "weight_g": 1000}])
     factory = buyer(client, h)
     first = draft(client, h, factory["id"], [{"material_code": "PET_CLEAR", "weight_g": 3000}]).json
@@ -38,7 +48,10 @@ def test_a_batch_traces_back_to_its_lots_tickets_and_villages(client, db, auth, 
     assert lots[0]["handover_id"] == ho["id"] and {t["household_id"] for t in lots[0]["tickets"]} == {a.id, b.id}
     assert lots[1]["tickets"][0]["ticket_id"] == walk["id"] and lots[1]["tickets"][0]["household_name"] == "ป้าสมศรี ใจดี"
     dispatch(client, h, second["id"])
-    assert settle(client, h, second["id"], [{"material_code": "PET_CLEAR", "weight_g": 2500, "price_satang": 1100}]).status_code == 200
+    assert (
+        settle(client, h, second["id"], [{"material_code": "PET_CLEAR", "weight_g": 2500, "price_satang": 1100}]).status_code
+        == 200
+    )
     # Settled second: it took the oldest stock, so the first batch now draws on what is left.
     t2 = client.get(f"{API}/sales/{second['id']}/trace", headers=h).json
     assert t2["forecast"] is False and [lot["drawn"] for lot in t2["lines"][0]["lots"]] == [2500]
@@ -57,27 +70,59 @@ def test_a_batch_traces_back_to_its_lots_tickets_and_villages(client, db, auth, 
 
 def _ledger_margin(db, tenant, day):  # noqa: ANN001, ANN202
     lo, hi = local_day_bounds(tenant, day)
-    amount = lambda code: int(db.scalar(  # noqa: E731
-        select(func.coalesce(func.sum(Posting.amount_satang), 0)).join(LedgerTransaction).join(LedgerAccount)
-        .where(Posting.tenant_id == tenant.id, LedgerAccount.code == code,
-               LedgerTransaction.occurred_at >= lo, LedgerTransaction.occurred_at < hi)))
+    amount = lambda code: int(
+        db.scalar(  # noqa: E731
+            select(func.coalesce(func.sum(Posting.amount_satang), 0))
+            .join(LedgerTransaction)
+            .join(LedgerAccount)
+            .where(
+                Posting.tenant_id == tenant.id,
+                LedgerAccount.code == code,
+                LedgerTransaction.occurred_at >= lo,
+                LedgerTransaction.occurred_at < hi,
+            )
+        )
+    )
     return -amount(ledger.SALES_REVENUE), amount(ledger.COST_OF_GOODS)
 
 
 def test_the_period_margin_is_what_the_ledger_says(client, db, auth, tenant, catalog, collector, staff, member):
     h = auth(staff)
     homes = [factories.HouseholdFactory(tenant=tenant) for _ in range(3)]
-    delivered_round(client, db, auth, tenant, collector, staff, homes,
-                    [{"material_code": "PET_CLEAR", "weight_g": 1700}, {"material_code": "ALU_CAN", "weight_g": 333}],
-                    [{"material_code": "PET_CLEAR", "weight_g": 5050}, {"material_code": "ALU_CAN", "weight_g": 990}])
-    walk_in(client, h, member.household_id, [{"material_code": "PET_CLEAR", "weight_g": 777}, {"material_code": "BOTTLE", "quantity": 40}])
+    delivered_round(
+        client,
+        db,
+        auth,
+        tenant,
+        collector,
+        staff,
+        homes,
+        [{"material_code": "PET_CLEAR", "weight_g": 1700}, {"material_code": "ALU_CAN", "weight_g": 333}],
+        [{"material_code": "PET_CLEAR", "weight_g": 5050}, {"material_code": "ALU_CAN", "weight_g": 990}],
+    )
+    walk_in(
+        client,
+        h,
+        member.household_id,
+        [{"material_code": "PET_CLEAR", "weight_g": 777}, {"material_code": "BOTTLE", "quantity": 40}],
+    )
     factory = buyer(client, h)
-    sold = [([{"material_code": "PET_CLEAR", "weight_g": 3001}, {"material_code": "BOTTLE", "quantity": 35}],
-             [{"material_code": "PET_CLEAR", "weight_g": 2950, "deduction_g": 31, "price_satang": 1130},
-              {"material_code": "BOTTLE", "quantity": 33, "price_satang": 45, "deduction_satang": 7}]),
-            ([{"material_code": "PET_CLEAR", "weight_g": 2826}, {"material_code": "ALU_CAN", "weight_g": 990}],
-             [{"material_code": "PET_CLEAR", "weight_g": 2826, "price_satang": 1170},
-              {"material_code": "ALU_CAN", "weight_g": 985, "price_satang": 4550}])]
+    sold = [
+        (
+            [{"material_code": "PET_CLEAR", "weight_g": 3001}, {"material_code": "BOTTLE", "quantity": 35}],
+            [
+                {"material_code": "PET_CLEAR", "weight_g": 2950, "deduction_g": 31, "price_satang": 1130},
+                {"material_code": "BOTTLE", "quantity": 33, "price_satang": 45, "deduction_satang": 7},
+            ],
+        ),
+        (
+            [{"material_code": "PET_CLEAR", "weight_g": 2826}, {"material_code": "ALU_CAN", "weight_g": 990}],
+            [
+                {"material_code": "PET_CLEAR", "weight_g": 2826, "price_satang": 1170},
+                {"material_code": "ALU_CAN", "weight_g": 985, "price_satang": 4550},
+            ],
+        ),
+    ]
     for lines, figures in sold:
         batch = draft(client, h, factory["id"], lines).json
         dispatch(client, h, batch["id"])
@@ -97,8 +142,9 @@ def test_the_period_margin_is_what_the_ledger_says(client, db, auth, tenant, cat
     # Everything is sold but the 5 reserved bottles: nothing of the members' money is left in stock but theirs.
     stock_left = ledger.balance(db, tenant.id, ledger.account(db, tenant.id, ledger.STOCK).id)
     assert stock_left == 5 * 30 and ledger.trial_balance(db, tenant.id) == 0
-    before = client.get(f"{API}/reports/margin?from={today - dt.timedelta(days=7)}&to={today - dt.timedelta(days=1)}",
-                        headers=h).json
+    before = client.get(
+        f"{API}/reports/margin?from={today - dt.timedelta(days=7)}&to={today - dt.timedelta(days=1)}", headers=h
+    ).json
     assert before["batches"] == [] and before["margin_satang"] == 0
     backwards = client.get(f"{API}/reports/margin?from={today}&to={today - dt.timedelta(days=1)}", headers=h)
     assert backwards.status_code == 422 and "to" in backwards.json["errors"]

@@ -1,4 +1,5 @@
 """Helpers for game tests: deposits as plain data (no ticket needed), an independent oracle of the rules."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,9 @@ _ticket_ids = itertools.count(900_000)
 
 
 def kg(code: str, grams: int, category: str = "recyclable", grade: str = "A", graded: bool = False, co2e: int = 0) -> DepositLine:
-    return DepositLine(material_code=code, category=category, grade=grade, unit="kg", weight_g=grams, co2e_g=co2e,
-                       has_grades=graded)
+    return DepositLine(
+        material_code=code, category=category, grade=grade, unit="kg", weight_g=grams, co2e_g=co2e, has_grades=graded
+    )
 
 
 def pieces(code: str, n: int, category: str = "recyclable") -> DepositLine:
@@ -28,8 +30,14 @@ def local(y: int, m: int, d: int, hour: int = 10, minute: int = 0) -> dt.datetim
     return dt.datetime(y, m, d, hour, minute, tzinfo=BANGKOK)
 
 
-def deposit(db, tenant_id: int, household_id: int, when: dt.datetime, lines: list[DepositLine],  # noqa: ANN001
-            ticket_id: int | None = None) -> tuple[int, deposits.GameEvents]:
+def deposit(
+    db,
+    tenant_id: int,
+    household_id: int,
+    when: dt.datetime,
+    lines: list[DepositLine],  # noqa: ANN001
+    ticket_id: int | None = None,
+) -> tuple[int, deposits.GameEvents]:
     tid = ticket_id or next(_ticket_ids)
     return tid, deposits.award_deposit(db, DepositInput(tenant_id, household_id, tid, when, lines))
 

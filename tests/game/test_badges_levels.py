@@ -1,4 +1,5 @@
 """Badges earned once with their date, levels with progress, and the notices sent for both."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from recycle.game import deposits, badges, tasks
 from recycle.db import UnitOfWork
-from recycle.notify import notices
+from recycle.game import badges, deposits, tasks
 from recycle.game.models import BadgeAward, LevelUp
+from recycle.notify import notices
 from tests import factories
 from tests.game.helpers import deposit, kg, local, pieces
 from tests.pickup.ticket_helpers import ticket
@@ -40,8 +41,9 @@ def _codes(db, hid) -> list[str]:  # noqa: ANN001
     return sorted(db.scalars(select(BadgeAward.badge_code).where(BadgeAward.household_id == hid)))
 
 
-def test_first_deposit_badge_is_earned_once_with_its_date_and_announced_once(client, db, auth, catalog, collector, member,
-                                                                            recorder):
+def test_first_deposit_badge_is_earned_once_with_its_date_and_announced_once(
+    client, db, auth, catalog, collector, member, recorder
+):
     for _ in range(2):
         r = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id))
         assert r.status_code == 201
@@ -73,8 +75,13 @@ def test_the_database_refuses_a_second_copy_of_a_badge(db, tenant):
 def test_badges_for_pickups_kilos_materials_hazardous_organic_and_streaks(db, tenant):
     hid = factories.HouseholdFactory(tenant=tenant).id
     for week in range(4):  # four weekly deposits in a row: aluminium, batteries, wet waste
-        deposit(db, tenant.id, hid, local(2026, 3, 2) + dt.timedelta(weeks=week),
-                [kg("ALU_CAN", 2600), kg("BATTERY", 300, "hazardous"), kg("ORGANIC", 13_000, "organic")])
+        deposit(
+            db,
+            tenant.id,
+            hid,
+            local(2026, 3, 2) + dt.timedelta(weeks=week),
+            [kg("ALU_CAN", 2600), kg("BATTERY", 300, "hazardous"), kg("ORGANIC", 13_000, "organic")],
+        )
     assert _codes(db, hid) == ["aluminium_hero", "first_deposit", "hazardous_hero", "organic_sorter", "streak_4"]
     for day in range(6):
         deposit(db, tenant.id, hid, local(2026, 4, 1 + day), [kg("CARDBOARD", 17_000), pieces("BOTTLE", 3)])
@@ -94,11 +101,19 @@ def test_a_badge_stays_after_the_ticket_that_earned_it_is_voided(db, tenant):
 def test_levels_by_lifetime_points_with_progress_to_the_next():
     assert badges.level_progress(0)["code"] == "iron"
     almost = badges.level_progress(999)
-    assert (almost["code"], almost["points_to_next"], almost["progress_pct"], almost["next"]["name_th"]) == \
-        ("iron", 1, 99, "ถังเงิน")
+    assert (almost["code"], almost["points_to_next"], almost["progress_pct"], almost["next"]["name_th"]) == (
+        "iron",
+        1,
+        99,
+        "ถังเงิน",
+    )
     silver = badges.level_progress(3000)
-    assert (silver["code"], silver["name_en"], silver["progress_pct"], silver["points_to_next"]) == \
-        ("silver", "Silver bin", 50, 2000)
+    assert (silver["code"], silver["name_en"], silver["progress_pct"], silver["points_to_next"]) == (
+        "silver",
+        "Silver bin",
+        50,
+        2000,
+    )
     gold = badges.level_progress(12_345)
     assert (gold["code"], gold["name_th"], gold["next"], gold["progress_pct"]) == ("gold", "ถังทอง", None, 100)
 
@@ -159,8 +174,18 @@ def test_notices_wait_for_the_real_commit_and_a_rollback_sends_none(app, db, ses
 
 
 def test_a_tenant_defines_its_own_badges_as_data(db, tenant):
-    tenant.settings = {"badges": [{"code": "copper_king", "name_th": "ราชาทองแดง", "name_en": "Copper king",
-                                   "metric": "material_weight_g", "materials": ["COPPER"], "threshold": 2000}]}
+    tenant.settings = {
+        "badges": [
+            {
+                "code": "copper_king",
+                "name_th": "ราชาทองแดง",
+                "name_en": "Copper king",
+                "metric": "material_weight_g",
+                "materials": ["COPPER"],
+                "threshold": 2000,
+            }
+        ]
+    }
     hid = factories.HouseholdFactory(tenant=tenant).id
     deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("COPPER", 1500)])
     assert _codes(db, hid) == []  # and no first_deposit: the tenant's list replaces the standard one

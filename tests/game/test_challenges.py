@@ -1,12 +1,13 @@
 """Community challenges: staff set them, everyone sees the progress, participants get the bonus when reached."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import func, select
 
-from recycle.game import challenges, points
 from recycle.db import utcnow
+from recycle.game import challenges, points
 from recycle.game.models import PointsEntry
 from recycle.principal import Principal
 from tests import factories
@@ -19,26 +20,39 @@ def _today() -> dt.date:
 
 
 def _challenge(client, headers, **over):  # noqa: ANN001, ANN003, ANN202
-    body = {"title_th": "อลูมิเนียม 5 กิโล", "title_en": "5 kg of aluminium", "material_code": "ALU_CAN",
-            "start_date": (_today() - dt.timedelta(days=3)).isoformat(), "end_date": (_today() + dt.timedelta(days=3)).isoformat(),
-            "target_g": 5000, "bonus_points": 25}
+    body = {
+        "title_th": "อลูมิเนียม 5 กิโล",
+        "title_en": "5 kg of aluminium",
+        "material_code": "ALU_CAN",
+        "start_date": (_today() - dt.timedelta(days=3)).isoformat(),
+        "end_date": (_today() + dt.timedelta(days=3)).isoformat(),
+        "target_g": 5000,
+        "bonus_points": 25,
+    }
     body.update(over)
     return client.post("/api/v1/challenges", headers=headers, json=body)
 
 
-def test_progress_is_visible_to_all_and_every_participant_gets_the_bonus_once(client, db, auth, tenant, catalog, collector,
-                                                                             staff, member):
+def test_progress_is_visible_to_all_and_every_participant_gets_the_bonus_once(
+    client, db, auth, tenant, catalog, collector, staff, member
+):
     village = member.household.village
-    neighbour = factories.HouseholdUserFactory(tenant=tenant, household=factories.HouseholdFactory(tenant=tenant, village=village))
+    neighbour = factories.HouseholdUserFactory(
+        tenant=tenant, household=factories.HouseholdFactory(tenant=tenant, village=village)
+    )
     elsewhere = factories.HouseholdUserFactory(tenant=tenant)
     c = _challenge(client, auth(staff), village_id=village.id)
     assert c.status_code == 201 and c.json["status"] == "running" and c.json["progress_g"] == 0
     alu = lambda g: [{"material_code": "ALU_CAN", "weight_g": g}]  # noqa: E731
     client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, lines=alu(3000)))
-    client.post("/api/v1/collections", headers=auth(collector),
-                json=ticket(household_id=elsewhere.household_id, lines=alu(9000)))  # another village: does not count
-    client.post("/api/v1/collections", headers=auth(collector),
-                json=ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": 9000}]))
+    client.post(
+        "/api/v1/collections", headers=auth(collector), json=ticket(household_id=elsewhere.household_id, lines=alu(9000))
+    )  # another village: does not count
+    client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": 9000}]),
+    )
     seen = client.get("/api/v1/challenges", headers={**auth(elsewhere), "Accept-Language": "en"}).json["items"][0]
     assert (seen["progress_g"], seen["progress_pct"], seen["participants"], seen["title"]) == (3000, 60, 1, "5 kg of aluminium")
     before = {h: points.summary(db, tenant.id, h).balance for h in (member.household_id, neighbour.household_id)}
@@ -57,8 +71,11 @@ def test_progress_is_visible_to_all_and_every_participant_gets_the_bonus_once(cl
 def test_the_bonus_task_is_idempotent(db, tenant):
     hid = factories.HouseholdFactory(tenant=tenant).id
     staff = factories.UserFactory(tenant=tenant, role="staff")
-    c = challenges.create(db, Principal(staff.id, tenant.id, "staff"), challenges.ChallengeInput(
-        "x", "x", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 1000, 40))
+    c = challenges.create(
+        db,
+        Principal(staff.id, tenant.id, "staff"),
+        challenges.ChallengeInput("x", "x", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 1000, 40),
+    )
     _, events = deposit(db, tenant.id, hid, local(2026, 3, 5), [kg("PET_CLEAR", 1500)])
     assert events.completed_challenge_ids == [c.id]
     assert challenges.award_bonus(db, c.id) == []
@@ -68,8 +85,11 @@ def test_the_bonus_task_is_idempotent(db, tenant):
 
 
 def test_a_challenge_reached_before_it_was_posted_completes_at_once(client, db, auth, tenant, catalog, collector, staff, member):
-    client.post("/api/v1/collections", headers=auth(collector),
-                json=ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": 6000}]))
+    client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": 6000}]),
+    )
     c = _challenge(client, auth(staff), material_code=None)
     assert c.json["status"] == "completed" and c.json["participants"] == 1
     assert client.get("/api/v1/me", headers=auth(member)).json["points"] == 72 + 25

@@ -1,17 +1,25 @@
 """Environmental impact per household, village and waste bank, with an equivalent people understand."""
+
 from __future__ import annotations
 
 from tests import factories
 from tests.pickup.ticket_helpers import ticket
 
 
-def test_kilos_by_material_co2e_and_trees_for_me_my_village_and_the_bank(client, db, auth, tenant, catalog, collector, staff,
-                                                                         member):
-    neighbour = factories.HouseholdUserFactory(tenant=tenant, household=factories.HouseholdFactory(
-        tenant=tenant, village=member.household.village))
+def test_kilos_by_material_co2e_and_trees_for_me_my_village_and_the_bank(
+    client, db, auth, tenant, catalog, collector, staff, member
+):
+    neighbour = factories.HouseholdUserFactory(
+        tenant=tenant, household=factories.HouseholdFactory(tenant=tenant, village=member.household.village)
+    )
     elsewhere = factories.HouseholdUserFactory(tenant=tenant)
-    post = lambda who, lines: client.post("/api/v1/collections", headers=auth(collector),  # noqa: E731
-                                          json=ticket(household_id=who.household_id, lines=lines)).json
+    post = lambda who, lines: (
+        client.post(
+            "/api/v1/collections",
+            headers=auth(collector),  # noqa: E731
+            json=ticket(household_id=who.household_id, lines=lines),
+        ).json
+    )
     mine = post(member, [{"material_code": "ALU_CAN", "weight_g": 10_000}, {"material_code": "BOTTLE", "quantity": 12}])
     post(neighbour, [{"material_code": "PET_CLEAR", "weight_g": 2000}])
     voided = post(elsewhere, [{"material_code": "ALU_CAN", "weight_g": 50_000}])

@@ -1,4 +1,5 @@
 """Leaderboards equal a brute-force ranking, name only those who opted in, and always show my own rank."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,10 @@ def town(db, tenant):  # noqa: ANN001, ANN201
     tenant.settings = {"points": {"monthly_cap": 0, "streak_bonus": 0, "grade_a_bonus_pct": 0}}
     rnd = random.Random(7)
     villages = [factories.VillageFactory(tenant_id=tenant.id) for _ in range(3)]
-    homes = [factories.HouseholdFactory(tenant=tenant, village=villages[i % 3], leaderboard_opt_in=rnd.random() < 0.5)
-             for i in range(50)]
+    homes = [
+        factories.HouseholdFactory(tenant=tenant, village=villages[i % 3], leaderboard_opt_in=rnd.random() < 0.5)
+        for i in range(50)
+    ]
     facts = []  # (household, village, local date, points, grams) of active deposits
     for h in homes:
         for _ in range(rnd.randint(0, 6)):
@@ -46,8 +49,12 @@ def brute(facts, key, metric, start, end):  # noqa: ANN001, ANN201
     return sorted(((1 + sum(1 for o in totals.values() if o > v), v, k) for k, v in totals.items()))
 
 
-PERIODS = {"week": (dt.date(2026, 3, 16), dt.date(2026, 3, 23)), "month": (dt.date(2026, 3, 1), dt.date(2026, 4, 1)),
-           "year": (dt.date(2026, 1, 1), dt.date(2027, 1, 1)), "all": (None, None)}
+PERIODS = {
+    "week": (dt.date(2026, 3, 16), dt.date(2026, 3, 23)),
+    "month": (dt.date(2026, 3, 1), dt.date(2026, 4, 1)),
+    "year": (dt.date(2026, 1, 1), dt.date(2027, 1, 1)),
+    "all": (None, None),
+}
 
 
 @pytest.mark.parametrize("metric", ["points", "kg"])
@@ -55,8 +62,10 @@ PERIODS = {"week": (dt.date(2026, 3, 16), dt.date(2026, 3, 23)), "month": (dt.da
 def test_a_village_board_is_the_brute_force_ranking(client, auth, town, staff, metric, period):
     village = town["villages"][1]
     facts = [f for f in town["facts"] if f[1] == village.id]
-    r = client.get(f"/api/v1/leaderboards?scope=village&village_id={village.id}&metric={metric}&period={period}"
-                   f"&date={TODAY}&per_page=200", headers=auth(staff))
+    r = client.get(
+        f"/api/v1/leaderboards?scope=village&village_id={village.id}&metric={metric}&period={period}&date={TODAY}&per_page=200",
+        headers=auth(staff),
+    )
     assert r.status_code == 200, r.json
     expected = brute(facts, 0, metric, *PERIODS[period])
     got = [(row["rank"], row["value"]) for row in r.json["items"]]
@@ -80,8 +89,10 @@ def test_the_board_of_villages_is_the_brute_force_ranking(client, auth, town, st
 
 def test_my_rank_is_shown_even_outside_the_top_and_i_see_my_own_name(client, db, auth, town):
     tenant, village = town["tenant"], town["villages"][0]
-    me = factories.HouseholdUserFactory(tenant=tenant, household=factories.HouseholdFactory(
-        tenant=tenant, village=village, leaderboard_opt_in=False, name="ยายศรี"))
+    me = factories.HouseholdUserFactory(
+        tenant=tenant,
+        household=factories.HouseholdFactory(tenant=tenant, village=village, leaderboard_opt_in=False, name="ยายศรี"),
+    )
     deposit(db, tenant.id, me.household_id, local(2026, 3, 16), [kg("ALU_CAN", 100)])  # 1 point: last
     r = client.get(f"/api/v1/leaderboards?metric=points&period=all&per_page=3&date={TODAY}", headers=auth(me)).json
     assert r["scope"] == "village" and r["village_id"] == village.id and len(r["items"]) == 3
@@ -100,8 +111,10 @@ def test_my_rank_is_shown_even_outside_the_top_and_i_see_my_own_name(client, db,
 
 
 def test_english_labels_and_a_household_that_has_not_deposited_yet(client, auth, town, member):
-    r = client.get("/api/v1/leaderboards?scope=tenant&of=households&period=week&date=2026-03-18",
-                   headers={**auth(member), "Accept-Language": "en"}).json
+    r = client.get(
+        "/api/v1/leaderboards?scope=tenant&of=households&period=week&date=2026-03-18",
+        headers={**auth(member), "Accept-Language": "en"},
+    ).json
     assert r["me"] is None and r["items"]
     anon = [row for row in r["items"] if row["anonymous"]]
     assert anon and all(row["name"] == f"Member #{row['rank']}" for row in anon)
@@ -125,6 +138,7 @@ def test_pages_and_my_rank_agree_with_rank_semantics_whatever_the_ties(db, tenan
 
     from recycle.game import boards as _boards
     from recycle.game.models import HouseholdPoints as _HP
+
     rng = _random.Random(7)
     homes = [factories.HouseholdFactory(tenant=tenant) for _ in range(23)]
     values = {h.id: rng.choice([0, 5, 5, 9, 12, 12, 12, 40]) for h in homes}

@@ -1,12 +1,13 @@
 """Points from weigh-ins: what a member sees on the ticket, on /me and in the points passbook."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import func, select
 
-from recycle.game import points
 from recycle.db import utcnow
+from recycle.game import points
 from recycle.game.models import PointsEntry
 from tests import factories
 from tests.game.helpers import deposit, kg, local, pieces
@@ -29,10 +30,14 @@ def test_a_weigh_in_earns_points_shown_on_the_ticket_on_me_and_in_the_passbook(c
 
 
 def test_organic_and_hazardous_drop_offs_earn_points_but_no_money(client, db, auth, tenant, catalog, collector, member):
-    factories.add_material(db, tenant, "ORGANIC", category="organic", buy=0, sale=0, co2e=0,
-                           since=utcnow() - dt.timedelta(days=1))
-    lines = [{"material_code": "ORGANIC", "weight_g": 4000}, {"material_code": "BATTERY", "weight_g": 500},
-             {"material_code": "BOTTLE", "quantity": 7}]
+    factories.add_material(
+        db, tenant, "ORGANIC", category="organic", buy=0, sale=0, co2e=0, since=utcnow() - dt.timedelta(days=1)
+    )
+    lines = [
+        {"material_code": "ORGANIC", "weight_g": 4000},
+        {"material_code": "BATTERY", "weight_g": 500},
+        {"material_code": "BOTTLE", "quantity": 7},
+    ]
     r = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, lines=lines))
     assert r.status_code == 201, r.json
     # 4 kg wet waste x 5 + 0.5 kg batteries x 20 + 7 bottles x 1; only the bottles are paid (7 x 30 satang)
@@ -46,10 +51,12 @@ def test_a_quote_previews_the_points_and_grade_a_pays_only_where_grades_differ(c
     assert quote([{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 1000}]) == 12
     assert quote([{"material_code": "PET_CLEAR", "grade": "B", "weight_g": 1000}]) == 10
     assert quote([{"material_code": "ALU_CAN", "weight_g": 1000}]) == 10  # one grade only: no sorting bonus
-    assert quote([{"material_code": "ALU_CAN", "weight_g": 99}]) == 0      # under 0.1 kg earns nothing yet
+    assert quote([{"material_code": "ALU_CAN", "weight_g": 99}]) == 0  # under 0.1 kg earns nothing yet
 
 
-def test_a_void_reverses_the_points_with_an_entry_and_deletes_nothing(client, db, auth, tenant, catalog, collector, staff, member):
+def test_a_void_reverses_the_points_with_an_entry_and_deletes_nothing(
+    client, db, auth, tenant, catalog, collector, staff, member
+):
     t = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id)).json
     r = client.post(f"/api/v1/collections/{t['id']}/void", headers=auth(staff), json={"reason": "weighed twice"})
     assert r.status_code == 200 and r.json["points"] == 0
@@ -69,8 +76,11 @@ def test_a_void_reverses_the_points_with_an_entry_and_deletes_nothing(client, db
 
 
 def test_a_backdated_ticket_earns_only_once_approved(client, auth, catalog, collector, staff, member):
-    r = client.post("/api/v1/collections", headers=auth(collector),
-                    json=ticket(household_id=member.household_id, at=utcnow() - dt.timedelta(days=5)))
+    r = client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, at=utcnow() - dt.timedelta(days=5)),
+    )
     assert r.json["status"] == "pending_approval" and r.json["points"] == 0
     assert client.get("/api/v1/me", headers=auth(member)).json["points"] == 0
     ok = client.post(f"/api/v1/collections/{r.json['id']}/approve", headers=auth(staff))
@@ -80,13 +90,14 @@ def test_a_backdated_ticket_earns_only_once_approved(client, auth, catalog, coll
 def test_the_monthly_cap_holds_and_a_void_frees_room_for_the_other_tickets(db, tenant):
     tenant.settings = {"points": {"monthly_cap": 50, "streak_bonus": 0}}
     hid = factories.HouseholdFactory(tenant=tenant).id
-    a, _ = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)])   # 40
-    b, _ = deposit(db, tenant.id, hid, local(2026, 3, 3), [kg("ALU_CAN", 3000)])   # 30, only 10 fit
-    c, _ = deposit(db, tenant.id, hid, local(2026, 3, 4), [kg("ALU_CAN", 2000)])   # 20, none fits
-    d, _ = deposit(db, tenant.id, hid, local(2026, 4, 1), [kg("ALU_CAN", 2000)])   # April: a new month
+    a, _ = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)])  # 40
+    b, _ = deposit(db, tenant.id, hid, local(2026, 3, 3), [kg("ALU_CAN", 3000)])  # 30, only 10 fit
+    c, _ = deposit(db, tenant.id, hid, local(2026, 3, 4), [kg("ALU_CAN", 2000)])  # 20, none fits
+    d, _ = deposit(db, tenant.id, hid, local(2026, 4, 1), [kg("ALU_CAN", 2000)])  # April: a new month
     assert [points.ticket_points(db, tenant.id, t) for t in (a, b, c, d)] == [40, 10, 0, 20]
     assert points.summary(db, tenant.id, hid).balance == 70
     from recycle.game import deposits
+
     deposits.reverse_deposit(db, tenant.id, a)
     assert points.ticket_points(db, tenant.id, a) == 0
     assert points.summary(db, tenant.id, hid).balance == 50 + 20  # b and c now fit: min(50, 30 + 20)
@@ -99,7 +110,7 @@ def test_streaks_count_consecutive_local_weeks_even_when_a_late_ticket_fills_a_g
     tenant.settings = {"points": {"monthly_cap": 0}}
     hid = factories.HouseholdFactory(tenant=tenant).id
     deposit(db, tenant.id, hid, local(2026, 3, 8, 23, 30), [kg("ALU_CAN", 1000)])  # Sunday night in Bangkok
-    deposit(db, tenant.id, hid, local(2026, 3, 9, 0, 30), [kg("ALU_CAN", 1000)])   # Monday 00:30: Sunday still, in UTC
+    deposit(db, tenant.id, hid, local(2026, 3, 9, 0, 30), [kg("ALU_CAN", 1000)])  # Monday 00:30: Sunday still, in UTC
     assert points.summary(db, tenant.id, hid).balance == 10 + 10 + 10  # a new local week right after: streak bonus
     deposit(db, tenant.id, hid, local(2026, 3, 26), [kg("ALU_CAN", 1000)])  # skips the week of 16 March
     assert points.summary(db, tenant.id, hid).balance == 30 + 10
@@ -115,6 +126,7 @@ def test_the_same_ticket_earns_once_however_often_the_hook_runs(db, tenant):
     tid, _ = deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)])
     deposit(db, tenant.id, hid, local(2026, 3, 2), [kg("ALU_CAN", 4000)], ticket_id=tid)
     from recycle.game import deposits
+
     deposits.reverse_deposit(db, tenant.id, tid)
     deposits.reverse_deposit(db, tenant.id, tid)
     assert points.summary(db, tenant.id, hid).balance == 0
@@ -122,8 +134,16 @@ def test_the_same_ticket_earns_once_however_often_the_hook_runs(db, tenant):
 
 
 def test_tenant_rules_override_the_defaults_and_bad_values_fall_back():
-    rules = points.rules_for({"points": {"per_kg": {"recyclable": 7, "unknown": 99}, "material_per_kg": {"alu_can": 30},
-                                         "grade_a_bonus_pct": "lots", "per_piece": {"recyclable": 2}}})
+    rules = points.rules_for(
+        {
+            "points": {
+                "per_kg": {"recyclable": 7, "unknown": 99},
+                "material_per_kg": {"alu_can": 30},
+                "grade_a_bonus_pct": "lots",
+                "per_piece": {"recyclable": 2},
+            }
+        }
+    )
     assert points.line_points(rules, kg("PET_CLEAR", 1000)) == 7
     assert points.line_points(rules, kg("ALU_CAN", 1000)) == 30
     assert points.line_points(rules, kg("PET_CLEAR", 1000, graded=True)) == 8  # bad bonus value: the default 20%
@@ -131,11 +151,13 @@ def test_tenant_rules_override_the_defaults_and_bad_values_fall_back():
     assert points.line_points(points.rules_for(None), kg("SOFA", 9000, category="general")) == 0
 
 
-def test_tickets_weighed_before_the_game_existed_can_be_replayed_once(client, db, auth, tenant, catalog, collector, member,
-                                                                     monkeypatch):
+def test_tickets_weighed_before_the_game_existed_can_be_replayed_once(
+    client, db, auth, tenant, catalog, collector, member, monkeypatch
+):
     from api.bootstrap import EVENT_HANDLERS, bootstrap
     from pickup import points_hook
     from recycle import events
+
     without_game = {kind: [h for h in handlers if h is not points_hook.on_ticket] for kind, handlers in EVENT_HANDLERS.items()}
     events.wire(without_game)  # as if the game were not installed yet
     try:

@@ -1,6 +1,7 @@
 """Points reconcile with the tickets: whatever order weigh-ins and voids come in, each household holds exactly
 what the rules give for its active tickets (capped per local month, plus streaks), and the balance row is
 the sum of the entries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,37 +14,52 @@ from sqlalchemy import func, select
 from pickup import tickets
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
-from recycle.game import deposits, points
 from recycle.db import utcnow
 from recycle.errors import Conflict
+from recycle.game import deposits, points
 from recycle.game.models import PeriodTotal
 from recycle.principal import Principal
 from tests import factories
-from tests.props import examples
 from tests.game.helpers import BANGKOK, deposit, kg, oracle_line, oracle_total, pieces
+from tests.props import examples
 
 CAP, STREAK, STREAK_MAX = 150, 10, 3
-MATERIALS = [("PET_CLEAR", "recyclable", True), ("ALU_CAN", "recyclable", False), ("ORGANIC", "organic", False),
-             ("BATTERY", "hazardous", False), ("SOFA", "general", False)]
+MATERIALS = [
+    ("PET_CLEAR", "recyclable", True),
+    ("ALU_CAN", "recyclable", False),
+    ("ORGANIC", "organic", False),
+    ("BATTERY", "hazardous", False),
+    ("SOFA", "general", False),
+]
 
 line = st.one_of(
-    st.builds(lambda m, g, w: kg(m[0], w, m[1], grade=g, graded=m[2]), st.sampled_from(MATERIALS), st.sampled_from("AB"),
-              st.integers(1, 40_000)),
+    st.builds(
+        lambda m, g, w: kg(m[0], w, m[1], grade=g, graded=m[2]),
+        st.sampled_from(MATERIALS),
+        st.sampled_from("AB"),
+        st.integers(1, 40_000),
+    ),
     st.builds(lambda n: pieces("BOTTLE", n), st.integers(1, 60)),
 )
-ops = st.lists(st.one_of(
-    st.tuples(st.just("deposit"), st.integers(0, 1), st.integers(0, 80), st.integers(0, 23),
-              st.lists(line, min_size=1, max_size=3)),
-    st.tuples(st.just("void"), st.integers(0, 40)),
-    st.tuples(st.just("again"), st.integers(0, 40)),  # the hook runs twice for one ticket (retry, approve...)
-), min_size=1, max_size=20)
+ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("deposit"), st.integers(0, 1), st.integers(0, 80), st.integers(0, 23), st.lists(line, min_size=1, max_size=3)
+        ),
+        st.tuples(st.just("void"), st.integers(0, 40)),
+        st.tuples(st.just("again"), st.integers(0, 40)),  # the hook runs twice for one ticket (retry, approve...)
+    ),
+    min_size=1,
+    max_size=20,
+)
 
 
 @settings(max_examples=examples(60))
 @given(ops=ops)
 def test_balance_is_what_the_rules_give_for_the_active_tickets(db, ops):
-    tenant = factories.TenantFactory(settings={"points": {"monthly_cap": CAP, "streak_bonus": STREAK,
-                                                          "streak_max_weeks": STREAK_MAX}})
+    tenant = factories.TenantFactory(
+        settings={"points": {"monthly_cap": CAP, "streak_bonus": STREAK, "streak_max_weeks": STREAK_MAX}}
+    )
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(2)]
     start = dt.datetime(2026, 1, 20, tzinfo=BANGKOK)  # 80 days: across three month ends
     made: list[dict] = []
@@ -68,21 +84,34 @@ def test_balance_is_what_the_rules_give_for_the_active_tickets(db, ops):
         assert points.entries_sum(db, tenant.id, hid) == expected
         assert held.weight_g == sum(ln.weight_g or 0 for m in made if m["hid"] == hid and m["active"] for ln in m["lines"])
         for period in ("week", "month", "year"):  # the kept totals the leaderboards read add up to the same
-            kept = db.execute(select(func.coalesce(func.sum(PeriodTotal.points), 0),
-                                     func.coalesce(func.sum(PeriodTotal.weight_g), 0))
-                              .where(PeriodTotal.household_id == hid, PeriodTotal.period == period)).one()
+            kept = db.execute(
+                select(func.coalesce(func.sum(PeriodTotal.points), 0), func.coalesce(func.sum(PeriodTotal.weight_g), 0)).where(
+                    PeriodTotal.household_id == hid, PeriodTotal.period == period
+                )
+            ).one()
             assert tuple(kept) == (held.lifetime, held.weight_g)
     for m in made:
         if not m["active"]:
             assert points.ticket_points(db, tenant.id, m["tid"]) == 0
 
 
-ticket_ops = st.lists(st.one_of(
-    st.tuples(st.just("weigh"), st.integers(0, 1), st.integers(0, 9 * 24), st.integers(1, 30_000), st.integers(1, 20_000),
-              st.sampled_from("AB"), st.integers(0, 5_000)),
-    st.tuples(st.just("void"), st.integers(0, 30)),
-    st.tuples(st.just("correct"), st.integers(0, 30), st.integers(1, 30_000)),
-), min_size=1, max_size=12)
+ticket_ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("weigh"),
+            st.integers(0, 1),
+            st.integers(0, 9 * 24),
+            st.integers(1, 30_000),
+            st.integers(1, 20_000),
+            st.sampled_from("AB"),
+            st.integers(0, 5_000),
+        ),
+        st.tuples(st.just("void"), st.integers(0, 30)),
+        st.tuples(st.just("correct"), st.integers(0, 30), st.integers(1, 30_000)),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=examples(25))
@@ -98,14 +127,14 @@ def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
     p = Principal(staff.id, tenant.id, "staff")
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(2)]
     for op in ops:
-        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
-                                  .order_by(CollectionTicket.id)))
+        existing = list(
+            db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id).order_by(CollectionTicket.id))
+        )
         if op[0] == "weigh":
             lines = [LineInput("PET_CLEAR", op[5], op[3]), LineInput("ORGANIC", "A", op[4])]
             if op[6]:
                 lines.append(LineInput("BOTTLE", "A", None, op[6] % 50 + 1))
-            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(hours=op[2]), lines,
-                                          household_id=homes[op[1]])
+            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(hours=op[2]), lines, household_id=homes[op[1]])
             tickets.create_ticket(db, p, tenant, "s", inp)
         elif existing and op[0] == "void":
             t = existing[op[1] % len(existing)]
@@ -113,19 +142,26 @@ def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
                 tickets.void(db, p, t.id, "test")
         elif existing:
             try:
-                tickets.correct(db, p, tenant, "s", existing[op[1] % len(existing)].id,
-                                     [LineInput("PET_CLEAR", "B", op[2])], "fix")
+                tickets.correct(
+                    db, p, tenant, "s", existing[op[1] % len(existing)].id, [LineInput("PET_CLEAR", "B", op[2])], "fix"
+                )
             except Conflict:
                 pass
     graded = {"PET_CLEAR": True}
     category = {"PET_CLEAR": "recyclable", "ORGANIC": "organic", "BOTTLE": "recyclable"}
     for hid in homes:
         active = []
-        for t in db.scalars(select(CollectionTicket).where(CollectionTicket.household_id == hid,
-                                                           CollectionTicket.status == "active")):
-            raw = sum(oracle_line(kg(ln.material_code, ln.weight_g, category[ln.material_code], ln.grade,
-                                     graded.get(ln.material_code, False)) if ln.unit == "kg"
-                                  else pieces(ln.material_code, ln.quantity)) for ln in t.lines)
+        for t in db.scalars(
+            select(CollectionTicket).where(CollectionTicket.household_id == hid, CollectionTicket.status == "active")
+        ):
+            raw = sum(
+                oracle_line(
+                    kg(ln.material_code, ln.weight_g, category[ln.material_code], ln.grade, graded.get(ln.material_code, False))
+                    if ln.unit == "kg"
+                    else pieces(ln.material_code, ln.quantity)
+                )
+                for ln in t.lines
+            )
             active.append((t.collected_at.astimezone(BANGKOK).date(), raw))
         assert points.summary(db, tenant.id, hid).balance == oracle_total(active, 200, 10, 5)
         assert points.entries_sum(db, tenant.id, hid) == points.summary(db, tenant.id, hid).balance

@@ -1,10 +1,12 @@
 """Redemptions raced on PostgreSQL (issue 10, finding 8): a phone retrying one client_id at once, and
 clerks closing one redemption at once. Real concurrent transactions through the API."""
+
 from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,12 +20,15 @@ from tests import factories
 from tests.conftest import TEST_DATABASE_URL
 from tests.game.test_rewards import _give
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock races need PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock races need PostgreSQL (TEST_DATABASE_URL)"),
+]
 
 
 def _world(app: Any, give: int, stock: int = 10) -> dict[str, Any]:
     from api.auth import issue_tokens
+
     factory = app.extensions["thangngoen.sessions"]
     with UnitOfWork(factory) as uow:
         db = uow.session
@@ -35,8 +40,13 @@ def _world(app: Any, give: int, stock: int = 10) -> dict[str, Any]:
         reward = Reward(tenant_id=tenant.id, name_th="ข้าวสาร", name_en="Rice", points_cost=100, stock=stock)
         db.add(reward)
         uow.commit()
-        world = {"factory": factory, "tenant_id": tenant.id, "hid": user.household_id, "reward": reward.id,
-                 "staff_ids": [s.id for s in staff]}
+        world = {
+            "factory": factory,
+            "tenant_id": tenant.id,
+            "hid": user.household_id,
+            "reward": reward.id,
+            "staff_ids": [s.id for s in staff],
+        }
     with app.app_context():
         world["member"] = {"Authorization": "Bearer " + issue_tokens(user)["access_token"]}
         world["staff"] = [{"Authorization": "Bearer " + issue_tokens(s)["access_token"]} for s in staff]
@@ -62,9 +72,12 @@ def _state(world: dict[str, Any]) -> tuple[int, int, int, int]:
     with UnitOfWork(world["factory"]) as uow:
         db = uow.session
         tid, hid = world["tenant_id"], world["hid"]
-        return (points.summary(db, tid, hid).balance, points.entries_sum(db, tid, hid),
-                db.get(Reward, world["reward"]).stock,
-                db.scalar(select(func.count()).select_from(RewardRedemption).where(RewardRedemption.tenant_id == tid)))
+        return (
+            points.summary(db, tid, hid).balance,
+            points.entries_sum(db, tid, hid),
+            db.get(Reward, world["reward"]).stock,
+            db.scalar(select(func.count()).select_from(RewardRedemption).where(RewardRedemption.tenant_id == tid)),
+        )
 
 
 @pytest.mark.parametrize("give", [1000, 150])  # plenty of points; enough for one only (the retry must not say "not enough")
@@ -83,8 +96,7 @@ def test_four_clerks_cancelling_one_redemption_refund_it_once(committed_app):
     r = committed_app.test_client().post(f"/api/v1/rewards/{world['reward']}/redeem", headers=world["member"], json={})
     assert r.status_code == 201
     url = f"/api/v1/redemptions/{r.json['id']}/cancel"
-    rs = _at_once(committed_app, [lambda c, h=h: c.post(url, headers=h, json={"reason": "member asked"})
-                                  for h in world["staff"]])
+    rs = _at_once(committed_app, [lambda c, h=h: c.post(url, headers=h, json={"reason": "member asked"}) for h in world["staff"]])
     assert sorted(x.status_code for x in rs) == [200, 409, 409, 409], [(x.status_code, x.json) for x in rs]
     assert _state(world) == (300, 300, 10, 1)
     with UnitOfWork(world["factory"]) as uow:
@@ -96,9 +108,13 @@ def test_cancel_and_hand_over_at_once_one_wins(committed_app):
     world = _world(committed_app, 300)
     r = committed_app.test_client().post(f"/api/v1/rewards/{world['reward']}/redeem", headers=world["member"], json={})
     rid = r.json["id"]
-    rs = _at_once(committed_app, [
-        lambda c: c.post(f"/api/v1/redemptions/{rid}/cancel", headers=world["staff"][0], json={"reason": "x"}),
-        lambda c: c.post(f"/api/v1/redemptions/{rid}/hand-over", headers=world["staff"][1])])
+    rs = _at_once(
+        committed_app,
+        [
+            lambda c: c.post(f"/api/v1/redemptions/{rid}/cancel", headers=world["staff"][0], json={"reason": "x"}),
+            lambda c: c.post(f"/api/v1/redemptions/{rid}/hand-over", headers=world["staff"][1]),
+        ],
+    )
     assert sorted(x.status_code for x in rs) == [200, 409], [(x.status_code, x.json) for x in rs]
     cancelled = rs[0].status_code == 200
     assert _state(world) == ((300, 300, 10, 1) if cancelled else (200, 200, 9, 1))
@@ -110,8 +126,9 @@ def test_a_clerk_whose_session_already_read_the_redemption_decides_on_the_fresh_
     session holds says pending; the one in the database says cancelled. A must get the 409.
     (The old code passed this only when nothing held the first read, so the identity map had dropped it.)"""
     world = _world(committed_app, 300)
-    rid = committed_app.test_client().post(f"/api/v1/rewards/{world['reward']}/redeem", headers=world["member"],
-                                           json={}).json["id"]
+    rid = (
+        committed_app.test_client().post(f"/api/v1/rewards/{world['reward']}/redeem", headers=world["member"], json={}).json["id"]
+    )
     clerk_a, clerk_b = (Principal(user_id=u, tenant_id=world["tenant_id"], role="staff") for u in world["staff_ids"][:2])
     with UnitOfWork(world["factory"]) as a:
         seen = rewards.get_redemption(a.session, clerk_a, rid)  # held, e.g. to show it: it stays in A's identity map

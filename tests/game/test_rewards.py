@@ -1,4 +1,5 @@
 """Rewards: redeeming takes points and stock, hand-over or cancel with a refund; never below zero, even at once."""
+
 from __future__ import annotations
 
 import threading
@@ -7,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from recycle.game import points
 from recycle.db import UnitOfWork, utcnow
+from recycle.game import points
 from recycle.game.models import Reward, RewardRedemption
 from tests import factories
 
@@ -16,8 +17,7 @@ from tests import factories
 def _give(db, tenant_id: int, household_id: int, n: int) -> None:  # noqa: ANN001
     """Points as a weigh-in would have given them."""
     points.household_row(db, tenant_id, household_id)
-    points.post(db, tenant_id, household_id, f"ticket:{uuid.uuid4()}", "deposit", n,
-                points.local_date("Asia/Bangkok", utcnow()))
+    points.post(db, tenant_id, household_id, f"ticket:{uuid.uuid4()}", "deposit", n, points.local_date("Asia/Bangkok", utcnow()))
 
 
 def _reward(client, headers, **over):  # noqa: ANN001, ANN003, ANN202
@@ -101,12 +101,14 @@ def test_concurrent_redemptions_never_overdraw_points_or_stock(committed_app, ca
         users = [factories.HouseholdUserFactory(tenant=tenant) for _ in range(1 if case.startswith("one") else 6)]
         for u in users:
             _give(db, tenant.id, u.household_id, 250)
-        reward = Reward(tenant_id=tenant.id, name_th="ข้าวสาร", name_en="Rice", points_cost=100,
-                        stock=10 if case.startswith("one") else 1)
+        reward = Reward(
+            tenant_id=tenant.id, name_th="ข้าวสาร", name_en="Rice", points_cost=100, stock=10 if case.startswith("one") else 1
+        )
         db.add(reward)
         uow.commit()
         ids = {"tenant": tenant.id, "reward": reward.id, "households": [u.household_id for u in users]}
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         headers = [{"Authorization": "Bearer " + issue_tokens(u)["access_token"]} for u in users]
     n = 6

@@ -4,14 +4,15 @@ Transaction control (SAVEPOINT, RELEASE, ROLLBACK TO, BEGIN) is counted apart in
 turns each request's BEGIN/COMMIT into a SAVEPOINT pair, which production does not send. Nested
 savepoints a service takes are round trips too, so tests bound `tx` separately.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import event
-
 
 _TX = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 

@@ -1,4 +1,5 @@
 """The public price board that every phone polls: a 304 costs one query, a 200 at most three."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 On PostgreSQL the ORM writes a ticket's lines in one INSERT; SQLite has no way to match batched
 RETURNING rows to objects, so there each extra line is one more INSERT (`_budget`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,11 @@ from tests import factories
 from tests.game.helpers import deposit, kg
 from tests.pickup.ticket_helpers import minutes, ticket
 
-THREE_LINES = [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500}, {"material_code": "ALU_CAN", "weight_g": 1234},
-               {"material_code": "BOTTLE", "quantity": 12}]
+THREE_LINES = [
+    {"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500},
+    {"material_code": "ALU_CAN", "weight_g": 1234},
+    {"material_code": "BOTTLE", "quantity": 12},
+]
 
 
 def _budget(db, limit: int, lines: int = 3) -> int:  # noqa: ANN001
@@ -54,15 +58,19 @@ def test_the_count_does_not_grow_with_a_members_history(client, db, auth, tenant
     assert few.n == many.n, (few, many)
 
 
-def test_an_open_challenge_costs_one_statement_whatever_its_history(client, db, auth, tenant, catalog, collector, staff,
-                                                                    statements):
+def test_an_open_challenge_costs_one_statement_whatever_its_history(
+    client, db, auth, tenant, catalog, collector, staff, statements
+):
     h = auth(collector)
     first, second = (factories.HouseholdFactory(tenant=tenant).id for _ in range(2))
     _weigh(client, h, first, statements)
     without, _ = _weigh(client, h, first, statements)
     today = points.local_date(tenant.timezone, utcnow())
-    c = challenges.create(db, Principal(staff.id, tenant.id, "staff"), challenges.ChallengeInput(
-        "ขวด", "Bottles", today - dt.timedelta(days=20), today + dt.timedelta(days=5), target_g=10**9))
+    c = challenges.create(
+        db,
+        Principal(staff.id, tenant.id, "staff"),
+        challenges.ChallengeInput("ขวด", "Bottles", today - dt.timedelta(days=20), today + dt.timedelta(days=5), target_g=10**9),
+    )
     _weigh(client, h, second, statements)
     young, _ = _weigh(client, h, second, statements)
     for n in range(200):
@@ -77,8 +85,9 @@ def test_a_sync_of_100_is_at_most_400_statements(client, db, auth, tenant, catal
     h = auth(collector)
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(20)]
     now = utcnow()
-    client.post("/api/v1/collections/sync", headers=h,
-                json={"items": [ticket(household_id=hid, at=now - minutes(300)) for hid in homes]})
+    client.post(
+        "/api/v1/collections/sync", headers=h, json={"items": [ticket(household_id=hid, at=now - minutes(300)) for hid in homes]}
+    )
     items = [ticket(household_id=homes[i % 20], at=now - minutes(i), lines=THREE_LINES) for i in range(100)]
     with statements() as c:
         r = client.post("/api/v1/collections/sync", headers=h, json={"items": items})
@@ -100,9 +109,14 @@ def test_a_synced_batch_earns_what_the_same_tickets_one_by_one_earn(client, db, 
     lines = [{"material_code": "PET_CLEAR", "weight_g": 9000}, {"material_code": "ALU_CAN", "weight_g": 2000}]
     for at in days:
         client.post("/api/v1/collections", headers=h, json=ticket(household_id=a, at=at, lines=lines))
-    r = client.post("/api/v1/collections/sync", headers=h,
-                    json={"items": [ticket(household_id=b, at=at, lines=lines) for at in days]})
+    r = client.post(
+        "/api/v1/collections/sync", headers=h, json={"items": [ticket(household_id=b, at=at, lines=lines) for at in days]}
+    )
     assert r.json["created"] == len(days)
     pa, pb = points.summary(db, tenant.id, a), points.summary(db, tenant.id, b)
     assert (pa.balance, pa.lifetime, pa.weight_g) == (pb.balance, pb.lifetime, pb.weight_g)
-    assert pa.balance > 0 and pa.balance == points.entries_sum(db, tenant.id, a) and pb.balance == points.entries_sum(db, tenant.id, b)
+    assert (
+        pa.balance > 0
+        and pa.balance == points.entries_sum(db, tenant.id, a)
+        and pb.balance == points.entries_sum(db, tenant.id, b)
+    )

@@ -1,4 +1,5 @@
 """Pickup fixtures: the tenant's local today, a village, asking through the API, pickups made directly."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,16 @@ def make_pickup(db: Any, tenant: Any, today: dt.date):  # noqa: ANN201
     """make_pickup(household, day=today, **columns) -> a requested PickupRequest written straight to the table."""
 
     def make(household: Any, day: dt.date | None = None, **over: Any) -> PickupRequest:
-        values: dict[str, Any] = dict(tenant_id=tenant.id, household_id=household.id, requested_date=day or today,
-                                      lat=household.lat, lng=household.lng, estimated=[], note="", status="requested")
+        values: dict[str, Any] = dict(
+            tenant_id=tenant.id,
+            household_id=household.id,
+            requested_date=day or today,
+            lat=household.lat,
+            lng=household.lng,
+            estimated=[],
+            note="",
+            status="requested",
+        )
         values.update(over)
         pickup = PickupRequest(**values)
         db.add(pickup)

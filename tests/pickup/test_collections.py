@@ -1,4 +1,5 @@
 """Weigh-in tickets: from a scanned card to money in the wallet, and every way it can go wrong."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,21 +82,31 @@ def test_cards_and_pickups_that_are_not_this_collectors(client, db, auth, tenant
     assert client.post("/api/v1/collections", headers=auth(collector), json=ticket(qr=fqr)).json["type"].endswith("qr_foreign")
     other_collector = factories.UserFactory(tenant=tenant, role="collector")
     _, pickup = round_with_pickup(db, tenant, other_collector, member.household)
-    r = client.post("/api/v1/collections", headers=auth(collector),
-                    json=ticket(household_id=member.household_id, pickup_id=pickup.id))
+    r = client.post(
+        "/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, pickup_id=pickup.id)
+    )
     assert r.status_code == 422 and "pickup_id" in r.json["errors"]
-    assert client.post("/api/v1/collections", headers=auth(member), json=ticket(household_id=member.household_id)).status_code == 403
+    assert (
+        client.post("/api/v1/collections", headers=auth(member), json=ticket(household_id=member.household_id)).status_code == 403
+    )
 
 
-def test_price_change_between_weighing_and_sync_pays_the_price_at_weighing(client, db, auth, tenant, catalog, collector, staff, member):
+def test_price_change_between_weighing_and_sync_pays_the_price_at_weighing(
+    client, db, auth, tenant, catalog, collector, staff, member
+):
     weighed_at = utcnow() - dt.timedelta(hours=3)
     client.post("/api/v1/prices", headers=auth(staff), json={"prices": [{"material_code": "ALU_CAN", "buy_price_satang": 4500}]})
-    r = client.post("/api/v1/collections", headers=auth(collector),
-                    json=ticket(household_id=member.household_id, at=weighed_at,
-                                lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]))
+    r = client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, at=weighed_at, lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]),
+    )
     assert r.json["total_satang"] == 4000 and r.json["lines"][0]["unit_price_satang"] == 4000
-    r = client.post("/api/v1/collections", headers=auth(collector),
-                    json=ticket(household_id=member.household_id, lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]))
+    r = client.post(
+        "/api/v1/collections",
+        headers=auth(collector),
+        json=ticket(household_id=member.household_id, lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]),
+    )
     assert r.json["total_satang"] == 4500
 
 
@@ -110,9 +121,14 @@ def test_void_reverses_money_and_correction_supersedes(client, db, auth, tenant,
     assert kinds == ["reversal", "weigh_in"]  # nothing deleted: the passbook shows both
 
     t2 = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id)).json
-    client.post("/api/v1/prices", headers=auth(staff), json={"prices": [{"material_code": "PET_CLEAR", "buy_price_satang": 1000}]})
-    fixed = client.post(f"/api/v1/collections/{t2['id']}/correct", headers=auth(staff),
-                        json={"reason": "PET was 3 kg", "lines": [{"material_code": "PET_CLEAR", "weight_g": 3000}]})
+    client.post(
+        "/api/v1/prices", headers=auth(staff), json={"prices": [{"material_code": "PET_CLEAR", "buy_price_satang": 1000}]}
+    )
+    fixed = client.post(
+        f"/api/v1/collections/{t2['id']}/correct",
+        headers=auth(staff),
+        json={"reason": "PET was 3 kg", "lines": [{"material_code": "PET_CLEAR", "weight_g": 3000}]},
+    )
     assert fixed.status_code == 201 and fixed.json["supersedes_id"] == t2["id"]
     assert fixed.json["total_satang"] == 2700  # the price in force at the original weighing, 900/kg
     old = client.get(f"/api/v1/collections/{t2['id']}", headers=auth(staff)).json
@@ -123,17 +139,26 @@ def test_void_reverses_money_and_correction_supersedes(client, db, auth, tenant,
 
 def test_disputes_are_resolved_on_the_record(client, db, auth, tenant, catalog, collector, staff, member):
     t = client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id)).json
-    d = client.post(f"/api/v1/collections/{t['id']}/disputes", headers=auth(member), json={"claim": "my scale said 2.9 kg of PET"})
+    d = client.post(
+        f"/api/v1/collections/{t['id']}/disputes", headers=auth(member), json={"claim": "my scale said 2.9 kg of PET"}
+    )
     assert d.status_code == 201
-    assert client.post(f"/api/v1/collections/{t['id']}/disputes", headers=auth(member), json={"claim": "again"}).status_code == 409
+    assert (
+        client.post(f"/api/v1/collections/{t['id']}/disputes", headers=auth(member), json={"claim": "again"}).status_code == 409
+    )
     neighbour = factories.HouseholdUserFactory(tenant=tenant)
     assert client.post(f"/api/v1/collections/{t['id']}/disputes", headers=auth(neighbour), json={"claim": "x"}).status_code == 404
     open_ = client.get("/api/v1/disputes", headers=auth(staff)).json
     assert [x["id"] for x in open_["items"]] == [d.json["id"]]
-    r = client.post(f"/api/v1/disputes/{d.json['id']}/resolve", headers=auth(staff),
-                    json={"outcome": "upheld", "resolution": "re-weighed: 2.9 kg",
-                          "corrected_lines": [{"material_code": "PET_CLEAR", "weight_g": 2900},
-                                              {"material_code": "ALU_CAN", "weight_g": 1234}]})
+    r = client.post(
+        f"/api/v1/disputes/{d.json['id']}/resolve",
+        headers=auth(staff),
+        json={
+            "outcome": "upheld",
+            "resolution": "re-weighed: 2.9 kg",
+            "corrected_lines": [{"material_code": "PET_CLEAR", "weight_g": 2900}, {"material_code": "ALU_CAN", "weight_g": 1234}],
+        },
+    )
     assert r.status_code == 200 and r.json["corrected_ticket_id"]
     history = client.get(f"/api/v1/collections/{t['id']}", headers=auth(member)).json
     assert history["disputes"][0]["status"] == "upheld" and history["superseded_by_id"] == r.json["corrected_ticket_id"]
@@ -147,8 +172,11 @@ def test_old_tickets_wait_for_staff_approval(client, db, auth, tenant, catalog, 
     assert ledger.household_balance(db, tenant.id, member.household_id) == 0
     assert client.post(f"/api/v1/collections/{r.json['id']}/approve", headers=auth(staff)).json["status"] == "active"
     assert ledger.household_balance(db, tenant.id, member.household_id) == 7186
-    walk_in = client.post("/api/v1/collections", headers=auth(staff),
-                          json=ticket(household_id=member.household_id, at=utcnow() - dt.timedelta(days=5)))
+    walk_in = client.post(
+        "/api/v1/collections",
+        headers=auth(staff),
+        json=ticket(household_id=member.household_id, at=utcnow() - dt.timedelta(days=5)),
+    )
     assert walk_in.json["status"] == "active" and walk_in.json["channel"] == "walk_in"
 
 
@@ -158,15 +186,26 @@ def test_short_handover_is_flagged_and_day_summary_adds_up(client, db, auth, ten
     _, missed = round_with_pickup(db, tenant, collector, other)
     missed.status, missed.round_id = "missed", rnd.id
     db.flush()
-    client.post("/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, pickup_id=pickup.id))
-    r = client.post(f"/api/v1/rounds/{rnd.id}/handover", headers=auth(staff),
-                    json={"lines": [{"material_code": "PET_CLEAR", "weight_g": 2300}, {"material_code": "ALU_CAN", "weight_g": 1230}]})
+    client.post(
+        "/api/v1/collections", headers=auth(collector), json=ticket(household_id=member.household_id, pickup_id=pickup.id)
+    )
+    r = client.post(
+        f"/api/v1/rounds/{rnd.id}/handover",
+        headers=auth(staff),
+        json={"lines": [{"material_code": "PET_CLEAR", "weight_g": 2300}, {"material_code": "ALU_CAN", "weight_g": 1230}]},
+    )
     assert r.status_code == 201
     lines = {ln["material_code"]: ln for ln in r.json["lines"]}
     assert lines["PET_CLEAR"]["difference"] == -200 and lines["PET_CLEAR"]["flagged"] is True  # 8% short > 3%
     assert lines["ALU_CAN"]["flagged"] is False and r.json["flagged"] is True
-    assert client.post(f"/api/v1/rounds/{rnd.id}/handover", headers=auth(staff),
-                       json={"lines": [{"material_code": "PET_CLEAR", "weight_g": 1}]}).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/rounds/{rnd.id}/handover",
+            headers=auth(staff),
+            json={"lines": [{"material_code": "PET_CLEAR", "weight_g": 1}]},
+        ).status_code
+        == 409
+    )
     s = client.get("/api/v1/collectors/day-summary", headers=auth(collector)).json
     assert (s["households_visited"], s["value_satang"], s["pickups_collected"], s["pickups_missed"]) == (1, 7186, 1, 1)
     assert {m["material_code"]: m["weight_g"] for m in s["materials"]} == {"ALU_CAN": 1234, "PET_CLEAR": 2500}
@@ -182,8 +221,9 @@ def test_a_door_to_door_ticket_without_a_pickup_joins_the_collectors_round(clien
 def test_a_collector_finds_in_the_list_every_ticket_it_may_open(client, db, auth, tenant, catalog, collector, staff, member):
     """Staff weighed a member's load on the collector's round: the collector may open it, so the list shows it."""
     rnd, pickup = round_with_pickup(db, tenant, collector, member.household)
-    r = client.post("/api/v1/collections", headers=auth(staff), json=ticket(household_id=member.household_id,
-                                                                              pickup_id=pickup.id))
+    r = client.post(
+        "/api/v1/collections", headers=auth(staff), json=ticket(household_id=member.household_id, pickup_id=pickup.id)
+    )
     assert r.status_code == 201 and r.json["round_id"] == rnd.id
     tid = r.json["id"]
     assert client.get(f"/api/v1/collections/{tid}", headers=auth(collector)).status_code == 200

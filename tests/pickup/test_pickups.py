@@ -1,4 +1,5 @@
 """Pickup requests: asking, privacy between households, idempotent retries, the rules, the status moves."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,15 +16,23 @@ from tests.pickup.ticket_helpers import card_text, round_with_pickup
 
 
 def test_a_household_asks_and_lists_its_pickups(client, auth, tenant, catalog, member, ask, today):
-    r = ask(member, window_start="09:00", window_end="11:30", note="ถุงอยู่หน้าบ้าน",
-            estimated=[{"material_code": "pet_clear", "estimated_g": 3000}, {"material_code": "ALU_CAN", "estimated_g": 500}])
+    r = ask(
+        member,
+        window_start="09:00",
+        window_end="11:30",
+        note="ถุงอยู่หน้าบ้าน",
+        estimated=[{"material_code": "pet_clear", "estimated_g": 3000}, {"material_code": "ALU_CAN", "estimated_g": 500}],
+    )
     assert r.status_code == 201, r.json
     p = r.json
     assert p["household_id"] == member.household_id and p["status"] == "requested" and p["round_id"] is None
     assert p["requested_date"] == (today + dt.timedelta(days=1)).isoformat()
     assert (p["window_start"], p["window_end"]) == ("09:00", "11:30")
     assert (p["lat"], p["lng"]) == (member.household.lat, member.household.lng)  # default: the household's place
-    assert p["estimated"] == [{"material_code": "PET_CLEAR", "estimated_g": 3000}, {"material_code": "ALU_CAN", "estimated_g": 500}]
+    assert p["estimated"] == [
+        {"material_code": "PET_CLEAR", "estimated_g": 3000},
+        {"material_code": "ALU_CAN", "estimated_g": 500},
+    ]
     pinned = ask(member, requested_date=(today + dt.timedelta(days=2)).isoformat(), lat=20.1, lng=100.4)
     assert (pinned.json["lat"], pinned.json["lng"]) == (20.1, 100.4)
 
@@ -103,7 +112,9 @@ def test_staff_ask_for_a_member_who_phoned(client, auth, tenant, staff, collecto
 
 def test_cancel_and_the_moves_a_pickup_may_make(client, db, auth, tenant, member, staff, collector, ask):
     pid = ask(member).json["id"]
-    missed_early = client.post(f"/api/v1/pickups/{pid}/missed", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "ไม่มีคนอยู่"})
+    missed_early = client.post(
+        f"/api/v1/pickups/{pid}/missed", headers={**auth(staff), "Accept-Language": "en"}, json={"reason": "ไม่มีคนอยู่"}
+    )
     assert missed_early.status_code == 409 and "requested" in missed_early.json["detail"]  # never scheduled
     r = client.post(f"/api/v1/pickups/{pid}/cancel", headers=auth(member))  # no body at all is fine
     assert r.status_code == 200 and r.json["status"] == "cancelled"
@@ -114,7 +125,9 @@ def test_cancel_and_the_moves_a_pickup_may_make(client, db, auth, tenant, member
     pickups.mark_collected(db, pickup, utcnow())
     pickups.mark_collected(db, pickup, utcnow())  # a synced retry changes nothing
     assert pickup.status == "collected"
-    late = client.post(f"/api/v1/pickups/{pickup.id}/cancel", headers={**auth(member), "Accept-Language": "en"}, json={"reason": "เปลี่ยนใจ"})
+    late = client.post(
+        f"/api/v1/pickups/{pickup.id}/cancel", headers={**auth(member), "Accept-Language": "en"}, json={"reason": "เปลี่ยนใจ"}
+    )
     assert late.status_code == 409 and late.json["detail"] == "a collected pickup cannot become cancelled"
     cancelled = db.get(PickupRequest, pid)
     with pytest.raises(Conflict):
@@ -149,6 +162,7 @@ def test_filters_and_the_open_pickup_a_scan_shows(client, db, auth, tenant, memb
 
     def ids(qs):  # noqa: ANN001, ANN202
         return [p["id"] for p in client.get(f"/api/v1/pickups?{qs}", headers=auth(staff)).json["items"]]
+
     assert ids(f"village_id={other_village.id}") == [elsewhere.id]
     assert ids(f"date={far.requested_date.isoformat()}") == [far.id]
     assert set(ids("status=requested")) == {far.id, near.id, elsewhere.id}

@@ -1,4 +1,5 @@
 """Rounds: planning by village or by hand, the stop order, who sees which round, reordering and cancelling."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,9 @@ def line(tenant, make_pickup):
         lng = tenant.centre_lng + (0.002 if k % 2 else -0.002)
         h = factories.HouseholdFactory(tenant=tenant, village=north, lat=tenant.centre_lat + k * STEP, lng=lng)
         by_step[k] = make_pickup(h)
-    nowhere = [make_pickup(factories.HouseholdFactory(tenant=tenant, village=v, lat=None, lng=None))
-               for v in (north, south, north)]
+    nowhere = [
+        make_pickup(factories.HouseholdFactory(tenant=tenant, village=v, lat=None, lng=None)) for v in (north, south, north)
+    ]
     return {"villages": (north, south), "route": [by_step[k].id for k in (1, 2, 3, 4, 5)], "nowhere": nowhere}
 
 
@@ -43,7 +45,8 @@ def stop_ids(r) -> list[int]:
 
 
 def test_a_round_by_village_visits_the_lane_in_order_and_unlocated_last_by_village(
-        client, auth, tenant, staff, collector, line, make_pickup, today):
+    client, auth, tenant, staff, collector, line, make_pickup, today
+):
     north, south = line["villages"]
     tomorrow = make_pickup(factories.HouseholdFactory(tenant=tenant, village=north), today + dt.timedelta(days=1))
     r = plan(client, auth, staff, collector, today, village_ids=[north.id, south.id])
@@ -131,11 +134,16 @@ def test_cancel_removes_the_stop_and_closes_the_gap(client, db, auth, tenant, st
 def test_staff_add_stops_and_a_missed_pickup_is_replanned(client, auth, tenant, staff, collector, other_collector, line, today):
     first, second = line["route"][0], line["route"][1]
     rnd = plan(client, auth, staff, collector, today, pickup_ids=[first]).json
-    added = client.post(f"/api/v1/rounds/{rnd['id']}/stops", headers=auth(staff),
-                        json={"pickup_ids": [line["nowhere"][0].id, second]})
+    added = client.post(
+        f"/api/v1/rounds/{rnd['id']}/stops", headers=auth(staff), json={"pickup_ids": [line["nowhere"][0].id, second]}
+    )
     assert added.status_code == 200 and stop_ids(added) == [first, second, line["nowhere"][0].id]
-    assert client.post(f"/api/v1/rounds/{rnd['id']}/stops", headers=auth(collector),
-                       json={"pickup_ids": [line["route"][2]]}).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/rounds/{rnd['id']}/stops", headers=auth(collector), json={"pickup_ids": [line["route"][2]]}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/api/v1/pickups/{first}/missed", headers=auth(collector), json={"reason": "ไม่มีคน"}).status_code == 200
     later = plan(client, auth, staff, other_collector, today + dt.timedelta(days=1), pickup_ids=[first])
     assert later.status_code == 201 and stop_ids(later) == [first]
@@ -159,8 +167,18 @@ def test_two_staff_planning_the_same_pickups_at_once_book_each_once(committed_ap
         collectors = [factories.UserFactory(tenant=tenant, role="collector") for _ in range(2)]
         households = [factories.HouseholdFactory(tenant=tenant) for _ in range(3)]
         for h in households:
-            uow.session.add(PickupRequest(tenant_id=tenant.id, household_id=h.id, requested_date=day, lat=h.lat,
-                                          lng=h.lng, estimated=[], note="", status="requested"))
+            uow.session.add(
+                PickupRequest(
+                    tenant_id=tenant.id,
+                    household_id=h.id,
+                    requested_date=day,
+                    lat=h.lat,
+                    lng=h.lng,
+                    estimated=[],
+                    note="",
+                    status="requested",
+                )
+            )
         uow.commit()
         pickup_ids = list(uow.session.scalars(select(PickupRequest.id).where(PickupRequest.tenant_id == tenant.id)))
         member = factories.HouseholdUserFactory(tenant=tenant, household=households[0])
@@ -175,17 +193,33 @@ def test_two_staff_planning_the_same_pickups_at_once_book_each_once(committed_ap
             client = committed_app.test_client()
             barrier.wait()
             out[i] = client.post(calls[i][0], headers=calls[i][1], json=calls[i][2])
+
         threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
         [t.start() for t in threads]
         [t.join(timeout=60) for t in threads]
         return sorted(r.status_code for r in out)
 
-    rounds = [("/api/v1/rounds", headers[i], {"collector_user_id": collectors[i].id, "round_date": day.isoformat(),
-                                              "pickup_ids": list(reversed(pickup_ids)) if i else pickup_ids})
-              for i in range(2)]
+    rounds = [
+        (
+            "/api/v1/rounds",
+            headers[i],
+            {
+                "collector_user_id": collectors[i].id,
+                "round_date": day.isoformat(),
+                "pickup_ids": list(reversed(pickup_ids)) if i else pickup_ids,
+            },
+        )
+        for i in range(2)
+    ]
     assert race(rounds) == [201, 409], [r.json for r in out]
-    asks = [("/api/v1/pickups", headers[2 + i], {"requested_date": (day + dt.timedelta(days=1)).isoformat(),
-                                                 "client_id": str(uuid.uuid4())}) for i in range(2)]
+    asks = [
+        (
+            "/api/v1/pickups",
+            headers[2 + i],
+            {"requested_date": (day + dt.timedelta(days=1)).isoformat(), "client_id": str(uuid.uuid4())},
+        )
+        for i in range(2)
+    ]
     assert race(asks) == [201, 409], [r.json for r in out]
     with UnitOfWork(factory) as uow:
         stops = list(uow.session.scalars(select(RoundStop).where(RoundStop.tenant_id == tenant.id)))

@@ -1,4 +1,5 @@
 """Tests for pickup.route: hand-made rounds plus hypothesis properties."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Offline sync: batches replayed, reordered, half-broken, and sent from two phones at the same moment."""
+
 from __future__ import annotations
 
 import random
@@ -16,9 +17,14 @@ from tests.pickup.ticket_helpers import card_text, minutes, ticket
 
 def batch_for(hids: list[int], n: int = 6) -> list[dict]:
     now = utcnow()
-    return [ticket(household_id=hids[i % len(hids)], at=now - minutes(5 * i),
-                   lines=[{"material_code": "PET_CLEAR", "weight_g": 1000 + i}, {"material_code": "BOTTLE", "quantity": i + 1}])
-            for i in range(n)]
+    return [
+        ticket(
+            household_id=hids[i % len(hids)],
+            at=now - minutes(5 * i),
+            lines=[{"material_code": "PET_CLEAR", "weight_g": 1000 + i}, {"material_code": "BOTTLE", "quantity": i + 1}],
+        )
+        for i in range(n)
+    ]
 
 
 def test_a_batch_with_bad_items_keeps_the_good_ones(client, db, auth, tenant, catalog, collector, member):
@@ -26,7 +32,11 @@ def test_a_batch_with_bad_items_keeps_the_good_ones(client, db, auth, tenant, ca
     bad_schema = ticket(household_id=member.household_id, lines=[{"material_code": "PET_CLEAR", "weight_g": "heavy"}])
     bad_domain = ticket(household_id=member.household_id, lines=[{"material_code": "GOLD", "weight_g": 5}])
     not_object = "hello"
-    r = client.post("/api/v1/collections/sync", headers={**auth(collector), "Accept-Language": "en"}, json={"items": [*good, bad_schema, bad_domain, not_object]})
+    r = client.post(
+        "/api/v1/collections/sync",
+        headers={**auth(collector), "Accept-Language": "en"},
+        json={"items": [*good, bad_schema, bad_domain, not_object]},
+    )
     assert r.status_code == 200, r.json
     statuses = [x["status"] for x in r.json["results"]]
     assert statuses == ["created"] * 3 + ["rejected"] * 3
@@ -77,13 +87,17 @@ def test_two_phones_sending_the_same_batch_at_once_create_each_ticket_once(commi
         factories.bind(uow.session)
         tenant = factories.TenantFactory()
         import datetime as dt
+
         factories.add_material(uow.session, tenant, "PET_CLEAR", since=utcnow() - dt.timedelta(days=1))
-        factories.add_material(uow.session, tenant, "BOTTLE", unit="piece", buy=30, sale=45, since=utcnow() - dt.timedelta(days=1))
+        factories.add_material(
+            uow.session, tenant, "BOTTLE", unit="piece", buy=30, sale=45, since=utcnow() - dt.timedelta(days=1)
+        )
         collectors = [factories.UserFactory(tenant=tenant, role="collector") for _ in range(2)]
         members = [factories.HouseholdFactory(tenant=tenant) for _ in range(4)]
         uow.commit()
         tenant_id, hids = tenant.id, [m.id for m in members]
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         headers = [{"Authorization": "Bearer " + issue_tokens(c)["access_token"]} for c in collectors]
     items = batch_for(hids, 12)
@@ -93,8 +107,9 @@ def test_two_phones_sending_the_same_batch_at_once_create_each_ticket_once(commi
     def send(i: int) -> None:
         client = committed_app.test_client()
         barrier.wait()
-        responses[i] = client.post("/api/v1/collections/sync", headers=headers[i],
-                                   json={"items": random.sample(items, len(items))})
+        responses[i] = client.post(
+            "/api/v1/collections/sync", headers=headers[i], json={"items": random.sample(items, len(items))}
+        )
 
     for _ in range(3):  # and replayed: still once
         threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]

@@ -1,4 +1,5 @@
 """The pickup's timeline (collected when weighed, not when synced), the round put in progress, the sync inbox."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,14 +15,18 @@ from tests.pickup.ticket_helpers import card_text, ticket
 
 
 def _plan(client, auth, staff, collector, pickup_id, day):
-    r = client.post("/api/v1/rounds", headers=auth(staff),
-                    json={"collector_user_id": collector.id, "round_date": day.isoformat(), "pickup_ids": [pickup_id]})
+    r = client.post(
+        "/api/v1/rounds",
+        headers=auth(staff),
+        json={"collector_user_id": collector.id, "round_date": day.isoformat(), "pickup_ids": [pickup_id]},
+    )
     assert r.status_code == 201, r.json
     return r.json
 
 
-def test_a_pickup_keeps_its_timeline_and_collected_is_the_weighing_time(client, db, auth, tenant, catalog, staff,
-                                                                       collector, member, today):
+def test_a_pickup_keeps_its_timeline_and_collected_is_the_weighing_time(
+    client, db, auth, tenant, catalog, staff, collector, member, today
+):
     pid = client.post("/api/v1/pickups", headers=auth(member), json={"requested_date": today.isoformat()}).json["id"]
     rnd = _plan(client, auth, staff, collector, pid, today)
     assert rnd["status"] == "planned"
@@ -63,14 +68,26 @@ def test_a_rejected_sync_item_is_parked_once_and_the_phone_is_told(client, db, a
     assert rows[0].item["lines"] == item["lines"] and rows[0].reason_code == "qr_revoked"
 
 
-def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(client, db, auth, tenant, catalog, staff,
-                                                                               collector, member):
+def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(
+    client, db, auth, tenant, catalog, staff, collector, member
+):
     item = _revoked_item(client, auth, staff, member)
-    inbox_id = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0]["inbox_id"]
+    inbox_id = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0][
+        "inbox_id"
+    ]
     principal = Principal(staff.id, tenant.id, "staff")
     from tests.conftest import CARD_SECRET
-    t = inbox.accept(db, principal, tenant, CARD_SECRET, inbox_id, member.household_id,
-                     [LineInput("PET_CLEAR", "A", 3000)], note="บัตรเก่า ชั่งใหม่ 3.0 กก.")
+
+    t = inbox.accept(
+        db,
+        principal,
+        tenant,
+        CARD_SECRET,
+        inbox_id,
+        member.household_id,
+        [LineInput("PET_CLEAR", "A", 3000)],
+        note="บัตรเก่า ชั่งใหม่ 3.0 กก.",
+    )
     db.flush()
     assert t.status == "active" and t.client_id == item["client_id"] and t.weight_g == 3000
     row = db.get(SyncInboxItem, inbox_id)
@@ -83,6 +100,7 @@ def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(c
 
 def test_staff_find_collectors_by_name(client, auth, tenant, staff, collector, member):
     from tests import factories
+
     factories.UserFactory(tenant=tenant, role="collector", active=False)
     factories.UserFactory(role="collector")  # another waste bank's
     r = client.get("/api/v1/collectors", headers=auth(staff))
@@ -97,6 +115,7 @@ def test_two_phones_parking_the_same_refused_item_at_once_make_one_inbox_row(com
 
     from recycle.db import UnitOfWork
     from tests import factories
+
     factory = committed_app.extensions["thangngoen.sessions"]
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
@@ -106,6 +125,7 @@ def test_two_phones_parking_the_same_refused_item_at_once_make_one_inbox_row(com
         uow.commit()
         tenant_id = tenant.id
     from api.auth import issue_tokens
+
     with committed_app.app_context():
         headers = [{"Authorization": "Bearer " + issue_tokens(c)["access_token"]} for c in collectors]
     item = ticket(household_id=99999999, typed=True, lines=[{"material_code": "PET_CLEAR", "weight_g": 1000}])
@@ -124,12 +144,14 @@ def test_two_phones_parking_the_same_refused_item_at_once_make_one_inbox_row(com
     ids = {r.json["results"][0]["inbox_id"] for r in responses}
     assert len(ids) == 1 and all(r.json["results"][0]["parked"] for r in responses)
     with UnitOfWork(factory) as uow:
-        assert uow.session.scalar(select(func.count()).select_from(SyncInboxItem)
-                                  .where(SyncInboxItem.tenant_id == tenant_id)) == 1
+        assert (
+            uow.session.scalar(select(func.count()).select_from(SyncInboxItem).where(SyncInboxItem.tenant_id == tenant_id)) == 1
+        )
 
 
 def test_the_collector_starts_the_round_and_only_its_own(client, db, auth, tenant, staff, collector, member, today):
     from tests import factories
+
     pid = client.post("/api/v1/pickups", headers=auth(member), json={"requested_date": today.isoformat()}).json["id"]
     rnd = _plan(client, auth, staff, collector, pid, today)
     someone_else = factories.UserFactory(tenant=tenant, role="collector")
@@ -139,11 +161,13 @@ def test_the_collector_starts_the_round_and_only_its_own(client, db, auth, tenan
     assert client.post(f"/api/v1/rounds/{rnd['id']}/start", headers=auth(collector)).json["status"] == "in_progress"
 
 
-def test_a_discarded_item_needs_a_reason_and_the_phone_retry_says_so(client, db, auth, tenant, catalog, staff, collector,
-                                                                     member):
+def test_a_discarded_item_needs_a_reason_and_the_phone_retry_says_so(client, db, auth, tenant, catalog, staff, collector, member):
     from recycle.errors import InvalidInput
+
     item = _revoked_item(client, auth, staff, member)
-    inbox_id = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0]["inbox_id"]
+    inbox_id = client.post("/api/v1/collections/sync", headers=auth(collector), json={"items": [item]}).json["results"][0][
+        "inbox_id"
+    ]
     who = Principal(staff.id, tenant.id, "staff")
     try:
         inbox.discard(db, who, inbox_id, "  ")

@@ -1,4 +1,5 @@
 """Helpers for weigh-in tests: a ticket body, a card's QR text, a round with a pickup on it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +15,7 @@ def scanned_card(household_id):  # noqa: ANN001, ANN201
     from recycle.models import Household
     from tests import factories
     from tests.conftest import CARD_SECRET
+
     db = factories.UserFactory._meta.sqlalchemy_session
     if db is None:
         return None
@@ -30,9 +32,13 @@ def ticket(qr=None, household_id=None, lines=None, at=None, client_id=None, pick
     if household_id and not typed and not qr and not pickup_id:
         qr = scanned_card(household_id)
         household_id = None if qr else household_id
-    body = {"client_id": client_id or str(uuid.uuid4()), "collected_at": (at or utcnow()).isoformat(),
-            "lines": lines if lines is not None else [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500},
-                               {"material_code": "ALU_CAN", "weight_g": 1234}]}
+    body = {
+        "client_id": client_id or str(uuid.uuid4()),
+        "collected_at": (at or utcnow()).isoformat(),
+        "lines": lines
+        if lines is not None
+        else [{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 2500}, {"material_code": "ALU_CAN", "weight_g": 1234}],
+    }
     if qr:
         body["qr"] = qr
     if household_id:
@@ -51,8 +57,17 @@ def round_with_pickup(db, tenant, collector, household, day=None):
     rnd = Round(tenant_id=tenant.id, collector_user_id=collector.id, round_date=day, status="planned")
     db.add(rnd)
     db.flush()
-    pickup = PickupRequest(tenant_id=tenant.id, household_id=household.id, requested_date=day, status="scheduled",
-                           round_id=rnd.id, lat=household.lat, lng=household.lng, estimated=[], note="")
+    pickup = PickupRequest(
+        tenant_id=tenant.id,
+        household_id=household.id,
+        requested_date=day,
+        status="scheduled",
+        round_id=rnd.id,
+        lat=household.lat,
+        lng=household.lng,
+        estimated=[],
+        note="",
+    )
     db.add(pickup)
     db.flush()
     db.add(RoundStop(tenant_id=tenant.id, round_id=rnd.id, pickup_id=pickup.id, position=1))

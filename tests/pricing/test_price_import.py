@@ -1,4 +1,5 @@
 """Importing a whole price sheet, as Thai Excel exports it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from pricing.models import Price
 from recycle.db import utcnow
 
-THAI_SHEET = "รหัสวัสดุ,เกรด,ราคารับซื้อ,ราคาขาย,มีผล\r\nPET_CLEAR,A,9.50,11.50,{d}\r\nPET_CLEAR,B,6.25,,{d}\r\nALU_CAN,A,\"40.50\",46.00,{d}\r\nBOTTLE,A,0.30,\"1,000.00\",{d}\r\n"
+THAI_SHEET = 'รหัสวัสดุ,เกรด,ราคารับซื้อ,ราคาขาย,มีผล\r\nPET_CLEAR,A,9.50,11.50,{d}\r\nPET_CLEAR,B,6.25,,{d}\r\nALU_CAN,A,"40.50",46.00,{d}\r\nBOTTLE,A,0.30,"1,000.00",{d}\r\n'
 
 
 def tomorrow() -> str:
@@ -25,18 +26,31 @@ def test_a_windows_874_sheet_from_thai_excel_imports(client, db, auth, staff, ca
     r = client.post("/api/v1/prices/import", headers=auth(staff), data=data, content_type="text/csv")
     assert r.status_code == 201, r.json
     got = {(p["material_code"], p["grade"]): (p["buy_price_satang"], p["ref_sale_price_satang"]) for p in r.json["prices"]}
-    assert got == {("PET_CLEAR", "A"): (950, 1150), ("PET_CLEAR", "B"): (625, 1150), ("ALU_CAN", "A"): (4050, 4600), ("BOTTLE", "A"): (30, 100000)}
+    assert got == {
+        ("PET_CLEAR", "A"): (950, 1150),
+        ("PET_CLEAR", "B"): (625, 1150),
+        ("ALU_CAN", "A"): (4050, 4600),
+        ("BOTTLE", "A"): (30, 100000),
+    }
 
 
 def test_multipart_upload_and_dry_run(client, db, auth, staff, catalog):
     before = count(db)
     data = THAI_SHEET.format(d=tomorrow()).encode("utf-8-sig")
-    r = client.post("/api/v1/prices/import?dry_run=true", headers=auth(staff),
-                    data={"file": (io.BytesIO(data), "prices.csv")}, content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/prices/import?dry_run=true",
+        headers=auth(staff),
+        data={"file": (io.BytesIO(data), "prices.csv")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201 and len(r.json["prices"]) == 4, r.json
     assert count(db) == before  # a dry run applies nothing
-    r = client.post("/api/v1/prices/import", headers=auth(staff),
-                    data={"file": (io.BytesIO(data), "prices.csv")}, content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/prices/import",
+        headers=auth(staff),
+        data={"file": (io.BytesIO(data), "prices.csv")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201 and count(db) == before + 4
 
 

@@ -1,4 +1,5 @@
 """Any instant has exactly one price in force: the latest change at or before it (property-based)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from recycle.principal import Principal
 from tests import factories
 from tests.props import examples
 
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 # Each step: (minutes the clock moves on, minutes ahead the change takes effect, price)
@@ -22,8 +23,9 @@ probes = st.lists(st.integers(-100, 20_000), min_size=1, max_size=15)
 @settings(max_examples=examples(40))
 @given(steps=steps, probes=probes)
 def test_price_in_force_matches_brute_force(db, tenant, steps, probes):
-    material = factories.add_material(db, tenant, f"M{factories.next_phone()[-6:]}", buy=100, sale=None,
-                                      since=T0 - dt.timedelta(days=1))
+    material = factories.add_material(
+        db, tenant, f"M{factories.next_phone()[-6:]}", buy=100, sale=None, since=T0 - dt.timedelta(days=1)
+    )
     grade = material.grades[0]
     principal = Principal(user_id=None, tenant_id=tenant.id, role="staff")
     history = [(T0 - dt.timedelta(days=1), 100)]

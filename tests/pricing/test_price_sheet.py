@@ -1,12 +1,19 @@
 """Price sheet CSV import: encodings Thai Excel produces, exact satang, all-or-nothing errors."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pricing.price_sheet import (
-    MAX_ROWS, PriceSheetError, PriceSheetRow, baht_to_satang, decode_bytes, parse_price_sheet,
+    MAX_ROWS,
+    PriceSheetError,
+    PriceSheetRow,
+    baht_to_satang,
+    decode_bytes,
+    parse_price_sheet,
 )
 
 BKK = ZoneInfo("Asia/Bangkok")
@@ -15,7 +22,7 @@ THAI_SHEET = (
     "รหัสวัสดุ,เกรด,ราคารับซื้อ,ราคาขาย,มีผล,name_th\r\n"
     "pet, a ,9.5,12,2024-06-01,ขวดพลาสติกใส\r\n"
     "\r\n"
-    "alu,B,\"1,250.00\",,2024-06-01T08:30,กระป๋องอะลูมิเนียม\r\n"
+    'alu,B,"1,250.00",,2024-06-01T08:30,กระป๋องอะลูมิเนียม\r\n'
 )
 EXPECTED = [
     PriceSheetRow(2, "PET", "A", 950, 1200, datetime(2024, 6, 1, tzinfo=BKK)),
@@ -75,18 +82,19 @@ def test_wrong_header_names_unknown_and_missing_columns():
 
 
 def test_bad_rows_among_good_rows_give_all_errors_and_no_rows():
-    data = (b"material_code,grade,buy_price_thb,ref_sale_price_thb,effective_from\n"
-            b"PET,A,9.50,,\n"
-            b"PET,B,-1,,\n"
-            b"ALU,A,,,\n"
-            b"ALU,B,1.234,,\n"
-            b"GLS,A,100000.01,,\n"
-            b"GLS,B,5,,31/2/2567\n"  # dd/mm/yyyy B.E. is accepted, but not 31 February
-            b"CAN,A,2,,\n"
-            b"pet,a,3,,\n")
+    data = (
+        b"material_code,grade,buy_price_thb,ref_sale_price_thb,effective_from\n"
+        b"PET,A,9.50,,\n"
+        b"PET,B,-1,,\n"
+        b"ALU,A,,,\n"
+        b"ALU,B,1.234,,\n"
+        b"GLS,A,100000.01,,\n"
+        b"GLS,B,5,,31/2/2567\n"  # dd/mm/yyyy B.E. is accepted, but not 31 February
+        b"CAN,A,2,,\n"
+        b"pet,a,3,,\n"
+    )
     errors = errors_of(data)
-    assert sorted(errors, key=lambda k: int(k.split()[1])) == [
-        "line 3", "line 4", "line 5", "line 6", "line 7", "line 9"]
+    assert sorted(errors, key=lambda k: int(k.split()[1])) == ["line 3", "line 4", "line 5", "line 6", "line 7", "line 9"]
     assert "line 2" in errors["line 9"][0]  # duplicate names the first occurrence
 
 
@@ -107,12 +115,13 @@ def test_empty_or_binary_file_is_refused(data):
 
 def test_effective_from_dates_and_default():
     default = datetime(2025, 1, 1)  # naive -> Bangkok
-    data = (b"material_code,grade,buy_price_thb,effective_from\n"
-            b"A,A,1,\nA,A,1,2024-06-01\nA,A,1,2024-06-01T00:00:00Z\n")
+    data = b"material_code,grade,buy_price_thb,effective_from\nA,A,1,\nA,A,1,2024-06-01\nA,A,1,2024-06-01T00:00:00Z\n"
     rows = parse_price_sheet(data, default_effective_from=default)
     assert [r.effective_from for r in rows] == [
-        datetime(2025, 1, 1, tzinfo=BKK), datetime(2024, 6, 1, tzinfo=BKK),
-        datetime(2024, 6, 1, tzinfo=timezone.utc)]
+        datetime(2025, 1, 1, tzinfo=BKK),
+        datetime(2024, 6, 1, tzinfo=BKK),
+        datetime(2024, 6, 1, tzinfo=UTC),
+    ]
     same_instant = data + b"A,A,2,2024-06-01T07:00+07:00\n"  # == 00:00Z
     assert "line 4" in errors_of(same_instant)["line 5"][0]
 
@@ -124,15 +133,14 @@ def test_row_limit():
     assert "file" in errors_of(head + body + b"X,A,1\n")
 
 
-@pytest.mark.parametrize("text,satang", [
-    ("9", 900), ("9.5", 950), ("9.50", 950), ("0", 0), ("1,250.00", 125000),
-    ("100000", 10_000_000)])
+@pytest.mark.parametrize(
+    "text,satang", [("9", 900), ("9.5", 950), ("9.50", 950), ("0", 0), ("1,250.00", 125000), ("100000", 10_000_000)]
+)
 def test_baht_to_satang(text, satang):
     assert baht_to_satang(text) == satang
 
 
-@given(satang=st.integers(min_value=0, max_value=10_000_000),
-       grouped=st.booleans(), delimiter=st.sampled_from([",", ";", "\t"]))
+@given(satang=st.integers(min_value=0, max_value=10_000_000), grouped=st.booleans(), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_baht_with_dot_round_trips_to_exact_satang(satang, grouped, delimiter):
     baht = f"{satang // 100:,}" if grouped else str(satang // 100)
     d = delimiter
@@ -141,10 +149,15 @@ def test_baht_with_dot_round_trips_to_exact_satang(satang, grouped, delimiter):
     assert row.buy_price_satang == satang
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("1/6/2567", (2024, 6, 1, 0, 0)), ("01/06/2024", (2024, 6, 1, 0, 0)), ("15-12-2569 08:30", (2026, 12, 15, 8, 30)),
-    ("2024-06-01", (2024, 6, 1, 0, 0)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1/6/2567", (2024, 6, 1, 0, 0)),
+        ("01/06/2024", (2024, 6, 1, 0, 0)),
+        ("15-12-2569 08:30", (2026, 12, 15, 8, 30)),
+        ("2024-06-01", (2024, 6, 1, 0, 0)),
+    ],
+)
 def test_thai_excel_dates_day_first_in_buddhist_or_common_era(text, expected):
     data = ("material_code,grade,buy_price_thb,effective_from\nPET,A,9.50," + text + "\n").encode()
     (row,) = parse_price_sheet(data)

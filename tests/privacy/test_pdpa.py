@@ -1,4 +1,5 @@
 """Issue 14 findings 8 and 10: a collector sees only the doorstep; members exercise their PDPA rights."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,13 +24,21 @@ PERSONAL = ("phone", "address", "lat", "lng", "promptpay_id_masked", "balance_sa
 
 
 def test_finding_8_a_card_scan_shows_the_collector_only_the_doorstep(client, auth, tenant, staff, collector):
-    household = factories.HouseholdFactory(tenant=tenant, phone="0812345678", promptpay_id="1101700230708",
-                                           promptpay_kind="national_id")
+    household = factories.HouseholdFactory(
+        tenant=tenant, phone="0812345678", promptpay_id="1101700230708", promptpay_kind="national_id"
+    )
     scan = client.post("/api/v1/scans", headers=auth(collector), json={"qr": card_text(client, auth(staff), household.id)})
     assert scan.status_code == 200
     assert set(scan.json) == {"household", "open_pickup_id"}
-    assert set(scan.json["household"]) == {"id", "member_no", "member_code", "name", "village_id", "village_name_th",
-                                           "village_name_en"}
+    assert set(scan.json["household"]) == {
+        "id",
+        "member_no",
+        "member_code",
+        "name",
+        "village_id",
+        "village_name_th",
+        "village_name_en",
+    }
     page = client.get(f"/api/v1/households/{household.id}", headers=auth(collector))
     assert page.status_code == 200 and not set(PERSONAL) & set(page.json) and page.json["name"] == household.name
     # another waste bank's card, and its household page, are not this collector's
@@ -85,7 +94,7 @@ def test_finding_10_a_member_downloads_everything_held_about_them(client, db, au
     html = client.get("/api/v1/me/export?format=html", headers=auth(member))
     text = html.get_data(as_text=True)
     assert html.mimetype == "text/html" and "ข้อมูลส่วนบุคคล" in text and member.household.name in text
-    assert "40.00" in text and f"{utcnow().year + 543}" in text   # baht and a Buddhist-era date
+    assert "40.00" in text and f"{utcnow().year + 543}" in text  # baht and a Buddhist-era date
     audits = db.scalars(select(AuditEntry).where(AuditEntry.action == "household.export_download")).all()
     assert [a.detail["format"] for a in audits] == ["json", "html"]
 
@@ -114,13 +123,19 @@ def test_a_member_corrects_their_record_and_logs_in_with_the_new_phone(client, d
     taken = factories.UserFactory(tenant=tenant, role="collector")
     r = client.patch("/api/v1/me", headers=auth(member), json={"phone": taken.phone})
     assert r.status_code == 422 and "phone" in r.json["errors"]
-    r = client.patch("/api/v1/me", headers=auth(member), json={
-        "name": "นางแก้ว ใจดี", "address": "12 หมู่ 4", "phone": "089-111-2222", "promptpay_id": "0891112222"})
+    r = client.patch(
+        "/api/v1/me",
+        headers=auth(member),
+        json={"name": "นางแก้ว ใจดี", "address": "12 หมู่ 4", "phone": "089-111-2222", "promptpay_id": "0891112222"},
+    )
     assert r.status_code == 200, r.json
-    assert (r.json["name"], r.json["phone"], r.json["address"], r.json["promptpay_id_masked"]) == \
-        ("นางแก้ว ใจดี", "0891112222", "12 หมู่ 4", "xxxxxx2222")
-    login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": "0891112222",
-                                                    "password": factories.PASSWORD})
+    assert (r.json["name"], r.json["phone"], r.json["address"], r.json["promptpay_id_masked"]) == (
+        "นางแก้ว ใจดี",
+        "0891112222",
+        "12 หมู่ 4",
+        "xxxxxx2222",
+    )
+    login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": "0891112222", "password": factories.PASSWORD})
     assert login.status_code == 200
     assert client.patch("/api/v1/me", headers=auth(member), json={}).status_code == 422
     assert client.patch("/api/v1/me", headers=auth(member), json={"name": "x\x1b"}).status_code == 422
@@ -135,14 +150,13 @@ def test_withdrawing_leaderboard_consent_hides_the_name(client, db, auth, tenant
     village_id = member.household.village_id
 
     def names_seen_by_other():
-        board = client.get(f"/api/v1/leaderboards?scope=village&village_id={village_id}&period=all",
-                           headers=auth(staff)).json
+        board = client.get(f"/api/v1/leaderboards?scope=village&village_id={village_id}&period=all", headers=auth(staff)).json
         return [row.get("name") for row in board["items"]]
 
     assert names_seen_by_other() == [member.household.name]
     r = client.put("/api/v1/me/consents", headers=auth(member), json={"leaderboard": False, "notifications": False})
     assert r.status_code == 200 and r.json["leaderboard"] is False and r.json["notifications"] is False
-    assert names_seen_by_other() == ["สมาชิก #1"]   # ranked, but not by name
+    assert names_seen_by_other() == ["สมาชิก #1"]  # ranked, but not by name
     assert client.get("/api/v1/me/consents", headers=auth(member)).json["privacy_notice"]["version"] == "2026-01"
     assert client.put("/api/v1/me/consents", headers=auth(member), json={}).status_code == 422
 
@@ -154,8 +168,10 @@ def test_erasure_is_refused_while_money_is_owed_then_anonymises(client, db, auth
     assert r.status_code == 409 and "balance" in r.json["detail"] and r.json["errors"]["household"]
     assert client.post("/api/v1/me/erasure", headers=auth(member), json={"confirm": False}).status_code == 422
     # the bank pays the member out: the balance is 0, so erasure may go ahead
-    txn_legs = [ledger.Leg(ledger.household_account(db, tenant.id, hid), 4000),
-                ledger.Leg(ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING), -4000)]
+    txn_legs = [
+        ledger.Leg(ledger.household_account(db, tenant.id, hid), 4000),
+        ledger.Leg(ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING), -4000),
+    ]
     ledger.post(db, tenant.id, "test-payout", "payout", txn_legs)
     db.flush()
     headers = auth(member)
@@ -166,7 +182,7 @@ def test_erasure_is_refused_while_money_is_owed_then_anonymises(client, db, auth
     assert h.name == privacy.ERASED_NAME and h.phone is None and h.address == "" and h.lat is None
     assert h.promptpay_id is None and h.erased_at and not h.active
     assert user.phone != phone and not user.active and user.password_hash == "!erased"
-    assert client.get("/api/v1/me", headers=headers).status_code == 401           # its tokens stopped working
+    assert client.get("/api/v1/me", headers=headers).status_code == 401  # its tokens stopped working
     login = client.post("/api/v1/auth/login", json={"tenant": tenant.slug, "phone": phone, "password": factories.PASSWORD})
     assert login.status_code == 401
     assert ledger.household_balance(db, tenant.id, hid) == 0 and ledger.trial_balance(db, tenant.id) == 0
@@ -176,19 +192,36 @@ def test_erasure_is_refused_while_money_is_owed_then_anonymises(client, db, auth
 def test_staff_erasure_on_behalf_refused_with_unpaid_payout(client, db, auth, tenant, staff):
     household = factories.HouseholdFactory(tenant=tenant)
     from enterprise.settlement_models import SettlementRun
-    run = SettlementRun(tenant_id=tenant.id, period_end=utcnow().date(), cutoff_at=utcnow(), status="approved",
-                        prepared_by_user_id=staff.id)
+
+    run = SettlementRun(
+        tenant_id=tenant.id, period_end=utcnow().date(), cutoff_at=utcnow(), status="approved", prepared_by_user_id=staff.id
+    )
     db.add(run)
     db.flush()
-    db.add(Payout(tenant_id=tenant.id, run_id=run.id, household_id=household.id, reissue_no=0, gross_satang=5000,
-                  welfare_satang=0, net_satang=5000, status="failed", method="promptpay"))
+    db.add(
+        Payout(
+            tenant_id=tenant.id,
+            run_id=run.id,
+            household_id=household.id,
+            reissue_no=0,
+            gross_satang=5000,
+            welfare_satang=0,
+            net_satang=5000,
+            status="failed",
+            method="promptpay",
+        )
+    )
     db.flush()
-    r = client.post(f"/api/v1/households/{household.id}/erasure", headers={**auth(staff), "Accept-Language": "en"},
-                    json={"confirm": True, "reason": "คำขอเลขที่ 12/2569"})
+    r = client.post(
+        f"/api/v1/households/{household.id}/erasure",
+        headers={**auth(staff), "Accept-Language": "en"},
+        json={"confirm": True, "reason": "คำขอเลขที่ 12/2569"},
+    )
     assert r.status_code == 409 and any("payout" in m for m in r.json["errors"]["household"])
     other = factories.HouseholdFactory(tenant=tenant)
-    r = client.post(f"/api/v1/households/{other.id}/erasure", headers=auth(staff),
-                    json={"confirm": True, "reason": "คำขอเลขที่ 13/2569"})
+    r = client.post(
+        f"/api/v1/households/{other.id}/erasure", headers=auth(staff), json={"confirm": True, "reason": "คำขอเลขที่ 13/2569"}
+    )
     assert r.status_code == 200
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "household.erase"))
     assert entry.actor_user_id == staff.id and entry.detail["why"] == "คำขอเลขที่ 13/2569"
@@ -214,6 +247,7 @@ def test_retention_forgets_old_tokens_old_audit_and_closed_members(db, tenant, m
 def test_retention_runs_as_a_beat_task(app):
     from api.celery_app import BEAT_SCHEDULE
     from enterprise.tasks import APPLY_RETENTION, apply_retention
+
     assert any(entry["task"] == APPLY_RETENTION for entry in BEAT_SCHEDULE.values())
     with app.app_context():
         assert apply_retention.delay().get() == {"tokens": 0, "audit_entries": 0, "erased": 0, "kept_owing": 0}
@@ -238,18 +272,24 @@ def test_admins_read_the_audit_log_filtered(client, db, auth, tenant, staff, adm
 
 def test_withdrawn_notification_consent_means_no_notice(client, db, auth, catalog, staff, member, recorder):
     assert client.put("/api/v1/me/consents", headers=auth(member), json={"notifications": False}).status_code == 200
-    credit(client, auth(staff), member.household_id, 1000)          # earns the first-deposit badge
+    credit(client, auth(staff), member.household_id, 1000)  # earns the first-deposit badge
     award = db.scalar(select(BadgeAward).where(BadgeAward.household_id == member.household_id))
     assert award is not None and recorder.sent == []
     db.refresh(award)
-    assert award.notified_at is not None                             # settled: not sent later either
+    assert award.notified_at is not None  # settled: not sent later either
 
 
 def test_pdpa_endpoints_are_in_the_swagger_spec(client):
     spec = client.get("/api/v1/swagger.json").json
-    for path, method in (("/me/export", "get"), ("/me", "patch"), ("/me/consents", "put"), ("/me/erasure", "post"),
-                         ("/households/{household_id}/export", "get"), ("/households/{household_id}/erasure", "post"),
-                         ("/audit", "get")):
+    for path, method in (
+        ("/me/export", "get"),
+        ("/me", "patch"),
+        ("/me/consents", "put"),
+        ("/me/erasure", "post"),
+        ("/households/{household_id}/export", "get"),
+        ("/households/{household_id}/erasure", "post"),
+        ("/audit", "get"),
+    ):
         op = spec["paths"][path][method]
         assert op.get("summary") or op.get("description"), path
         assert "200" in op["responses"], path
@@ -261,6 +301,7 @@ def test_retention_settings_are_read_and_checked():
     import pytest
 
     from recycle.settings import Retention, SettingsError
+
     assert Retention.from_env({}) == Retention(30, 5, 365)
     assert Retention.from_env({"RETENTION_CLOSED_DAYS": "90"}).closed_days == 90
     with pytest.raises(SettingsError, match="RETENTION_AUDIT_YEARS"):
@@ -269,9 +310,18 @@ def test_retention_settings_are_read_and_checked():
 
 def test_erasure_cancels_open_pickups_and_the_card(client, db, auth, tenant, staff, collector, member):
     from pickup.models import PickupRequest
+
     text = card_text(client, auth(staff), member.household_id)
-    pickup = PickupRequest(tenant_id=tenant.id, household_id=member.household_id, requested_date=utcnow().date(),
-                           status="requested", lat=20.1, lng=100.3, estimated=[], note="ประตูสีเขียว")
+    pickup = PickupRequest(
+        tenant_id=tenant.id,
+        household_id=member.household_id,
+        requested_date=utcnow().date(),
+        status="requested",
+        lat=20.1,
+        lng=100.3,
+        estimated=[],
+        note="ประตูสีเขียว",
+    )
     db.add(pickup)
     db.flush()
     assert client.post("/api/v1/me/erasure", headers=auth(member), json={"confirm": True}).status_code == 200
@@ -286,8 +336,10 @@ def test_closing_a_membership_then_retention_anonymises_it(client, db, auth, ten
     hid, headers = member.household_id, auth(member)
     r = client.post(f"/api/v1/households/{hid}/close", headers=auth(staff), json={"reason": "ย้ายไปต่างจังหวัด"})
     assert r.status_code == 409 and r.json["type"].endswith("close_refused")
-    txn_legs = [ledger.Leg(ledger.household_account(db, tenant.id, hid), 4000),
-                ledger.Leg(ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING), -4000)]
+    txn_legs = [
+        ledger.Leg(ledger.household_account(db, tenant.id, hid), 4000),
+        ledger.Leg(ledger.account(db, tenant.id, ledger.PAYOUTS_PENDING), -4000),
+    ]
     ledger.post(db, tenant.id, "test-payout-close", "payout", txn_legs)
     db.flush()
     r = client.post(f"/api/v1/households/{hid}/close", headers=auth(staff), json={"reason": "ย้ายไปต่างจังหวัด"})

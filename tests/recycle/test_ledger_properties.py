@@ -1,4 +1,5 @@
 """The ledger's invariants under random sequences of weigh-ins, retries, voids and corrections."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,12 +21,16 @@ from recycle.principal import Principal
 from tests import factories
 from tests.props import examples
 
-ops = st.lists(st.one_of(
-    st.tuples(st.just("weigh"), st.integers(0, 2), st.integers(1, 400_000), st.integers(1, 50)),
-    st.tuples(st.just("retry"), st.integers(0, 30)),
-    st.tuples(st.just("void"), st.integers(0, 30)),
-    st.tuples(st.just("correct"), st.integers(0, 30), st.integers(1, 400_000)),
-), min_size=1, max_size=15)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("weigh"), st.integers(0, 2), st.integers(1, 400_000), st.integers(1, 50)),
+        st.tuples(st.just("retry"), st.integers(0, 30)),
+        st.tuples(st.just("void"), st.integers(0, 30)),
+        st.tuples(st.just("correct"), st.integers(0, 30), st.integers(1, 400_000)),
+    ),
+    min_size=1,
+    max_size=15,
+)
 
 
 def test_a_transaction_must_balance(db, tenant):
@@ -65,12 +70,16 @@ def _test_ledger_invariants_hold(db, ops):
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(3)]
     sent: list[tickets.TicketInput] = []
     for op in ops:
-        existing = list(db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id)
-                                  .order_by(CollectionTicket.id)))
+        existing = list(
+            db.scalars(select(CollectionTicket).where(CollectionTicket.tenant_id == tenant.id).order_by(CollectionTicket.id))
+        )
         if op[0] == "weigh":
-            inp = tickets.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", op[2]),
-                                                                        LineInput("BOTTLE", "A", None, op[3])],
-                                          household_id=homes[op[1]])
+            inp = tickets.TicketInput(
+                str(uuid.uuid4()),
+                utcnow(),
+                [LineInput("PET_CLEAR", "A", op[2]), LineInput("BOTTLE", "A", None, op[3])],
+                household_id=homes[op[1]],
+            )
             tickets.create_ticket(db, p, tenant, "s", inp)
             sent.append(inp)
         elif op[0] == "retry" and sent:
@@ -90,19 +99,34 @@ def _test_ledger_invariants_hold(db, ops):
             except Conflict:
                 pass  # already corrected once
     # 1. every transaction balances, and so the whole ledger does
-    sums = db.execute(select(Posting.transaction_id, func.sum(Posting.amount_satang)).where(Posting.tenant_id == tenant.id)
-                      .group_by(Posting.transaction_id)).all()
+    sums = db.execute(
+        select(Posting.transaction_id, func.sum(Posting.amount_satang))
+        .where(Posting.tenant_id == tenant.id)
+        .group_by(Posting.transaction_id)
+    ).all()
     assert all(total == 0 for _, total in sums) and ledger.trial_balance(db, tenant.id) == 0
     # 2. each household is owed exactly its active tickets
     for h in homes:
-        active = db.scalar(select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
-            CollectionTicket.household_id == h, CollectionTicket.status == "active"))
+        active = db.scalar(
+            select(func.coalesce(func.sum(CollectionTicket.total_satang), 0)).where(
+                CollectionTicket.household_id == h, CollectionTicket.status == "active"
+            )
+        )
         assert ledger.household_balance(db, tenant.id, h) == active
     # 3. nothing was reversed twice, and every voided ticket with money has exactly one reversal
-    reversed_ids = db.scalars(select(LedgerTransaction.reverses_id).where(LedgerTransaction.tenant_id == tenant.id,
-                                                                           LedgerTransaction.reverses_id.is_not(None))).all()
+    reversed_ids = db.scalars(
+        select(LedgerTransaction.reverses_id).where(
+            LedgerTransaction.tenant_id == tenant.id, LedgerTransaction.reverses_id.is_not(None)
+        )
+    ).all()
     assert len(reversed_ids) == len(set(reversed_ids))
-    voided_with_money = db.scalar(select(func.count()).select_from(CollectionTicket).where(
-        CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "voided",
-        CollectionTicket.ledger_transaction_id.is_not(None)))
+    voided_with_money = db.scalar(
+        select(func.count())
+        .select_from(CollectionTicket)
+        .where(
+            CollectionTicket.tenant_id == tenant.id,
+            CollectionTicket.status == "voided",
+            CollectionTicket.ledger_transaction_id.is_not(None),
+        )
+    )
     assert voided_with_money == len(reversed_ids)

@@ -1,4 +1,5 @@
 """One member, one household: signing up in the app into the household the centre registered; merging duplicates."""
+
 from __future__ import annotations
 
 import uuid
@@ -27,8 +28,13 @@ def _counter_member(db, tenant, name="ยายจันทร์ แสงค�
 
 def _credit(db, tenant, household, satang: int) -> None:  # noqa: ANN001
     purchases = ledger.account(db, tenant.id, ledger.PURCHASES)
-    ledger.post(db, tenant.id, f"test:{uuid.uuid4()}", "weigh_in",
-                [ledger.Leg(purchases, satang), ledger.Leg(ledger.household_account(db, tenant.id, household.id), -satang)])
+    ledger.post(
+        db,
+        tenant.id,
+        f"test:{uuid.uuid4()}",
+        "weigh_in",
+        [ledger.Leg(purchases, satang), ledger.Leg(ledger.household_account(db, tenant.id, household.id), -satang)],
+    )
 
 
 def households_count(db, tenant) -> int:  # noqa: ANN001
@@ -38,8 +44,13 @@ def households_count(db, tenant) -> int:  # noqa: ANN001
 def test_app_sign_up_with_the_counter_code_joins_the_same_household_once(client, db, tenant, staff) -> None:
     h = _counter_member(db, tenant)
     code = linking.issue_code(db, _staff_principal(staff), h.id)
-    body = {"tenant": tenant.slug, "phone": "0861234567", "password": "jan-2026-secret", "link_code": code.lower(),
-            "consent": True}
+    body = {
+        "tenant": tenant.slug,
+        "phone": "0861234567",
+        "password": "jan-2026-secret",
+        "link_code": code.lower(),
+        "consent": True,
+    }
     r = client.post("/api/v1/auth/register", json=body)
     assert r.status_code == 201, r.json
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json['access_token']}"}).json
@@ -63,8 +74,10 @@ def test_sign_up_with_the_card_text_and_bad_codes(client, db, tenant) -> None:
 
 
 def test_register_without_link_code_still_needs_name_and_village(client, tenant) -> None:
-    r = client.post("/api/v1/auth/register", json={"tenant": tenant.slug, "phone": "0861234571",
-                                                    "password": "jan-2026-secret", "consent": True})
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"tenant": tenant.slug, "phone": "0861234571", "password": "jan-2026-secret", "consent": True},
+    )
     assert r.status_code in (400, 422) and {"name", "village_id"} <= set(r.json["errors"])
 
 

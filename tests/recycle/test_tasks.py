@@ -1,4 +1,5 @@
 """Housekeeping tasks run on a real worker when TEST_REDIS_URL is set (CI), inline otherwise."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,10 +17,12 @@ def test_purging_the_blocklist_keeps_tokens_that_could_still_be_used(committed_a
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
         user = factories.UserFactory(role="collector")
-        uow.session.add_all([
-            RevokedToken(jti="old", tenant_id=user.tenant_id, user_id=user.id, expires_at=utcnow() - dt.timedelta(days=1)),
-            RevokedToken(jti="live", tenant_id=user.tenant_id, user_id=user.id, expires_at=utcnow() + dt.timedelta(days=1)),
-        ])
+        uow.session.add_all(
+            [
+                RevokedToken(jti="old", tenant_id=user.tenant_id, user_id=user.id, expires_at=utcnow() - dt.timedelta(days=1)),
+                RevokedToken(jti="live", tenant_id=user.tenant_id, user_id=user.id, expires_at=utcnow() + dt.timedelta(days=1)),
+            ]
+        )
         uow.commit()
     with committed_app.app_context():
         result = purge_revoked_tokens.delay()

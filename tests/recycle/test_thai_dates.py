@@ -14,7 +14,7 @@ def test_buddhist_era_dates_and_thai_months():
 
 
 def test_a_utc_instant_is_shown_in_the_tenants_zone():
-    instant = dt.datetime(2026, 11, 24, 18, 30, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2026, 11, 24, 18, 30, tzinfo=dt.UTC)
     assert format_datetime(instant, zoneinfo.ZoneInfo("Asia/Bangkok")) == "25 พ.ย. 2569 01:30 น."
 
 

@@ -1,4 +1,5 @@
 """Findings 14.5 and 14.6: sessions end when they should, accounts can really be closed and reset."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,11 +65,17 @@ def test_a_disabled_account_cannot_log_in_refresh_or_use_its_tokens(client, db, 
 def test_password_change_needs_the_old_password_and_ends_other_sessions(client, tenant, member):
     elsewhere = login(client, tenant, member).json
     here = login(client, tenant, member).json
-    wrong = client.post(f"{API}/me/password", headers=bearer(here["access_token"]),
-                        json={"old_password": "not-it-at-all", "new_password": "a-brand-new-secret-9"})
+    wrong = client.post(
+        f"{API}/me/password",
+        headers=bearer(here["access_token"]),
+        json={"old_password": "not-it-at-all", "new_password": "a-brand-new-secret-9"},
+    )
     assert wrong.status_code == 422 and "old_password" in wrong.json["errors"]
-    ok = client.post(f"{API}/me/password", headers=bearer(here["access_token"]),
-                     json={"old_password": factories.PASSWORD, "new_password": "a-brand-new-secret-9"})
+    ok = client.post(
+        f"{API}/me/password",
+        headers=bearer(here["access_token"]),
+        json={"old_password": factories.PASSWORD, "new_password": "a-brand-new-secret-9"},
+    )
     assert ok.status_code == 200
     assert client.get(f"{API}/me", headers=bearer(elsewhere["access_token"])).status_code == 401
     assert client.get(f"{API}/me", headers=bearer(ok.json["access_token"])).status_code == 200
@@ -79,8 +86,12 @@ def test_password_change_needs_the_old_password_and_ends_other_sessions(client, 
 def test_admin_reset_gives_a_one_time_code_that_expires_and_tolerates_few_guesses(client, db, auth, tenant, admin, staff):
     issued = client.post(f"{API}/users/{staff.id}/reset-password", headers=auth(admin))
     assert issued.status_code == 201 and len(issued.json["code"]) == 8 and "256" in issued.json["expires_at_th"]
-    body = {"tenant": f"  {tenant.slug.upper()} ", "phone": staff.phone, "code": issued.json["code"].lower(),
-            "new_password": "staff-new-password-1"}
+    body = {
+        "tenant": f"  {tenant.slug.upper()} ",
+        "phone": staff.phone,
+        "code": issued.json["code"].lower(),
+        "new_password": "staff-new-password-1",
+    }
     r = client.post(f"{API}/auth/reset", json=body)
     assert r.status_code == 200 and r.json["role"] == "staff"
     assert client.post(f"{API}/auth/reset", json={**body, "new_password": "another-password-22"}).status_code == 401  # once

@@ -1,4 +1,5 @@
 """Finding 14.1: a collector typing any household id and any weight no longer credits money."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,12 +19,17 @@ def _copper(db, tenant):
     return factories.add_material(db, tenant, "COPPER", buy=26_000, sale=28_000, since=utcnow() - dt.timedelta(days=10))
 
 
-def test_500_kg_of_copper_typed_in_by_a_collector_waits_for_staff_and_credits_nothing(client, db, auth, tenant, catalog,
-                                                                                       collector, staff):
+def test_500_kg_of_copper_typed_in_by_a_collector_waits_for_staff_and_credits_nothing(
+    client, db, auth, tenant, catalog, collector, staff
+):
     _copper(db, tenant)
     victim_of_fraud = factories.HouseholdFactory(tenant=tenant)
-    body = ticket(household_id=victim_of_fraud.id, typed=True, at=utcnow() - dt.timedelta(days=1),
-                  lines=[{"material_code": "COPPER", "weight_g": 500_000}])
+    body = ticket(
+        household_id=victim_of_fraud.id,
+        typed=True,
+        at=utcnow() - dt.timedelta(days=1),
+        lines=[{"material_code": "COPPER", "weight_g": 500_000}],
+    )
     r = client.post(API, headers=auth(collector), json=body)
     assert r.status_code == 201
     assert r.json["status"] == "pending_approval" and r.json["total_satang"] == 13_000_000
@@ -60,28 +66,41 @@ def test_a_scanned_card_within_the_limits_is_credited_at_once(client, db, auth, 
 
 
 def test_tenant_limits_per_line_per_ticket_and_per_collector_day(client, db, auth, tenant, catalog, collector, staff):
-    tenant.settings = {"approval_line_weight_g": 20_000, "approval_ticket_satang": 50_000,
-                       "approval_collector_day_satang": 60_000}
+    tenant.settings = {
+        "approval_line_weight_g": 20_000,
+        "approval_ticket_satang": 50_000,
+        "approval_collector_day_satang": 60_000,
+    }
     db.flush()
     h = factories.HouseholdFactory(tenant=tenant)
-    heavy = client.post(API, headers=auth(collector), json=ticket(household_id=h.id, lines=[
-        {"material_code": "PET_CLEAR", "grade": "A", "weight_g": 20_001}])).json       # 180 THB, 20.001 kg
+    heavy = client.post(
+        API,
+        headers=auth(collector),
+        json=ticket(household_id=h.id, lines=[{"material_code": "PET_CLEAR", "grade": "A", "weight_g": 20_001}]),
+    ).json  # 180 THB, 20.001 kg
     assert heavy["status"] == "pending_approval" and [w["code"] for w in heavy["waiting_because"]] == ["line_weight"]
-    rich = client.post(API, headers=auth(collector), json=ticket(household_id=h.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 12_600}])).json                      # 504 THB > 500
+    rich = client.post(
+        API, headers=auth(collector), json=ticket(household_id=h.id, lines=[{"material_code": "ALU_CAN", "weight_g": 12_600}])
+    ).json  # 504 THB > 500
     assert rich["status"] == "pending_approval" and [w["code"] for w in rich["waiting_because"]] == ["ticket_amount"]
-    fine = client.post(API, headers=auth(collector), json=ticket(household_id=h.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 12_000}])).json                      # 480 THB
+    fine = client.post(
+        API, headers=auth(collector), json=ticket(household_id=h.id, lines=[{"material_code": "ALU_CAN", "weight_g": 12_000}])
+    ).json  # 480 THB
     assert fine["status"] == "active"
-    day = client.post(API, headers=auth(collector), json=ticket(household_id=h.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 3_000}])).json                       # 480 + 120 = 600 THB: at the limit
+    day = client.post(
+        API, headers=auth(collector), json=ticket(household_id=h.id, lines=[{"material_code": "ALU_CAN", "weight_g": 3_000}])
+    ).json  # 480 + 120 = 600 THB: at the limit
     assert day["status"] == "active"
-    over = client.post(API, headers=auth(collector), json=ticket(household_id=h.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 25}])).json                          # 1 THB past the day's limit
+    over = client.post(
+        API, headers=auth(collector), json=ticket(household_id=h.id, lines=[{"material_code": "ALU_CAN", "weight_g": 25}])
+    ).json  # 1 THB past the day's limit
     assert over["status"] == "pending_approval" and [w["code"] for w in over["waiting_because"]] == ["collector_day"]
     # staff at the centre are the people who approve: their own walk-ins are not held
-    walk_in = client.post(API, headers=auth(staff), json=ticket(household_id=h.id, typed=True, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 30_000}])).json
+    walk_in = client.post(
+        API,
+        headers=auth(staff),
+        json=ticket(household_id=h.id, typed=True, lines=[{"material_code": "ALU_CAN", "weight_g": 30_000}]),
+    ).json
     assert walk_in["status"] == "active"
 
 

@@ -1,4 +1,5 @@
 """Finding 14.2: the settlement checker must really be a second person. Edges of the rule in docs/DESIGN.md."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,12 +35,17 @@ def _approve(client, headers, run):
 
 def test_the_attack_an_admin_creates_a_second_account_after_preparing_and_approves_with_it(client, tenant, prepared):
     preparer, _, run = prepared
-    created = client.post(f"{API}/users", headers=_login(client, tenant, preparer.phone),
-                          json={"role": "staff", "phone": "0899990001", "password": "sock-puppet-pass-1", "name": "หุ่นเชิด"})
+    created = client.post(
+        f"{API}/users",
+        headers=_login(client, tenant, preparer.phone),
+        json={"role": "staff", "phone": "0899990001", "password": "sock-puppet-pass-1", "name": "หุ่นเชิด"},
+    )
     assert created.status_code == 201
     r = _approve(client, _login(client, tenant, "0899990001", "sock-puppet-pass-1"), run)
     assert r.status_code == 403 and r.json["type"].endswith("maker_checker")
-    assert client.get(f"{API}/settlements/{run['id']}", headers=_login(client, tenant, preparer.phone)).json["status"] == "computed"
+    assert (
+        client.get(f"{API}/settlements/{run['id']}", headers=_login(client, tenant, preparer.phone)).json["status"] == "computed"
+    )
 
 
 def test_the_same_person_cannot_approve(client, tenant, prepared):
@@ -57,8 +63,10 @@ def test_an_older_account_whose_password_the_preparer_reset_after_preparing_cann
     preparer, _, run = prepared
     victim = factories.veteran_staff(tenant)  # older than the run, made by nobody in particular
     code = client.post(f"{API}/users/{victim.id}/reset-password", headers=_login(client, tenant, preparer.phone)).json["code"]
-    r = client.post(f"{API}/auth/reset", json={"tenant": tenant.slug, "phone": victim.phone, "code": code,
-                                               "new_password": "taken-over-pass-77"})
+    r = client.post(
+        f"{API}/auth/reset",
+        json={"tenant": tenant.slug, "phone": victim.phone, "code": code, "new_password": "taken-over-pass-77"},
+    )
     assert r.status_code == 200
     r = _approve(client, _login(client, tenant, victim.phone, "taken-over-pass-77"), run)
     assert r.status_code == 403 and "role or password" in r.json["detail"]
@@ -67,7 +75,9 @@ def test_an_older_account_whose_password_the_preparer_reset_after_preparing_cann
 def test_a_collector_promoted_after_preparing_cannot_approve(client, tenant, prepared):
     preparer, _, run = prepared
     old_collector = factories.UserFactory(tenant=tenant, role="collector", created_at=utcnow() - dt.timedelta(days=90))
-    r = client.post(f"{API}/users/{old_collector.id}/role", headers=_login(client, tenant, preparer.phone), json={"role": "staff"})
+    r = client.post(
+        f"{API}/users/{old_collector.id}/role", headers=_login(client, tenant, preparer.phone), json={"role": "staff"}
+    )
     assert r.status_code == 200
     assert _approve(client, _login(client, tenant, old_collector.phone), run).status_code == 403
 

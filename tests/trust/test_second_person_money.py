@@ -1,5 +1,6 @@
 """Finding 14.3: one staff member can no longer turn a bank payout into unrecorded cash, pay welfare alone,
 or pay twice with a double click."""
+
 from __future__ import annotations
 
 import uuid
@@ -77,20 +78,33 @@ def test_welfare_needs_a_second_person_and_a_double_click_pays_once(client, db, 
     row = db.scalar(select(WelfareDisbursement))
     assert row.recorded_by_user_id == staff.id and row.approved_by_user_id not in (None, staff.id)
     rejected = client.post(f"{API}/welfare/disbursements", headers=auth(staff), json={**body, "client_id": str(uuid.uuid4())})
-    assert client.post(f"{API}/approvals/{rejected.json['id']}/reject", headers=checker, json={"note": "no"}).json["status"] == "rejected"
+    assert (
+        client.post(f"{API}/approvals/{rejected.json['id']}/reject", headers=checker, json={"note": "no"}).json["status"]
+        == "rejected"
+    )
     assert client.get(f"{API}/welfare/fund", headers=auth(staff)).json["balance_satang"] == fund - 100
 
 
 def test_a_large_correction_waits_for_a_second_person(client, db, auth, tenant, catalog, collector, staff):
     from tests.pickup.ticket_helpers import ticket
+
     home = factories.HouseholdFactory(tenant=tenant)
-    t = client.post(f"{API}/collections", headers=auth(collector), json=ticket(household_id=home.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 1000}])).json                                  # 40 THB
-    small = client.post(f"{API}/collections/{t['id']}/correct", headers=auth(staff), json={
-        "reason": "scale read wrong", "lines": [{"material_code": "ALU_CAN", "weight_g": 2000}]})  # +40 THB: fine alone
+    t = client.post(
+        f"{API}/collections",
+        headers=auth(collector),
+        json=ticket(household_id=home.id, lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]),
+    ).json  # 40 THB
+    small = client.post(
+        f"{API}/collections/{t['id']}/correct",
+        headers=auth(staff),
+        json={"reason": "scale read wrong", "lines": [{"material_code": "ALU_CAN", "weight_g": 2000}]},
+    )  # +40 THB: fine alone
     assert small.status_code == 201
-    big = client.post(f"{API}/collections/{small.json['id']}/correct", headers=auth(staff), json={
-        "reason": "typo", "lines": [{"material_code": "ALU_CAN", "weight_g": 40_000}]})           # +1,520 THB
+    big = client.post(
+        f"{API}/collections/{small.json['id']}/correct",
+        headers=auth(staff),
+        json={"reason": "typo", "lines": [{"material_code": "ALU_CAN", "weight_g": 40_000}]},
+    )  # +1,520 THB
     assert big.status_code == 202 and big.json["kind"] == "ticket.correct"
     assert ledger.household_balance(db, tenant.id, home.id) == 8000
     ok = client.post(f"{API}/approvals/{big.json['id']}/approve", headers=auth(factories.veteran_staff(tenant)), json={})
@@ -98,14 +112,20 @@ def test_a_large_correction_waits_for_a_second_person(client, db, auth, tenant, 
     assert ledger.household_balance(db, tenant.id, home.id) == 160_000
 
 
-def test_a_dispute_cannot_carry_a_large_correction_past_the_second_person(client, db, auth, tenant, catalog, collector,
-                                                                          staff):
+def test_a_dispute_cannot_carry_a_large_correction_past_the_second_person(client, db, auth, tenant, catalog, collector, staff):
     from tests.pickup.ticket_helpers import ticket
+
     home = factories.HouseholdFactory(tenant=tenant)
-    t = client.post(f"{API}/collections", headers=auth(collector), json=ticket(household_id=home.id, lines=[
-        {"material_code": "ALU_CAN", "weight_g": 1000}])).json
+    t = client.post(
+        f"{API}/collections",
+        headers=auth(collector),
+        json=ticket(household_id=home.id, lines=[{"material_code": "ALU_CAN", "weight_g": 1000}]),
+    ).json
     d = client.post(f"{API}/collections/{t['id']}/disputes", headers=auth(staff), json={"claim": "more cans"}).json
-    r = client.post(f"{API}/disputes/{d['id']}/resolve", headers=auth(staff), json={
-        "outcome": "upheld", "resolution": "ok", "corrected_lines": [{"material_code": "ALU_CAN", "weight_g": 90_000}]})
+    r = client.post(
+        f"{API}/disputes/{d['id']}/resolve",
+        headers=auth(staff),
+        json={"outcome": "upheld", "resolution": "ok", "corrected_lines": [{"material_code": "ALU_CAN", "weight_g": 90_000}]},
+    )
     assert r.status_code == 409 and r.json["type"].endswith("second_person_required")
     assert ledger.household_balance(db, tenant.id, home.id) == 4000
