@@ -53,3 +53,24 @@ def price_history_svg(history: list[tuple[str, Any]], tz: dt.tzinfo, title: str,
             points.append((now.astimezone(tz).replace(tzinfo=None), points[-1][1]))
         chart.add(f"เกรด {grade}", points)
     return chart.render()
+
+
+def bar_svg(title: str, labels: list[str], series: dict[str, list[float]], height: int = 340) -> str:
+    """A plain bar chart (the council report's kg by material and by village)."""
+    import pygal
+
+    chart = pygal.Bar(
+        style=_style(),
+        width=900,
+        height=height,
+        title=title,
+        js=[],
+        x_label_rotation=30,
+        truncate_label=-1,
+        print_values=False,
+        legend_at_bottom=True,
+    )
+    chart.x_labels = labels
+    for name, values in series.items():
+        chart.add(name, values)
+    return chart.render(is_unicode=True)

@@ -154,6 +154,13 @@ def _kg(grams: int | None) -> str:
     return f"{grams // 1000:,}.{grams % 1000:03d}"
 
 
+@bp.app_template_filter("b64")
+def _b64(text: str | bytes) -> str:
+    import base64
+
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
 @bp.app_template_filter("bedate")
 def _bedate(value: dt.date | dt.datetime | None, style: str = "short") -> str:
     if isinstance(value, dt.datetime):

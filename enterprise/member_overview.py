@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from enterprise import passbook_lines as passbook
 from enterprise.settlement_models import Payout
 from pickup.models import CollectionTicket, PickupRequest
-from recycle import households, ledger, passbook
+from recycle import households, ledger
 from recycle.game import badges, points
 from recycle.game.models import BadgeAward
 from recycle.models import Household

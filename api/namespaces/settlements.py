@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Response, g, render_template
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
@@ -34,9 +32,9 @@ from api.schemas.settlements import (
     WelfareFundSchema,
 )
 from api.session import commit, session
-from enterprise import approvals, payouts, period_summary, settlements, welfare
+from enterprise import approvals, bank_file, payouts, period_summary, settlements, welfare
 from enterprise.settlement_models import SettlementRun, WelfareDisbursement
-from recycle import audit, csv_safe
+from recycle import audit
 from recycle.models import ApprovalRequest, Tenant
 from recycle.money import format_baht
 
@@ -139,34 +137,17 @@ class SettlementCashList(Resource):
 class SettlementBankFile(Resource):
     @roles(*STAFF)
     @ns.produces(["text/csv"])
-    @ns.response(200, "A CSV for a bulk transfer to members' PromptPay ids")
+    @ns.response(200, "A CSV for a bulk transfer to members' PromptPay ids, in the tenant's mapped layout (README, Bank file)")
     def get(self, run_id):
         run = settlements.get_run(session(), g.principal.tenant_id, run_id)
-        out = io.StringIO()
-        w = csv_safe.writer(out)
-        w.writerow(["member_no", "name", "promptpay_id", "amount_thb", "reference"])
-        listed = []
-        for p in session().scalars(payouts.for_run(session(), run.tenant_id, run.id, "ready")):
-            if p.method in ("promptpay", "bank") and p.household.promptpay_id:
-                w.writerow(
-                    [
-                        f"{p.household.member_no:05d}",
-                        p.household.name,
-                        p.household.promptpay_id,
-                        format_baht(p.net_satang).replace(",", ""),
-                        f"TN{run.id}-{p.id}",
-                    ]
-                )
-                listed.append(p.household_id)
+        data, listed = bank_file.build(session(), g.principal, _tenant(), run)
         # Full PromptPay ids (often citizen ids) leave the system here: who downloaded them is kept.
         audit.record(
             session(), "settlement.bank_file_download", principal=g.principal, target=("settlement", run.id), household_ids=listed
         )
         commit()
         return Response(
-            "\ufeff" + out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"},
+            data, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=settlement-{run.id}-bank.csv"}
         )
 
 
@@ -313,7 +294,23 @@ class PeriodSummary(Resource):
     @query(PeriodArgs)
     @response(PeriodSummarySchema, 200, "Bought by material, paid out, deducted, still owed")
     def get(self, args):
-        return period_summary.summary(session(), g.principal.tenant_id, args["from_"], args["to"])
+        start, end = _bounds(_tenant(), args["from_"], args["to"])
+        return period_summary.summary(session(), g.principal.tenant_id, start, end)
+
+
+def _bounds(tenant: Tenant, start, end):  # noqa: ANN001, ANN202
+    """Local dates are whole days, both included (`Tenant.period_bounds`); timestamps are taken as given."""
+    import datetime as dt
+
+    if not isinstance(start, dt.datetime):
+        start = tenant.day_bounds(start, "from")[0]
+    if not isinstance(end, dt.datetime):
+        end = tenant.day_bounds(end, "to")[1]
+    if end <= start:
+        from recycle.errors import InvalidInput
+
+        raise InvalidInput.field("to", "is before from")
+    return start, end
 
 
 def _click_id(payout_id: int) -> str:

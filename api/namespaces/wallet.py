@@ -14,7 +14,8 @@ from api.auth import STAFF, roles
 from api.docs import PageArgs, query, response
 from api.schemas.wallet import WalletArgs, WalletSchema
 from api.session import session
-from recycle import csv_safe, households, ledger, passbook
+from enterprise import passbook_lines as passbook
+from recycle import csv_safe, households, ledger
 from recycle.models import Tenant
 from recycle.money import format_baht
 from recycle.thai_dates import format_date
@@ -71,6 +72,12 @@ LABELS = {
     "settlement": "ปันผล / settlement",
     "payout": "จ่ายเงิน / payout",
 }
+PART_LABELS = {
+    "gross": "ยอดขายที่ชำระงวดนี้ {gross} บาท / settled gross {gross}",
+    "welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
+    "savings": "หักเงินออม / savings",
+    "net": "จ่ายสุทธิ / net paid",
+}
 
 
 def _entry(row: dict, tz: zoneinfo.ZoneInfo) -> dict:
@@ -78,6 +85,8 @@ def _entry(row: dict, tz: zoneinfo.ZoneInfo) -> dict:
     when = format_date(row["occurred_at"].astimezone(tz), style="numeric")
     recorded = format_date(row["recorded_at"].astimezone(tz), style="numeric")
     label = LABELS.get(row["kind"], row["kind"]) + (f" #{row['ref_id']}" if row["ref_id"] else "")
+    if row.get("part"):
+        label += " · " + PART_LABELS[row["part"]].format(gross=format_baht(row["gross_satang"] or 0))
     if row["corrects_transaction_id"]:
         label += (
             f" · ยกเลิกเมื่อ {format_date(row['recorded_at'].astimezone(tz))} แก้รายการวันที่ {format_date(row['occurred_at'].astimezone(tz))}"

@@ -146,9 +146,39 @@ class EligibilityArgs(Schema):
     household_id = QId(required=True)
 
 
+class LocalDayOrInstant(fields.Field):
+    """A local date `YYYY-MM-DD` (the report convention: both days included) or, as before, an ISO timestamp
+    with an offset (kept so existing clients still work)."""
+
+    def _deserialize(self, value, attr, data, **kw):  # noqa: ANN001, ANN202
+        import datetime as dt
+
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                day = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise self.make_error("invalid") from None
+            if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
+                raise self.make_error("invalid")
+            return day
+        return AwareDateTime()._deserialize(value, attr, data, **kw)
+
+    default_error_messages = {"invalid": "a local date YYYY-MM-DD or an ISO timestamp with an offset"}
+
+
 class PeriodArgs(Schema):
-    from_ = AwareDateTime(data_key="from", required=True)
-    to = AwareDateTime(required=True)
+    from_ = LocalDayOrInstant(
+        data_key="from",
+        required=True,
+        metadata={"type": "string", "description": "first local day YYYY-MM-DD (or, older form, an ISO timestamp with offset)"},
+    )
+    to = LocalDayOrInstant(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "last local day YYYY-MM-DD, included (or, older form, an exclusive ISO timestamp)",
+        },
+    )
 
 
 class BoughtSchema(Schema):

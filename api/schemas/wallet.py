@@ -22,6 +22,14 @@ class PassbookEntrySchema(Schema):
     ref_id = fields.Integer(allow_none=True)
     amount_satang = fields.Integer(required=True, metadata={"description": "+ credited to the member, - paid out or reversed"})
     balance_satang = fields.Integer(required=True, metadata={"description": "running balance after this entry"})
+    part = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "a settlement's line: gross (amount 0, the figure in "
+            "gross_satang), welfare, savings, net; null for other entries"
+        },
+    )
+    gross_satang = fields.Integer(allow_none=True, metadata={"description": "on a settlement's gross line: what was settled"})
 
 
 class WalletArgs(Schema):

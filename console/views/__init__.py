@@ -4,4 +4,18 @@ from __future__ import annotations
 
 
 def load_views() -> None:
-    from console.views import handover, home, linking, members, prices, queues, rounds, setup, walk_in  # noqa: F401
+    from console.views import (  # noqa: F401 - each module adds its routes to the blueprint
+        handover,
+        home,
+        linking,
+        members,
+        month_end,
+        prices,
+        queues,
+        reports,
+        rounds,
+        setup,
+        stock,
+        walk_in,
+        welfare,
+    )

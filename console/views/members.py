@@ -14,8 +14,9 @@ from console import i18n
 from console.forms import MemberForm, clean_text, domain_errors, form_data, new_token
 from console.pdf import pdf_response
 from console.web import bp, principal, stashed_form, tenant, tz
+from enterprise import passbook_lines as passbook
 from enterprise.member_overview import overview
-from recycle import audit, households, passbook, submissions, thai_dates
+from recycle import audit, households, submissions, thai_dates
 from recycle import members as members_mod
 from recycle.db import utcnow
 from recycle.errors import DomainError, FieldErrors, InvalidInput
@@ -266,4 +267,8 @@ PASSBOOK_LABELS = {
     "settlement": "ปันผล / settlement",
     "payout": "จ่ายเงิน / payout",
     "transfer": "โอนย้าย / transfer",
+    "part_gross": "ยอดขายที่ชำระงวดนี้ / gross",
+    "part_welfare": "หักเข้ากองทุนสวัสดิการ / welfare",
+    "part_savings": "หักเงินออม / savings",
+    "part_net": "จ่ายสุทธิ / net paid",
 }
