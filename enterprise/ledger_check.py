@@ -67,7 +67,7 @@ def tickets_vs_ledger(session: Session, tenant_id: int | None) -> list[Finding]:
         | ((CollectionTicket.status == "voided") & CollectionTicket.ledger_transaction_id.is_not(None) & rev.id.is_(None))
         | ((CollectionTicket.status == "pending_approval") & CollectionTicket.ledger_transaction_id.is_not(None))
     )
-    for t, tid, status, rev_id in session.execute(wrong.limit(LIMIT)):
+    for t, tid, status, _reversal in session.execute(wrong.limit(LIMIT)):
         detail = {
             "active": "active but its credit is missing or reversed",
             "voided": "voided but its credit was never reversed",

@@ -72,7 +72,7 @@ class PayoutFilterSchema(Schema):
     method = fields.String(validate=validate.OneOf(["promptpay", "cash", "bank"]))
 
 
-ClientId = lambda **kw: fields.UUID(
+ClientId = lambda **kw: fields.UUID(  # noqa: E731
     metadata={
         "description": "made by the client once per click: the same id "  # noqa: E731
         "again answers with the first result"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from recycle.db import Base, utcnow
 
 
-class NoticeStatus(str, enum.Enum):
+class NoticeStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for the send task (or its retry)
     SENT = "sent"  # the channel accepted it
     FAILED = "failed"  # parked after the last retry: staff see it and may retry

@@ -70,7 +70,7 @@ def test_a_batch_traces_back_to_its_lots_tickets_and_villages(client, db, auth, 
 
 def _ledger_margin(db, tenant, day):  # noqa: ANN001, ANN202
     lo, hi = local_day_bounds(tenant, day)
-    amount = lambda code: int(
+    amount = lambda code: int(  # noqa: E731
         db.scalar(  # noqa: E731
             select(func.coalesce(func.sum(Posting.amount_satang), 0))
             .join(LedgerTransaction)

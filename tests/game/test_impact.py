@@ -13,7 +13,7 @@ def test_kilos_by_material_co2e_and_trees_for_me_my_village_and_the_bank(
         tenant=tenant, household=factories.HouseholdFactory(tenant=tenant, village=member.household.village)
     )
     elsewhere = factories.HouseholdUserFactory(tenant=tenant)
-    post = lambda who, lines: (
+    post = lambda who, lines: (  # noqa: E731
         client.post(
             "/api/v1/collections",
             headers=auth(collector),  # noqa: E731
