@@ -11,11 +11,14 @@ from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The API app with the console mounted at /console (what `thangngoen serve` and gunicorn run)."""
+    """The API app with the console at /console and the public citizen dashboard at /public/<tenant>
+    (what `thangngoen serve`, gunicorn and the Celery worker run)."""
     from api import create_app as create_api_app
+    from console.public import register_public
 
     app = create_api_app(config)
     register_console(app)
+    register_public(app)
     return app
 
 
