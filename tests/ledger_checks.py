@@ -14,6 +14,7 @@ from recycle import ledger
 from recycle.game import points
 from recycle.ledger import LedgerTransaction, Posting
 from recycle.models import AuditEntry
+from tests.ledger_assert import assert_ledger_sound
 
 
 def assert_transactions_balance(db: Session, tenant_id: int) -> None:
@@ -89,4 +90,5 @@ def assert_tickets_sound(db: Session, tenant_id: int) -> dict[str, int]:
         row = points.summary(db, tenant_id, hid)
         assert row.balance == points.entries_sum(db, tenant_id, hid), f"household {hid} points row drifted"
     assert_transactions_balance(db, tenant_id)
+    assert_ledger_sound(db, tenant_id)  # and every invariant of `thangngoen check-ledger`
     return counts
