@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from enterprise import payouts
 from enterprise.settlement_models import Payout
+from recycle import ledger
 from recycle.errors import DomainError, InvalidInput
 from recycle.models import Household, Village
 from recycle.principal import Principal
@@ -93,6 +94,10 @@ def mark_paid_many(
     if not reference.strip():
         raise InvalidInput.field("reference", "give the bank's transaction reference")
     result = BulkResult()
+    # The shared accounts first, before any payout is locked: two treasurers creating the bank account at
+    # once then wait on each other only here, holding nothing else (found by the race test on PostgreSQL).
+    for code in (ledger.PAYOUTS_PENDING, payouts.METHOD_ACCOUNT[method]):
+        ledger.account(session, principal.tenant_id, code)
     for pid in ids:  # id order: two treasurers paying overlapping selections never deadlock
         try:
             with session.begin_nested():
