@@ -37,8 +37,13 @@ def test_the_full_app_serves_the_api_the_console_and_the_public_dashboard(tmp_pa
     from console import create_app
     from tests.conftest import settings_for_tests
 
-    app = create_app({"TESTING": True, "SETTINGS": settings_for_tests(database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}"),
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SETTINGS": settings_for_tests(database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     rules = {r.rule for r in app.url_map.iter_rules()}
     assert "/api/v1/docs" in rules or any(r.startswith("/api/v1/") for r in rules)
     assert any(r.startswith("/console") for r in rules)
