@@ -24,6 +24,21 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-key-not-for-production-0123456789"
+CARD_SECRET_KEY = "1:bench-card-key-not-for-production-0123456789ab"
+# production settings need shared rate-limit storage (the app refuses per-process memory outside the embedded default)
+RATELIMIT_STORAGE_URI = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    """What a production node gets, for the app under test and for the seeding code alike."""
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "CARD_SECRET_KEY": CARD_SECRET_KEY,
+        "RATELIMIT_STORAGE_URI": RATELIMIT_STORAGE_URI,
+    }
+
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/h_speed_bench"
 
 
@@ -65,8 +80,7 @@ class Server:
     def __init__(self, target: str, port: int, database_url: str, workers: int = 4) -> None:
         env = dict(
             os.environ,
-            DATABASE_URL=database_url,
-            SECRET_KEY=SECRET,
+            **bench_env(database_url),
             PYTHONPATH=str(ROOT),
             THANGNGOEN_INSTANCE=str(ROOT / "instance-bench"),
             LOG_LEVEL="WARNING",

@@ -43,11 +43,11 @@ def token(database_url: str, role: str = "collector") -> str:
 
     from api import create_app
     from api.auth import issue_tokens
-    from bench.common import SECRET
+    from bench.common import bench_env
     from recycle.models import User
     from recycle.settings import Settings
 
-    settings = Settings.from_env({"DATABASE_URL": database_url, "SECRET_KEY": SECRET})
+    settings = Settings.from_env(bench_env(database_url))
     app = create_app({"SETTINGS": settings})
     with app.app_context():
         factory = app.extensions["thangngoen.sessions"]
