@@ -18,6 +18,7 @@ from api.celery_app import celery_init_app
 from api.extensions import api, blueprint, limiter
 from api.problems import to_problem
 from api.session import register_session
+from pricing.versions import PriceVersions
 from recycle.db import make_engine, make_session_factory
 from recycle.plain_text import for_log
 from recycle.settings import Settings
@@ -123,11 +124,15 @@ def register_events(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
+    """The session factory; on PostgreSQL also each worker's listener for price versions (pricing.versions),
+    unless the sessions are given (tests run inside one uncommitted transaction, which notifies no one)."""
     factory = app.config.get("SESSION_FACTORY")
     if factory is None:
         engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
         app.extensions["thangngoen.engine"] = engine
         factory = make_session_factory(engine)
+        if engine.dialect.name == "postgresql" and app.config.get("PRICE_VERSIONS_LISTEN", True):
+            app.extensions["thangngoen.price_versions"] = PriceVersions.for_engine(engine)
     app.extensions["thangngoen.sessions"] = factory
 
 

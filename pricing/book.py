@@ -18,9 +18,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from threading import Lock
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, attributes
 
+from pricing import versions
 from pricing.models import Grade, Material, Price
 from recycle.models import Tenant
 
@@ -157,13 +158,21 @@ def book_for(session: Session, tenant: Tenant) -> PriceBook:
     return cached(session, tenant.id, tenant.price_version or 0)
 
 
-def cached(session: Session, tenant_id: int, version: int) -> PriceBook:
+def peek(tenant_id: int, version: int) -> PriceBook | None:
+    """The book if this worker already has it (no session needed)."""
     key = (tenant_id, version)
     with _lock:
         book = _books.get(key)
         if book is not None:
             _books.move_to_end(key)
-            return book
+        return book
+
+
+def cached(session: Session, tenant_id: int, version: int) -> PriceBook:
+    key = (tenant_id, version)
+    book = peek(tenant_id, version)
+    if book is not None:
+        return book
     book = _load(session, tenant_id, version)
     with _lock:
         _books[key] = book
@@ -179,7 +188,8 @@ def clear() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _bump_on_flush(session: Session, flush_context) -> None:  # noqa: ANN001
-    """Any flushed change to a material, grade or price moves its tenant's version (one UPDATE per flush)."""
+    """Any flushed change to a material, grade or price moves its tenant's version (one UPDATE per flush),
+    and tells the other workers on PostgreSQL, when (if) the transaction commits (`pricing.versions`)."""
     tenants = {
         obj.tenant_id
         for obj in (*session.new, *session.dirty, *session.deleted)
@@ -187,7 +197,10 @@ def _bump_on_flush(session: Session, flush_context) -> None:  # noqa: ANN001
     }
     for tenant_id in sorted(tenants):
         version = secrets.randbits(62) + 1
-        session.connection().execute(update(Tenant).where(Tenant.id == tenant_id).values(price_version=version))
+        conn = session.connection()
+        conn.execute(update(Tenant).where(Tenant.id == tenant_id).values(price_version=version))
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_notify(versions.CHANNEL, versions.payload(tenant_id, version))))
         loaded = session.identity_map.get(Session.identity_key(Tenant, (tenant_id,)))
         if loaded is not None:
             attributes.set_committed_value(loaded, "price_version", version)

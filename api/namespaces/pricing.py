@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 
-from flask import Response, g, render_template, request
+from flask import Response, current_app, g, render_template, request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
+from werkzeug.http import http_date, quote_etag
 
 from api.auth import ANY, PUBLIC, STAFF, roles
 from api.docs import Dumped, body, paginated, query, response
@@ -40,6 +42,7 @@ from recycle.errors import InvalidInput, NotFound
 from recycle.models import Tenant
 from recycle.money import format_baht
 
+log = logging.getLogger("thangngoen.pricing")
 ns = Namespace("pricing", path="/", description="Materials, grades, buy-back prices, the price board and quotes")
 
 
@@ -83,14 +86,11 @@ def _board_out(rows: list[prices.BoardRow], staff: bool) -> list[dict]:
     return out
 
 
-def _board_response(data: bytes, etag: str, last_modified) -> Response:  # noqa: ANN001
-    resp = Response(data, mimetype="application/json")
-    resp.set_etag(etag)
+def _board_response(data: bytes, etag: str, last_modified, status: int = 200) -> Response:  # noqa: ANN001
+    headers = [("ETag", quote_etag(etag)), ("Cache-Control", "public, max-age=60"), ("Vary", "Accept-Language")]
     if last_modified is not None:
-        resp.last_modified = last_modified
-    resp.headers["Cache-Control"] = "public, max-age=60"
-    resp.headers["Vary"] = "Accept-Language"
-    return resp
+        headers.append(("Last-Modified", http_date(last_modified)))
+    return Response(data, status=status, headers=headers, content_type="application/json")
 
 
 @ns.route("/public/<string:tenant>/prices")
@@ -99,32 +99,47 @@ class PublicPrices(Resource):
     @response(BoardSchema, 200, "Today's board; 304 when If-None-Match matches")
     @ns.response(304, "Not modified")
     def get(self, tenant):
-        """Phones poll this every minute: one query for the tenant's price version, then a 304 or cached bytes.
+        """Phones poll this every minute: the tenant's price version, then a 304 or cached bytes.
 
         The ETag is the price version, the instant the last scheduled price took effect and the language:
-        the body can change only when one of them does.
+        the body can change only when one of them does. On PostgreSQL the worker knows the version
+        without a query (`pricing.versions`); elsewhere, or while it is unsure, one SELECT.
         """
-        db = session()
-        row = db.execute(
-            select(Tenant.id, Tenant.slug, Tenant.price_version).where(Tenant.slug == (tenant or "").strip().lower())
-        ).first()
-        if row is None:
+        slug = (tenant or "").strip().lower()
+        found = _price_version(slug)
+        if found is None:
             raise NotFound(f"no waste bank called {tenant!r}", {"tenant": ["unknown tenant"]})
+        tenant_id, version = found
         now, language = utcnow(), lang()
-        book = price_book.cached(db, row.id, row.price_version or 0)
+        book = price_book.peek(tenant_id, version) or price_book.cached(session(), tenant_id, version)
         epoch = book.epoch(now)
-        etag = f"{row.price_version or 0:x}-{int(epoch.timestamp()) if epoch else 0:x}-{language}"
+        etag = f"{version:x}-{int(epoch.timestamp()) if epoch else 0:x}-{language}"
         if etag in request.if_none_match:
-            return _board_response(b"", etag, epoch).make_conditional(request)
+            return _board_response(b"", etag, epoch, status=304)
         key = ("public-board", etag)
         data = book.rendered.get(key)
         if data is None:
             rows = prices.board_from_book(book, now)
-            items = BoardSchema().dump({"tenant": row.slug, "as_of": now, "items": _board_out(rows, staff=False)})
+            items = BoardSchema().dump({"tenant": slug, "as_of": now, "items": _board_out(rows, staff=False)})
             items["as_of"] = (epoch or now).isoformat()  # not "now": the body must not change every second
             data = json.dumps(items, ensure_ascii=False, sort_keys=True).encode()
             book.rendered[key] = data
-        return _board_response(data, etag, epoch).make_conditional(request)
+        resp = _board_response(data, etag, epoch)
+        if request.if_modified_since or request.range:  # the rarer conditions: werkzeug's full treatment
+            resp.make_conditional(request)
+        return resp
+
+
+def _price_version(slug: str) -> tuple[int, int] | None:
+    """(tenant id, price version): from the worker's listener when there is one, else one query."""
+    versions = current_app.extensions.get("thangngoen.price_versions")
+    if versions is not None:
+        try:
+            return versions.lookup(slug)
+        except Exception:  # noqa: BLE001 - the request's own session answers, or says the database is away
+            log.warning("price version listener failed; reading the version with a query", exc_info=True)
+    row = session().execute(select(Tenant.id, Tenant.price_version).where(Tenant.slug == slug)).first()
+    return None if row is None else (row.id, row.price_version or 0)
 
 
 @ns.route("/public/<string:tenant>/prices/board")
