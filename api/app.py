@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, redirect, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -41,11 +42,38 @@ class EscapingFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
+class LeanCookieSessions(SecureCookieSessionInterface):
+    """Flask's cookie session, minus the work it does for requests that carry none and touch none (every API
+    call): no signing serializer is built to read an absent cookie, nothing is looked up to write none."""
+
+    def open_session(self, app: Flask, request):  # noqa: ANN001, ANN201 - Flask's signature
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # noqa: ANN001 - Flask's signature
+        if not session and not session.modified:  # Flask's own answer for an empty session, without the lookups
+            if session.accessed:
+                _vary(response, "Cookie")
+            return
+        super().save_session(app, session, response)
+
+
+def _vary(response, name: str) -> None:  # noqa: ANN001
+    """`response.vary.add(name)` without parsing the header into a set and writing it back."""
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = name
+    elif name.lower() not in (v.strip().lower() for v in current.split(",")):
+        response.headers["Vary"] = f"{current}, {name}"
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     instance = config.get("INSTANCE_PATH") or os.environ.get("THANGNGOEN_INSTANCE") or os.path.join(os.getcwd(), "instance")
     app = Flask("api", root_path=os.path.dirname(os.path.abspath(__file__)), instance_path=os.path.abspath(instance))
     register_config(app, config)
+    app.session_interface = LeanCookieSessions()
     register_logging(app)
     register_events(app)
     register_database(app)
@@ -144,6 +172,31 @@ def register_limiter(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
     limiter._storage_dead = False  # one limiter object serves every app made in this process
     limiter.init_app(app)
+    _check_only_where_limited(app)
+
+
+def _check_only_where_limited(app: Flask) -> None:
+    """Flask-Limiter's before_request hook resolves the limits of every request (a few dozen calls) to find
+    that most endpoints have none. Our limits are all on decorated views, which check themselves when
+    called; the hook only has work where an application, default, meta or blueprint limit exists, or
+    where a decorated view was seen inside an endpoint (Flask-Limiter's "hints"): it runs there alone."""
+    hook = limiter._check_request_limit
+    funcs = app.before_request_funcs.setdefault(None, [])
+    if hook not in funcs:
+        return
+    manager = limiter.limit_manager
+    static: list[bool] = []
+
+    def _check_request_limit() -> None:
+        if not static:  # every limit but the decorated ones is declared before the first request
+            static.append(
+                bool(manager.application_limits or manager.default_limits or limiter._meta_limits or manager._blueprint_limits)
+            )
+        endpoint = request.endpoint
+        if static[0] or not endpoint or manager.has_hints(endpoint):
+            hook()
+
+    funcs[funcs.index(hook)] = _check_request_limit
 
 
 def register_request_id(app: Flask) -> None:
@@ -157,7 +210,8 @@ def register_request_id(app: Flask) -> None:
     @app.after_request
     def _stamp(resp):  # noqa: ANN001
         resp.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("%s %s %s", request.method, for_log(request.path), resp.status_code)
+        if log.isEnabledFor(logging.INFO):  # escaping the path costs even when the line is not written
+            log.info("%s %s %s", request.method, for_log(request.path), resp.status_code)
         return resp
 
 
@@ -170,17 +224,25 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp):  # noqa: ANN001, ANN202
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        if resp.mimetype in ("application/json", "application/problem+json"):
-            resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-        else:
-            resp.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        if "Cache-Control" not in resp.headers:  # tokens from /auth/login are as private as a passbook
-            resp.headers["Cache-Control"] = "no-store"
-            resp.headers["Pragma"] = "no-cache"
+        headers = resp.headers
+        have = {name.lower() for name, _ in headers}  # one pass, not a scan of the list per header
+        json = resp.mimetype in ("application/json", "application/problem+json")
+        for name, value in _SECURITY_HEADERS_JSON if json else _SECURITY_HEADERS:
+            if name.lower() not in have:
+                headers.add(name, value)
+        if "cache-control" not in have:  # tokens from /auth/login are as private as a passbook
+            headers.add("Cache-Control", "no-store")
+            headers.set("Pragma", "no-cache")
         return resp
+
+
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
+_SECURITY_HEADERS_JSON = (*_SECURITY_HEADERS[:3], ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
 
 
 CORS_ALLOW_HEADERS = [

@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import has_request_context, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGES = ("th", "en")
 DEFAULT = "th"
@@ -25,8 +27,16 @@ def lang() -> str:
     """The caller's language; a malformed header or an unknown language falls back to Thai."""
     if not has_request_context():
         return DEFAULT
+    return _best_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@lru_cache(maxsize=256)
+def _best_language(header: str) -> str:
+    """Phones send the same few headers: each is parsed once per worker (a view may ask per row, via `pick`)."""
+    if not header:
+        return DEFAULT
     try:
-        return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
+        return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES, default=DEFAULT) or DEFAULT
     except Exception:  # noqa: BLE001 - a header we cannot parse is not the caller's error to pay for
         return DEFAULT
 
