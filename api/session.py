@@ -17,7 +17,10 @@ from flask import Flask, current_app, g
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from pickup.context import TicketContext
 from recycle.db import UnitOfWork
+from recycle.models import Tenant
+from recycle.principal import Principal
 
 log = logging.getLogger("thangngoen.session")
 
@@ -34,6 +37,14 @@ def uow() -> UnitOfWork:
 
 def session() -> Session:
     return uow().session
+
+
+def ticket_context(principal: Principal | None = None) -> TicketContext:
+    """The request's session, the signed-in principal (the API's, or the console's given), its waste bank and
+    the card keys: the one place that says which keys read a scanned card (CARD_KEYS, never the login key)."""
+    who = principal or g.principal
+    db = session()
+    return TicketContext(db, who, db.get(Tenant, who.tenant_id), current_app.config["CARD_KEYS"])
 
 
 def commit() -> None:

@@ -28,7 +28,9 @@ from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from api.session import session as db_session
+from api.session import ticket_context as api_ticket_context
 from console import i18n
+from pickup.context import TicketContext
 from recycle import thai_dates
 from recycle.errors import DomainError
 from recycle.models import STAFF_ROLES, Tenant, User
@@ -73,6 +75,11 @@ def principal() -> Principal:
     return Principal(
         user_id=current_user.user_id, tenant_id=current_user.tenant_id, role=current_user.role, request_id=g.get("request_id")
     )
+
+
+def ticket_context() -> TicketContext:
+    """The signed-in clerk's ticket context: the API's, so the console reads cards with the same keys."""
+    return api_ticket_context(principal())
 
 
 def tenant() -> Tenant:

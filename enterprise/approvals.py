@@ -133,10 +133,10 @@ def _execute(session: Session, principal: Principal, tenant: Tenant, row: Approv
         return "payout", new.id
     if row.kind == "ticket.correct":
         from pickup import tickets
+        from pickup.context import TicketContext
         from pricing.quotes import LineInput
 
-        ticket = tickets.correct(
-            session, principal, tenant, "", int(p["ticket_id"]), [LineInput(**ln) for ln in p["lines"]], p["reason"]
-        )
+        ctx = TicketContext(session, principal, tenant)  # a correction re-weighs the same household: no card is read
+        ticket = tickets.correct(ctx, int(p["ticket_id"]), [LineInput(**ln) for ln in p["lines"]], p["reason"])
         return "ticket", ticket.id
     raise Conflict(f"unknown approval kind {row.kind}")

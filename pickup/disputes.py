@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pickup import tickets
+from pickup.context import TicketContext
 from pickup.models import Dispute
 from pricing.quotes import LineInput
 from recycle import audit
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput
-from recycle.models import Tenant
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
 
@@ -40,15 +40,13 @@ def get(session: Session, principal: Principal, dispute_id: int, lock: bool = Fa
 
 
 def resolve(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     dispute_id: int,
     outcome: str,
     resolution: str,
     corrected_lines: list[LineInput] | None = None,
 ) -> Dispute:
+    session, principal, tenant = ctx.session, ctx.principal, ctx.tenant
     principal.require("staff", "admin")
     dispute = get(session, principal, dispute_id, lock=True)  # two staff resolving at once: the second sees the first
     if dispute.status != "open":
@@ -68,9 +66,7 @@ def resolve(
                 {"corrected_lines": ["needs a second person"]},
                 code="second_person_required",
             )
-        new = tickets.correct(
-            session, principal, tenant, secret, dispute.ticket_id, corrected_lines, f"dispute #{dispute.id}: {resolution}"[:500]
-        )
+        new = tickets.correct(ctx, dispute.ticket_id, corrected_lines, f"dispute #{dispute.id}: {resolution}"[:500])
         dispute.corrected_ticket_id = new.id
     dispute.status, dispute.resolution = outcome, resolution.strip()[:2000]
     dispute.resolved_by_user_id, dispute.resolved_at = principal.user_id, utcnow()

@@ -15,13 +15,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket, InboxStatus, Round, SyncInboxItem
 from pickup.tickets import TicketInput, create_ticket
 from pricing.quotes import LineInput
 from recycle import audit
 from recycle.db import utcnow
 from recycle.errors import Conflict, InvalidInput
-from recycle.models import Tenant
 from recycle.principal import Principal
 from recycle.tenancy import get_owned
 
@@ -141,10 +141,7 @@ def _collected_at(row: SyncInboxItem, given: dt.datetime | None) -> dt.datetime:
 
 
 def accept(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     inbox_id: int,
     household_id: int,
     lines: list[LineInput],
@@ -152,18 +149,19 @@ def accept(
     collected_at: dt.datetime | None = None,
 ) -> CollectionTicket:
     """Issue the corrected ticket through the ticket service, under the phone's client_id (a retry is a duplicate)."""
+    session, principal, tenant = ctx.session, ctx.principal, ctx.tenant
     row = _open(session, principal, inbox_id)
     inp = TicketInput(
         client_id=row.client_id, collected_at=_collected_at(row, collected_at), lines=lines, household_id=household_id
     )
     try:
-        ticket, _ = create_ticket(session, principal, tenant, secret, inp)
+        ticket, _ = create_ticket(ctx, inp)
     except InvalidInput as exc:
         if "client_id" in (exc.errors or {}):  # the phone's id was not a UUID: a fresh one, tied to the inbox row
             import uuid
 
             inp.client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"inbox:{row.tenant_id}:{row.id}"))
-            ticket, _ = create_ticket(session, principal, tenant, secret, inp)
+            ticket, _ = create_ticket(ctx, inp)
         else:
             raise
     if ticket.round_id is None:  # it was weighed on the collector's round that day: its handover counts it

@@ -10,17 +10,14 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from pickup import rounds
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket
 from pickup.tickets import TicketInput, create_ticket, find_by_client_id
 from pricing.quotes import LineInput
 from recycle import audit
 from recycle.db import utcnow
 from recycle.errors import InvalidInput
-from recycle.models import Tenant
-from recycle.principal import Principal
 
 
 @dataclass
@@ -34,15 +31,13 @@ def stop_client_id(tenant_id: int, round_id: int, pickup_id: int) -> str:
 
 
 def enter(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     round_id: int,
     stops: list[PaperStop],
     collected_at: dt.datetime | None = None,
 ) -> list[tuple[CollectionTicket, bool]]:
     """(ticket, created) per stop with weights; a stop left blank stays as it is (nobody home: mark it missed)."""
+    session, principal, tenant = ctx.session, ctx.principal, ctx.tenant
     principal.require("staff", "admin")
     rnd = rounds.get(session, principal, round_id, lock=True)
     on_round = {s.pickup_id: s.pickup for s in rnd.stops}
@@ -67,7 +62,7 @@ def enter(
             pickup_id=pickup.id,
             note="paper round sheet",
         )
-        out.append(create_ticket(session, principal, tenant, secret, inp))
+        out.append(create_ticket(ctx, inp))
     audit.record(
         session,
         "round.paper_entered",

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pickup import inbox, ticket_limits, tickets
+from pickup.context import TicketContext
 from pickup.events import TicketsSynced
 from pickup.models import CollectionTicket, InboxStatus, PickupRequest, Round, SyncInboxItem, TicketLine
 from pickup.tickets import TicketInput
@@ -28,6 +29,7 @@ from recycle.db import utcnow
 from recycle.errors import Conflict, DomainError
 from recycle.models import Household, Tenant
 from recycle.principal import Principal
+from recycle.qrtoken import CardKeys
 
 
 @dataclass
@@ -79,15 +81,15 @@ def _answer(i: int, ticket: CollectionTicket, fingerprint: str, created: bool = 
         return _failed(i, ticket.client_id, exc)
 
 
-def _preload(session: Session, principal: Principal, secret: str, items: list[TicketInput]) -> list:  # type: ignore[type-arg]
+def _preload(session: Session, principal: Principal, card_keys: CardKeys | str | None, items: list[TicketInput]) -> list:  # type: ignore[type-arg]
     """Households (by id or card), pickups named and rounds, into the identity map: the per-item checks then
     find them without a query each. Returned so the caller holds them (the identity map's references are weak)."""
     held: list = []  # type: ignore[type-arg]
     hids = {inp.household_id for inp in items if inp.household_id}
     for inp in items:
-        if inp.qr:
+        if inp.qr and card_keys is not None:
             try:
-                hids.add(qrtoken.read(secret, inp.qr).household_id)
+                hids.add(qrtoken.read(card_keys, inp.qr).household_id)
             except qrtoken.BadToken:
                 pass  # refused with its reason by the per-item check
     if hids:
@@ -139,15 +141,13 @@ def _day_rounds(session: Session, principal: Principal, tenant: Tenant, days: se
 
 
 def sync_batch(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     items: list[TicketInput | InvalidItem],
     now: dt.datetime | None = None,
     raw: list | None = None,
 ) -> list[SyncResult]:
     """`raw`: the items as the phone sent them, stored in the sync inbox when one is refused."""
+    session, principal, tenant = ctx.session, ctx.principal, ctx.tenant
     now = now or utcnow()
     results: dict[int, SyncResult] = {}
     order = sorted(range(len(items)), key=lambda i: (str(getattr(items[i], "client_id", "") or ""), i))
@@ -187,7 +187,7 @@ def sync_batch(
         if todo
         else {}
     )
-    held = _preload(session, principal, secret, [inp for _, inp, _ in todo if inp.client_id not in existing])  # noqa: F841
+    held = _preload(session, principal, ctx.card_keys, [inp for _, inp, _ in todo if inp.client_id not in existing])  # noqa: F841
 
     drafts: dict[str, _Draft] = {}
     repeats: list[tuple[int, str, str]] = []  # the same client_id again in this batch
@@ -197,7 +197,7 @@ def sync_batch(
             results[i] = _answer(i, existing[inp.client_id], fp)
             continue
         try:
-            household = tickets.resolve_household(session, principal, secret, inp)
+            household = tickets.resolve_household(ctx, inp)
             priced_at, needs_approval = tickets._check_time(tenant, principal, inp.collected_at, now)
             if inp.pickup_id is not None:
                 tickets._pickup_for(session, principal, household, inp.pickup_id)  # refuses a wrong pickup

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pickup import ticket_limits, visibility
+from pickup.context import TicketContext
 from pickup.events import TicketCredited, TicketVoided
 from pickup.models import PICKUP_TRANSITIONS, CollectionTicket, PickupRequest, Round, RoundStatus, TicketLine
 from pricing.quotes import LineInput, Quote, price_lines
@@ -76,11 +77,12 @@ def _duplicate_or_conflict(existing: CollectionTicket, fingerprint: str) -> Coll
     return existing
 
 
-def resolve_household(session: Session, principal: Principal, secret: str, inp: TicketInput) -> Household:
+def resolve_household(ctx: TicketContext, inp: TicketInput) -> Household:
+    session, principal = ctx.session, ctx.principal
     if bool(inp.qr) == bool(inp.household_id):
         raise InvalidInput("give either the scanned qr or household_id", {"qr": ["give qr or household_id, not both or neither"]})
     if inp.qr:
-        return households.resolve_card(session, principal, secret, inp.qr)
+        return households.resolve_card(session, principal, ctx.keys(), inp.qr)
     try:
         return households.get(session, principal, inp.household_id)
     except NotFound:
@@ -206,22 +208,20 @@ def credit_transaction(ticket: CollectionTicket, accounts: dict, user_id: int | 
 
 
 def create_ticket(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     inp: TicketInput,
     now: dt.datetime | None = None,
     supersedes: CollectionTicket | None = None,
 ) -> tuple[CollectionTicket, bool]:
     """Returns (ticket, created). Everything is checked before anything is written."""
+    session, principal, tenant = ctx.session, ctx.principal, ctx.tenant
     now = now or utcnow()
     inp.client_id = _clean_client_id(inp.client_id)
     fingerprint = inp.fingerprint()
     existing = find_by_client_id(session, tenant.id, inp.client_id)
     if existing is not None:
         return _duplicate_or_conflict(existing, fingerprint), False
-    household = resolve_household(session, principal, secret, inp)
+    household = resolve_household(ctx, inp)
     priced_at, needs_approval = _check_time(tenant, principal, inp.collected_at, now)
     if supersedes is not None:
         priced_at = supersedes.priced_at  # a correction pays the price of the original weighing
@@ -364,10 +364,7 @@ def void(session: Session, principal: Principal, ticket_id: int, reason: str) ->
 
 
 def correct(
-    session: Session,
-    principal: Principal,
-    tenant: Tenant,
-    secret: str,
+    ctx: TicketContext,
     ticket_id: int,
     lines: list[LineInput],
     reason: str,
@@ -377,6 +374,7 @@ def correct(
 
     The original is locked first: a correction racing a void (or another correction) of the same ticket
     waits, then finds it voided and answers 409 instead of issuing a second credit."""
+    session, principal = ctx.session, ctx.principal
     principal.require("staff", "admin")
     original = get_ticket(session, principal, ticket_id, lock=True)
     successor = session.scalar(select(CollectionTicket).where(CollectionTicket.supersedes_id == original.id))
@@ -393,7 +391,7 @@ def correct(
     inp = TicketInput(
         client_id=cid, collected_at=original.collected_at, lines=lines, household_id=original.household_id, pickup_id=None
     )
-    ticket, _ = create_ticket(session, principal, tenant, secret, inp, supersedes=original)
+    ticket, _ = create_ticket(ctx, inp, supersedes=original)
     ticket.pickup_id, ticket.round_id, ticket.channel = original.pickup_id, original.round_id, original.channel
     audit.record(session, "ticket.correct", principal=principal, target=("ticket", original.id), new_ticket=ticket.id)
     return ticket

@@ -19,9 +19,9 @@ SEARCH_LIMIT = 50
 
 def looks_like_card(text: str) -> bool:
     """What a USB scanner types from a member card (the signed token), as opposed to a name or number."""
-    from recycle.qrtoken import PREFIX
+    from recycle.qrtoken import PREFIX, PREFIX2
 
-    return (text or "").strip().upper().startswith(PREFIX)
+    return (text or "").strip().upper().startswith((PREFIX, PREFIX2))
 
 
 def search(session: Session, principal: Principal, term: str, limit: int = SEARCH_LIMIT) -> list[Household]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ from api.schemas.collections import (
     TicketSchema,
     VoidSchema,
 )
-from api.session import commit, session
+from api.session import commit, session, ticket_context
 from pickup import corrections, day_summary, disputes, handover, handover_fixes, points_hook, sync, tickets, visibility
 from pickup.models import CollectionTicket, Dispute, Round
 from pricing.quotes import LineInput
@@ -44,10 +44,6 @@ ALL = ("household", "collector", "staff", "admin")
 
 def _tenant() -> Tenant:
     return session().get(Tenant, g.principal.tenant_id)
-
-
-def _secret() -> str:
-    return current_app.config["CARD_KEYS"]
 
 
 def _input(data: dict) -> tickets.TicketInput:
@@ -79,7 +75,7 @@ class Collections(Resource):
     @body(TicketCreateSchema)
     @response(TicketSchema, 201, "Created (or, for a retried client_id with the same content, the first ticket)")
     def post(self, data):
-        ticket, created = tickets.create_ticket(session(), g.principal, _tenant(), _secret(), _input(data))
+        ticket, created = tickets.create_ticket(ticket_context(), _input(data))
         commit()
         return ticket_out(ticket, created)
 
@@ -108,7 +104,7 @@ class CollectionsSync(Resource):
             for it in data["items"]
         ]
         raw = (request.get_json(silent=True) or {}).get("items") or []
-        results = sync.sync_batch(session(), g.principal, _tenant(), _secret(), items, raw=raw)
+        results = sync.sync_batch(ticket_context(), items, raw=raw)
         commit()
         hids = {r.ticket.household_id for r in results if r.ticket is not None}
         if hids:  # the commit expired them: one query brings every member's name back, not one each
@@ -178,9 +174,7 @@ class CollectionCorrect(Resource):
         lines = [LineInput(**ln) for ln in data["lines"]]
         if corrections.needs_second_person(session(), g.principal, _tenant(), ticket_id, lines):
             return _correction_request(ticket_id, data)
-        ticket = tickets.correct(
-            session(), g.principal, _tenant(), _secret(), ticket_id, [LineInput(**ln) for ln in data["lines"]], data["reason"]
-        )
+        ticket = tickets.correct(ticket_context(), ticket_id, lines, data["reason"])
         commit()
         return ticket_out(ticket)
 
@@ -215,9 +209,7 @@ class DisputeResolve(Resource):
     @response(DisputeSchema, 200, "Resolved; an upheld dispute with corrected lines issues a corrected ticket")
     def post(self, dispute_id, data):
         lines = [LineInput(**ln) for ln in data["corrected_lines"]] if data.get("corrected_lines") else None
-        dispute = disputes.resolve(
-            session(), g.principal, _tenant(), _secret(), dispute_id, data["outcome"], data["resolution"], lines
-        )
+        dispute = disputes.resolve(ticket_context(), dispute_id, data["outcome"], data["resolution"], lines)
         commit()
         return dispute
 

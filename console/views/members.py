@@ -64,7 +64,7 @@ def members():  # noqa: ANN201
     message = None
     if members_mod.looks_like_card(q):
         try:
-            household = households.resolve_card(db, principal(), current_app.config["SECRET_KEY"], q)
+            household = households.resolve_card(db, principal(), current_app.config["CARD_KEYS"], q)
         except InvalidInput as exc:
             message = i18n.gettext(QR_MESSAGES.get(exc.code or "", "qr_bad"))
         else:
@@ -218,7 +218,7 @@ def reissue_card(household_id: int):  # noqa: ANN201
 
 
 def _card(h: Household) -> dict:
-    return {"h": h, "qr": qr_data_uri(households.card_token(current_app.config["SECRET_KEY"], h))}
+    return {"h": h, "qr": qr_data_uri(households.card_token(current_app.config["CARD_KEYS"], h))}
 
 
 @bp.get("/members/<int:household_id>/card.pdf")

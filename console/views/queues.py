@@ -3,14 +3,14 @@ and the sync inbox (fix and accept, or discard). Counts are on the home page."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from api.session import commit
 from api.session import session as db_session
 from console import i18n
 from console.views.walk_in import _lines_from_form
-from console.web import bp, principal, tenant
+from console.web import bp, principal, ticket_context
 from pickup import disputes, inbox, queues, tickets
 from pickup.models import SyncInboxItem
 from pickup.ticket_limits import explain
@@ -67,10 +67,7 @@ def queue_disputes():  # noqa: ANN201
         dispute_id = request.form.get("dispute_id", 0, type=int)
         try:
             disputes.resolve(
-                db,
-                principal(),
-                tenant(),
-                current_app.config["SECRET_KEY"],
+                ticket_context(),
                 dispute_id,
                 request.form.get("outcome", ""),
                 request.form.get("resolution", ""),
@@ -156,10 +153,7 @@ def inbox_item(inbox_id: int):  # noqa: ANN201
                 if errors:
                     raise _FormInvalid
                 inbox.accept(
-                    db,
-                    p,
-                    tenant(),
-                    current_app.config["SECRET_KEY"],
+                    ticket_context(),
                     inbox_id,
                     household.id,
                     lines,

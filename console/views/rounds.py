@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from api.session import commit
@@ -14,7 +14,7 @@ from api.session import session as db_session
 from console import i18n
 from console.pdf import pdf_response
 from console.views.walk_in import _lines_from_form
-from console.web import bp, principal, tenant
+from console.web import bp, principal, tenant, ticket_context
 from pickup import paper_round, pickups, rounds
 from pickup.models import Handover, PickupStatus, Round
 from pricing.prices import board
@@ -163,7 +163,7 @@ def round_paper(round_id: int):  # noqa: ANN201
             errors["_"] = [i18n.gettext("no_lines")]
         if not errors:
             try:
-                paper_round.enter(db, principal(), tenant(), current_app.config["SECRET_KEY"], round_id, entries)
+                paper_round.enter(ticket_context(), round_id, entries)
             except DomainError as exc:
                 db.rollback()
                 errors = {"_": [exc.detail] + [m for v in (exc.errors or {}).values() for m in v]}

@@ -8,7 +8,6 @@ import zoneinfo
 
 from flask import (
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +21,7 @@ from api.session import session as db_session
 from console import i18n
 from console.forms import new_token
 from console.pdf import pdf_response
-from console.web import bp, principal, stashed_form, tenant
+from console.web import bp, principal, stashed_form, tenant, ticket_context
 from pickup import receipts, tickets
 from pricing.prices import board
 from pricing.quotes import LineInput
@@ -94,10 +93,7 @@ def walk_in(household_id: int):  # noqa: ANN201
         if not errors:
             try:
                 ticket, _created = tickets.create_ticket(
-                    db,
-                    principal(),
-                    tenant(),
-                    current_app.config["SECRET_KEY"],
+                    ticket_context(),
                     tickets.TicketInput(
                         client_id=form.get("form_token", ""),
                         collected_at=utcnow(),

@@ -11,6 +11,7 @@ import pytest
 from api.bootstrap import EVENT_HANDLERS, bootstrap
 from enterprise import stock
 from pickup import tickets
+from pickup.context import TicketContext
 from pickup.events import HandoverCorrected, HandoverRecorded, TicketCredited, TicketsSynced, TicketVoided
 from pricing.quotes import LineInput
 from recycle import events
@@ -22,7 +23,7 @@ from tests import factories
 
 def _walk_in(db, tenant, staff, household, grams=2_000):  # noqa: ANN001, ANN202
     inp = tickets.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", grams)], household_id=household.id)
-    return tickets.create_ticket(db, staff, tenant, "card-secret", inp)[0]
+    return tickets.create_ticket(TicketContext(db, staff, tenant, "card-secret"), inp)[0]
 
 
 def test_the_ticket_service_outside_flask_earns_points_and_brings_stock_in(db):

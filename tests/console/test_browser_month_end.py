@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pickup.context import TicketContext
 from tests.console.live import have_pdftoppm
 
 pytestmark = pytest.mark.browser
@@ -54,10 +55,7 @@ def credit_everyone(live) -> None:  # noqa: ANN001
         who = Principal(staff.id, tenant.id, "staff")
         for i, h in enumerate(db.scalars(select(Household).order_by(Household.id)).all()):
             tickets.create_ticket(
-                db,
-                who,
-                tenant,
-                live.app.config["SECRET_KEY"],
+                TicketContext(db, who, tenant, live.app.config["CARD_KEYS"]),
                 tickets.TicketInput(
                     client_id=str(uuid.uuid4()),
                     collected_at=utcnow() - dt.timedelta(days=1),

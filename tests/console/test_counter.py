@@ -180,7 +180,7 @@ def test_card_pdf_qr_decodes_to_a_card_the_api_scans(capp, clerk: WebClient, db,
 
 
 def test_scanned_card_jumps_to_the_member_and_bad_cards_say_why_in_thai(capp, clerk: WebClient, db, tenant, village) -> None:
-    secret = capp.config["SECRET_KEY"]
+    secret = capp.config["CARD_KEYS"]  # what a printed card is signed with (the console once read cards with the login key)
     h = households.register(db, tenant, households.HouseholdInput(name="นายสแกน", village_id=village.id))
     token = households.card_token(secret, h)
     resp = clerk.get(f"/console/members?q={token}")

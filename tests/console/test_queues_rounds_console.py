@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import func, select
 
 from pickup import disputes, tickets
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket, Dispute
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -27,7 +28,7 @@ def _held(db, tenant, collector, household, grams=1500):  # noqa: ANN001, ANN202
         lines=[LineInput("PET_CLEAR", "A", grams)],
         household_id=household.id,
     )
-    t, _ = tickets.create_ticket(db, who, tenant, "test", inp)
+    t, _ = tickets.create_ticket(TicketContext(db, who, tenant, "test"), inp)
     assert t.status == "pending_approval"
     return t
 
@@ -39,10 +40,7 @@ def test_queues_count_on_home_and_staff_approve_void_and_resolve(
     b = _held(db, tenant, collector, member.household, grams=2000)
     staff_p = Principal(staff.id, tenant.id, "staff")
     active, _ = tickets.create_ticket(
-        db,
-        staff_p,
-        tenant,
-        "test",
+        TicketContext(db, staff_p, tenant, "test"),
         tickets.TicketInput(
             client_id=str(uuid.uuid4()),
             collected_at=utcnow(),

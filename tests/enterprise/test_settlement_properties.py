@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from enterprise import payouts, settlements
 from enterprise.settlement_models import Payout
 from pickup import tickets
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -60,7 +61,7 @@ def _test_money_is_conserved_and_nobody_is_paid_twice(db, steps):
                 [LineInput("ALU_CAN", "A", step[2])],
                 household_id=homes[step[1]],
             )
-            tickets.create_ticket(db, maker, tenant, "s", inp)
+            tickets.create_ticket(TicketContext(db, maker, tenant, "s"), inp)
         elif step[0] == "void":
             ids = db.scalars(
                 select(CollectionTicket.id).where(CollectionTicket.tenant_id == tenant.id, CollectionTicket.status == "active")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from enterprise import buyers, stock
 from enterprise.stock_models import SaleBatch
 from pickup import tickets
+from pickup.context import TicketContext
 from pricing.quotes import LineInput
 from recycle.db import UnitOfWork, utcnow
 from recycle.principal import Principal
@@ -30,10 +31,7 @@ def test_two_staff_drafting_the_last_stock_at_once_only_one_gets_it(committed_ap
         p = Principal(staff[0].id, tenant.id, "staff")
         home = factories.HouseholdFactory(tenant=tenant)
         tickets.create_ticket(
-            db,
-            p,
-            tenant,
-            "s",
+            TicketContext(db, p, tenant, "s"),
             tickets.TicketInput(str(uuid.uuid4()), utcnow(), [LineInput("PET_CLEAR", "A", 1000)], household_id=home.id),
         )  # a walk-in
         buyer_id = buyers.create(db, p, buyers.BuyerInput("factory", "Recycler", tax_id(), material_codes=["PET_CLEAR"])).id

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from enterprise import buyers, sales, sales_trace, stock
 from enterprise.stock_models import SaleBatch, StockMovement
 from pickup import handover, tickets
+from pickup.context import TicketContext
 from pickup.models import PickupRequest, Round
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -91,10 +92,7 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
     batches = list(db.scalars(select(SaleBatch).where(SaleBatch.tenant_id == tenant.id).order_by(SaleBatch.id)))
     if op[0] == "walk_in":
         t, _ = tickets.create_ticket(
-            db,
-            w.staff,
-            tenant,
-            "s",
+            TicketContext(db, w.staff, tenant, "s"),
             tickets.TicketInput(str(uuid.uuid4()), utcnow(), w.lines(op[2], op[3]), household_id=w.homes[op[1]].id),
         )
         w.walk_ins[t.id] = {"PET_CLEAR": op[2], **({"BOTTLE": op[3]} if op[3] else {})}
@@ -116,10 +114,7 @@ def step(w: World, op: tuple) -> bool:  # noqa: C901 - one branch per operation,
         db.add(pickup)
         db.flush()
         tickets.create_ticket(
-            db,
-            w.collector,
-            tenant,
-            "s",
+            TicketContext(db, w.collector, tenant, "s"),
             tickets.TicketInput(
                 str(uuid.uuid4()), utcnow(), w.lines(op[2], 0), household_id=pickup.household_id, pickup_id=pickup.id
             ),

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from pickup import tickets
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -135,7 +136,7 @@ def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
             if op[6]:
                 lines.append(LineInput("BOTTLE", "A", None, op[6] % 50 + 1))
             inp = tickets.TicketInput(str(uuid.uuid4()), utcnow() - dt.timedelta(hours=op[2]), lines, household_id=homes[op[1]])
-            tickets.create_ticket(db, p, tenant, "s", inp)
+            tickets.create_ticket(TicketContext(db, p, tenant, "s"), inp)
         elif existing and op[0] == "void":
             t = existing[op[1] % len(existing)]
             if t.status != "voided":
@@ -143,7 +144,10 @@ def test_real_tickets_voids_and_corrections_move_the_points(db, ops):
         elif existing:
             try:
                 tickets.correct(
-                    db, p, tenant, "s", existing[op[1] % len(existing)].id, [LineInput("PET_CLEAR", "B", op[2])], "fix"
+                    TicketContext(db, p, tenant, "s"),
+                    existing[op[1] % len(existing)].id,
+                    [LineInput("PET_CLEAR", "B", op[2])],
+                    "fix",
                 )
             except Conflict:
                 pass

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from pickup import inbox
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket, SyncInboxItem
 from pricing.quotes import LineInput
 from recycle.db import utcnow
@@ -79,10 +80,7 @@ def test_staff_fix_and_accept_a_parked_item_and_the_phone_retry_is_a_duplicate(
     from tests.conftest import CARD_SECRET
 
     t = inbox.accept(
-        db,
-        principal,
-        tenant,
-        CARD_SECRET,
+        TicketContext(db, principal, tenant, CARD_SECRET),
         inbox_id,
         member.household_id,
         [LineInput("PET_CLEAR", "A", 3000)],

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from pickup import tickets
+from pickup.context import TicketContext
 from pickup.models import CollectionTicket
 from pricing.quotes import LineInput
 from recycle import ledger
@@ -80,10 +81,10 @@ def _test_ledger_invariants_hold(db, ops):
                 [LineInput("PET_CLEAR", "A", op[2]), LineInput("BOTTLE", "A", None, op[3])],
                 household_id=homes[op[1]],
             )
-            tickets.create_ticket(db, p, tenant, "s", inp)
+            tickets.create_ticket(TicketContext(db, p, tenant, "s"), inp)
             sent.append(inp)
         elif op[0] == "retry" and sent:
-            _, created = tickets.create_ticket(db, p, tenant, "s", sent[op[1] % len(sent)])
+            _, created = tickets.create_ticket(TicketContext(db, p, tenant, "s"), sent[op[1] % len(sent)])
             assert not created
         elif op[0] == "void" and existing:
             t = existing[op[1] % len(existing)]
@@ -95,7 +96,7 @@ def _test_ledger_invariants_hold(db, ops):
         elif op[0] == "correct" and existing:
             t = existing[op[1] % len(existing)]
             try:
-                tickets.correct(db, p, tenant, "s", t.id, [LineInput("PET_CLEAR", "A", op[2])], "fix")
+                tickets.correct(TicketContext(db, p, tenant, "s"), t.id, [LineInput("PET_CLEAR", "A", op[2])], "fix")
             except Conflict:
                 pass  # already corrected once
     # 1. every transaction balances, and so the whole ledger does
