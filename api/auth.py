@@ -106,6 +106,7 @@ def register_auth(app: Flask) -> None:
         user = accounts.token_standing(session(), payload["jti"], int(payload["sub"]), session_key(sid) if sid else None)
         if user is None or user.session_revoked:
             return True
+        g.holder_tenant = user.Tenant  # held for the request: the session keeps loaded rows only while referenced
         if user.revoked:
             if payload.get("type") == "refresh" and sid:
                 end_session(payload, "refresh token reused")  # a stolen copy, or the thief's: end them both

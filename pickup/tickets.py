@@ -12,7 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,10 +61,49 @@ def _clean_client_id(raw: str) -> str:
         raise InvalidInput.field("client_id", "must be a UUID generated on the phone") from None
 
 
-def find_by_client_id(session: Session, tenant_id: int, client_id: str) -> CollectionTicket | None:
-    return session.scalar(
-        select(CollectionTicket).where(CollectionTicket.tenant_id == tenant_id, CollectionTicket.client_id == client_id)
+# Statements every weigh-in runs, built once: building a select (coercing each operand) and computing its
+# cache key cost more CPU than PostgreSQL spends answering it; values come as bound parameters.
+_BY_CLIENT_ID = select(CollectionTicket).where(
+    CollectionTicket.tenant_id == bindparam("tenant_id"), CollectionTicket.client_id == bindparam("client_id")
+)
+_SCHEDULED_PICKUP = (
+    select(PickupRequest)
+    .join(Round, Round.id == PickupRequest.round_id)
+    .where(
+        PickupRequest.tenant_id == bindparam("tenant_id"),
+        PickupRequest.household_id == bindparam("household_id"),
+        PickupRequest.status == "scheduled",
+        Round.collector_user_id == bindparam("user_id"),
     )
+    .order_by(PickupRequest.requested_date)
+    .limit(1)
+    .with_for_update(of=PickupRequest)
+    .execution_options(populate_existing=True)
+)
+_COLLECTOR_DAY = select(
+    select(Round.id)
+    .where(
+        Round.tenant_id == bindparam("tenant_id"),
+        Round.collector_user_id == bindparam("user_id"),
+        Round.round_date == bindparam("day"),
+    )
+    .order_by(Round.id)
+    .limit(1)
+    .scalar_subquery(),
+    select(func.coalesce(func.sum(CollectionTicket.total_satang), 0))
+    .where(
+        CollectionTicket.tenant_id == bindparam("tenant_id"),
+        CollectionTicket.entered_by_user_id == bindparam("user_id"),
+        CollectionTicket.status == "active",
+        CollectionTicket.collected_at >= bindparam("start", type_=CollectionTicket.collected_at.type),
+        CollectionTicket.collected_at < bindparam("end", type_=CollectionTicket.collected_at.type),
+    )
+    .scalar_subquery(),
+)
+
+
+def find_by_client_id(session: Session, tenant_id: int, client_id: str) -> CollectionTicket | None:
+    return session.scalar(_BY_CLIENT_ID, {"tenant_id": tenant_id, "client_id": client_id})
 
 
 def _duplicate_or_conflict(existing: CollectionTicket, fingerprint: str) -> CollectionTicket:
@@ -109,18 +148,8 @@ def _pickup_for(
             return None
         # A collector scanning a card on the round: link the household's scheduled pickup on that round.
         return session.scalar(
-            select(PickupRequest)
-            .join(Round, Round.id == PickupRequest.round_id)
-            .where(
-                PickupRequest.tenant_id == principal.tenant_id,
-                PickupRequest.household_id == household.id,
-                PickupRequest.status == "scheduled",
-                Round.collector_user_id == principal.user_id,
-            )
-            .order_by(PickupRequest.requested_date)
-            .limit(1)
-            .with_for_update(of=PickupRequest)
-            .execution_options(populate_existing=True)
+            _SCHEDULED_PICKUP,
+            {"tenant_id": principal.tenant_id, "household_id": household.id, "user_id": principal.user_id},
         )
     # Locked: a cancel racing this weigh-in either lands first (and the weigh-in sees it) or waits.
     pickup = get_for_update(session, PickupRequest, pickup_id, principal.tenant_id)
@@ -145,25 +174,9 @@ def _collector_day(session: Session, principal: Principal, tenant: Tenant, colle
     day = tenant.local_date(collected_at)
     start = dt.datetime.combine(day, dt.time.min, tenant.zone).astimezone(dt.UTC)
     end = start + dt.timedelta(days=1)
-    round_id = (
-        select(Round.id)
-        .where(Round.tenant_id == tenant.id, Round.collector_user_id == principal.user_id, Round.round_date == day)
-        .order_by(Round.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    credited = (
-        select(func.coalesce(func.sum(CollectionTicket.total_satang), 0))
-        .where(
-            CollectionTicket.tenant_id == tenant.id,
-            CollectionTicket.entered_by_user_id == principal.user_id,
-            CollectionTicket.status == "active",
-            CollectionTicket.collected_at >= start,
-            CollectionTicket.collected_at < end,
-        )
-        .scalar_subquery()
-    )
-    rid, total = session.execute(select(round_id, credited)).one()
+    rid, total = session.execute(
+        _COLLECTOR_DAY, {"tenant_id": tenant.id, "user_id": principal.user_id, "day": day, "start": start, "end": end}
+    ).one()
     return rid, int(total or 0)
 
 

@@ -157,13 +157,16 @@ def use_once(session: Session, jti: str, tenant_id: int, user_id: int, expires_a
 
 def token_standing(session: Session, jti: str, user_id: int, session_key: str | None = None):  # noqa: ANN201 - a Row or None
     """The token holder's (active, tenant_id, role, token_generation) and whether the token (`revoked`) or its whole
-    login session (`session_revoked`) was revoked, in one query: every authenticated request asks."""
+    login session (`session_revoked`) was revoked, in one query: every authenticated request asks. The holder's
+    tenant comes along into the session (most requests need it next: `session.get(Tenant, ...)` then costs none)."""
     revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists().label("revoked")
     ended = (select(RevokedToken.jti).where(RevokedToken.jti == session_key).exists() if session_key else literal(False)).label(
         "session_revoked"
     )
     return session.execute(
-        select(User.active, User.tenant_id, User.role, User.token_generation, revoked, ended).where(User.id == user_id)
+        select(User.active, User.tenant_id, User.role, User.token_generation, revoked, ended, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == user_id)
     ).first()
 
 

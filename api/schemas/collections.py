@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
 
 from api.schemas.common import Id, PlausibleDate, QId, plain_text
@@ -57,10 +59,16 @@ class TicketItemField(fields.Nested):
         if not isinstance(value, dict):
             return {"invalid": {"_schema": ["each item must be a JSON object"]}, "client_id": None}
         try:
-            return {"ok": TicketCreateSchema(unknown=RAISE).load(value)}
+            return {"ok": _item_schema().load(value)}
         except ValidationError as exc:
             cid = value.get("client_id")
             return {"invalid": exc.messages, "client_id": str(cid)[:64] if cid is not None else None}
+
+
+@cache
+def _item_schema() -> TicketCreateSchema:
+    """One instance for every item of every batch: building a schema copies all its fields (~0.1 ms an item)."""
+    return TicketCreateSchema(unknown=RAISE)
 
 
 class SyncRequestSchema(Schema):

@@ -35,11 +35,11 @@ def _weigh(client, headers, household_id, statements):  # noqa: ANN001, ANN202
     return c, r.json
 
 
-def test_a_weigh_in_is_at_most_20_statements(client, db, auth, tenant, catalog, collector, member, statements):
+def test_a_weigh_in_is_at_most_19_statements(client, db, auth, tenant, catalog, collector, member, statements):
     h = auth(collector)
     _weigh(client, h, member.household_id, statements)  # the member's first deposit builds its counters once
     c, body = _weigh(client, h, member.household_id, statements)
-    assert c.n <= _budget(db, 20), c
+    assert c.n <= _budget(db, 19), c  # the issue asked for 20; the token check now brings the tenant along
     assert c.tx <= 4, c  # the request's own transaction (a savepoint pair here) and the ticket's savepoint
     assert body["points"] > 0 and body["total_satang"] == 2250 + 4936 + 360
     assert ledger.household_balance(db, tenant.id, member.household_id) == 2 * body["total_satang"]
@@ -81,7 +81,7 @@ def test_an_open_challenge_costs_one_statement_whatever_its_history(
     assert db.get(Challenge, c.id).progress_g == challenges.progress(db, db.get(Challenge, c.id))[0]  # the running total
 
 
-def test_a_sync_of_100_is_at_most_400_statements(client, db, auth, tenant, catalog, collector, statements):
+def test_a_sync_of_100_is_at_most_26_statements(client, db, auth, tenant, catalog, collector, statements):
     h = auth(collector)
     homes = [factories.HouseholdFactory(tenant=tenant).id for _ in range(20)]
     now = utcnow()
@@ -92,7 +92,7 @@ def test_a_sync_of_100_is_at_most_400_statements(client, db, auth, tenant, catal
     with statements() as c:
         r = client.post("/api/v1/collections/sync", headers=h, json={"items": items})
     assert r.json["created"] == 100, r.json
-    assert c.n <= 400, c
+    assert c.n <= 26, c  # the issue asked for 400: pinned where it stands, so a per-item query shows at once
     assert c.tx <= 4, c
     assert sum(x["ticket"]["points"] for x in r.json["results"]) > 0
     assert ledger.trial_balance(db, tenant.id) == 0
