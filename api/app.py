@@ -136,7 +136,8 @@ def register_logging(app: Flask) -> None:
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     root = logging.getLogger("thangngoen")
     root.handlers[:] = [handler]
-    root.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    # LOG_LEVEL (config, else the environment): INFO writes one line per request, WARNING none
+    root.setLevel(app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL") or logging.INFO)
     root.propagate = False
     for name in ("werkzeug",):
         logging.getLogger(name).addFilter(RequestIdFilter())
