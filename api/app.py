@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
-import uuid
 from typing import Any
 
 from flask import Flask, g, redirect, request
@@ -177,10 +177,14 @@ def register_limiter(app: Flask) -> None:
 
 
 def _check_only_where_limited(app: Flask) -> None:
-    """Flask-Limiter's before_request hook resolves the limits of every request (a few dozen calls) to find
-    that most endpoints have none. Our limits are all on decorated views, which check themselves when
-    called; the hook only has work where an application, default, meta or blueprint limit exists, or
-    where a decorated view was seen inside an endpoint (Flask-Limiter's "hints"): it runs there alone."""
+    """Flask-Limiter's hooks do their work for every request: before it, resolve the limits (a few dozen
+    calls) to find that most endpoints have none; after it, build a per-request context to find nothing to
+    deduct and no header to add. Our limits are all on decorated views, which check themselves when called.
+    So the before hook runs only where an application, default, meta or blueprint limit exists, or where
+    Flask-Limiter noted a decorated view inside an endpoint (its "hints"); the after and teardown hooks only
+    for a request whose limiter context exists (something was checked)."""
+    from flask.globals import request_ctx
+
     hook = limiter._check_request_limit
     funcs = app.before_request_funcs.setdefault(None, [])
     if hook not in funcs:
@@ -199,6 +203,22 @@ def _check_only_where_limited(app: Flask) -> None:
 
     funcs[funcs.index(hook)] = _check_request_limit
 
+    def touched() -> bool:
+        return hasattr(request_ctx._get_current_object(), "_limiter_request_context")
+
+    def only_if_touched(fn):  # noqa: ANN001, ANN202
+        @functools.wraps(fn)
+        def run(arg):  # noqa: ANN001, ANN202 - a response (after) or an exception (teardown)
+            return fn(arg) if touched() else arg
+
+        return run
+
+    for registry in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        for i, fn in enumerate(registry):
+            name = getattr(getattr(fn, "func", fn), "__name__", "")
+            if name in ("__inject_headers", "__release_context"):
+                registry[i] = only_if_touched(fn)
+
 
 def register_request_id(app: Flask) -> None:
     log = logging.getLogger("thangngoen.http")
@@ -206,7 +226,8 @@ def register_request_id(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gave, without building a UUID
+        g.request_id = incoming[:64] if incoming.replace("-", "").isalnum() else os.urandom(16).hex()
 
     @app.after_request
     def _stamp(resp):  # noqa: ANN001
