@@ -93,6 +93,18 @@ def _channel_for(tenant: Tenant, pref: NoticePreference | None) -> str:
     return wanted if wanted in CHANNELS else "log"
 
 
+_INSERT_ONCE: dict[str, Any] = {}
+
+
+def _insert_once(session: Session) -> Any:
+    """`INSERT … ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING *`, built once per dialect (every
+    weigh-in writes a notice; building the statement with its values cost more than running it)."""
+    name = session.get_bind().dialect.name
+    if name not in _INSERT_ONCE:
+        _INSERT_ONCE[name] = insert_ignoring_conflicts(session, Notice, ["tenant_id", "dedupe_key"]).returning(Notice)
+    return _INSERT_ONCE[name]
+
+
 def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str, msg: Message) -> Notice | None:
     """Write the notice in the caller's transaction (once per dedupe_key); sent after commit.
 
@@ -130,9 +142,7 @@ def record(session: Session, tenant_id: int, household_id: int, dedupe_key: str,
         sent_at=now if status is NoticeStatus.SENT else None,
     )
     # the unique dedupe key decides: an event told twice (a retried task, a racing transaction) is one notice
-    notice = session.scalars(
-        insert_ignoring_conflicts(session, Notice, ["tenant_id", "dedupe_key"]).values(**values).returning(Notice)
-    ).first()
+    notice = session.scalars(_insert_once(session), values).first()
     if notice is None:
         return session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.dedupe_key == dedupe_key[:120]))
     if status is NoticeStatus.SENT:
