@@ -254,13 +254,17 @@ def backoff(attempts: int) -> dt.timedelta:
 def deliver(session: Session, notice_id: int, now: dt.datetime | None = None, channels: dict[str, Channel] | None = None) -> str:
     """Send one due notice; returns its status afterwards. Commit is the caller's (the task's) job.
 
-    The row lock is held across the push, so two workers never push the same notice at once; the second
-    waits, then finds it sent. A crash between the push and the commit leaves it pending, to push again with
-    the same retry key."""
+    The row lock is held across the push, so two workers never push the same notice at once. A second
+    worker does not wait for it (SKIP LOCKED): the holder may be a worker whose host died, whose lock
+    PostgreSQL keeps until TCP gives up, and the minute sweep must not stall behind it; it answers "busy"
+    and the next sweep looks again. A crash between the push and the commit leaves the notice pending, to
+    push again with the same retry key."""
     now = now or utcnow()
-    notice = session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update())
-    if notice is None or notice.status != NoticeStatus.PENDING.value:
-        return notice.status if notice else "missing"
+    notice = session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update(skip_locked=True))
+    if notice is None:
+        return "missing" if session.scalar(select(Notice.id).where(Notice.id == notice_id)) is None else "busy"
+    if notice.status != NoticeStatus.PENDING.value:
+        return notice.status
     if notice.next_attempt_at > now + dt.timedelta(seconds=5):
         return notice.status  # a retry is not due yet (an early redelivery)
     tenant = session.get(Tenant, notice.tenant_id)
