@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -87,8 +88,6 @@ def test_a_weigh_in_reaches_line_once_through_the_worker(
 
 def _line_notice(factory: Any) -> int:
     """A pending LINE notice of a linked, opted-in member, committed (workers see it)."""
-    import uuid
-
     with UnitOfWork(factory) as uow:
         factories.bind(uow.session)
         tenant = factories.TenantFactory(settings={"notify_channel": "line"})
@@ -173,4 +172,64 @@ def test_the_sweep_does_not_wait_behind_a_notice_another_worker_holds(committed_
         with committed_app.app_context(), UnitOfWork(factory) as uow:
             assert notices.deliver(uow.session, notice_id) == "sent"
             uow.commit()
+        assert len(fake.delivered) == 1
+
+
+@pytest.mark.postgres
+def test_two_workers_at_the_last_message_of_the_budget_push_it_once(committed_app: Any, monkeypatch: Any) -> None:
+    """Cap 1, two notices, two workers: while the first is mid-push (the fake LINE holds it), the second
+    queues on the tenant's budget instead of also pushing, then finds the budget spent and caps its notice."""
+    import threading
+
+    from sqlalchemy import func, text
+
+    from recycle.models import Tenant
+    from recycle.notify import notices
+
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine() as fake:
+        monkeypatch.setenv("LINE_API_BASE", fake.base)
+        monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        first = _line_notice(factory)
+        with UnitOfWork(factory) as uow:
+            notice = uow.session.get(Notice, first)
+            tenant = uow.session.get(Tenant, notice.tenant_id)
+            tenant.settings = {**tenant.settings, "line_monthly_cap": 1}
+            second = Notice(
+                tenant_id=notice.tenant_id,
+                household_id=notice.household_id,
+                kind="badge",
+                dedupe_key="race-2",
+                channel="line",
+                title_th="ทดสอบ 2",
+                title_en="test 2",
+                retry_key=str(uuid.uuid4()),
+            )
+            uow.session.add(second)
+            uow.commit()
+            second_id = second.id
+        fake.hold_when = lambda text_: True
+        results: dict[int, str] = {}
+
+        def worker(notice_id: int) -> None:
+            with committed_app.app_context(), UnitOfWork(factory) as uow:
+                results[notice_id] = notices.deliver(uow.session, notice_id)
+                uow.commit()
+
+        a = threading.Thread(target=worker, args=(first,))
+        a.start()
+        assert fake.holding.wait(30)  # the first worker is mid-push
+        b = threading.Thread(target=worker, args=(second_id,))
+        b.start()
+
+        def queued() -> bool:
+            with UnitOfWork(factory) as uow:
+                waiting = select(func.count()).select_from(text("pg_locks")).where(text("locktype = 'advisory' AND NOT granted"))
+                return bool(uow.session.scalar(waiting)) or len(fake.requests) > 1
+
+        assert _wait(queued, 30)
+        fake.release.set()
+        a.join(30)
+        b.join(30)
+        assert results == {first: "sent", second_id: "capped"}
         assert len(fake.delivered) == 1
