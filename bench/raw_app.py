@@ -97,11 +97,12 @@ def raw_collection():
             (hid, f"ticket:{tid}", now.date(), tid, now),
         )
         cur.execute(
-            "INSERT INTO game_period_totals (tenant_id, household_id, period, start, points, weight_g) VALUES "
-            "(1, %s, 'week', %s, 10, %s), (1, %s, 'month', %s, 10, %s), (1, %s, 'year', %s, 10, %s) "
+            "INSERT INTO game_period_totals (tenant_id, household_id, village_id, period, start, points, weight_g) "
+            "SELECT 1, h.id, h.village_id, p.period, p.start, 10, %s FROM households h, "
+            "(VALUES ('week', %s::date), ('month', %s::date), ('year', %s::date)) AS p(period, start) WHERE h.id = %s "
             "ON CONFLICT (tenant_id, period, start, household_id) DO UPDATE SET "
             "points = game_period_totals.points + 10, weight_g = game_period_totals.weight_g + excluded.weight_g",
-            (hid, now.date(), weight, hid, now.date().replace(day=1), weight, hid, now.date().replace(month=1, day=1), weight),
+            (weight, now.date(), now.date().replace(day=1), now.date().replace(month=1, day=1), hid),
         )
         cur.execute(
             "UPDATE household_points SET balance = balance + 10, lifetime = lifetime + 10, "

@@ -19,8 +19,8 @@ SEED = [
     "INSERT INTO ledger_accounts (tenant_id, code, kind) VALUES (1, 'purchases', 'expense')",
     "INSERT INTO ledger_accounts (tenant_id, code, kind, household_id) "
     "SELECT 1, 'household:' || id, 'liability', id FROM households",
-    "INSERT INTO household_points (tenant_id, household_id, balance, lifetime, weight_g, stats, updated_at) "
-    f"SELECT 1, id, 0, 0, 0, '{EMPTY_STATS}', now() FROM households",
+    "INSERT INTO household_points (tenant_id, household_id, village_id, balance, lifetime, weight_g, stats, updated_at) "
+    f"SELECT 1, id, village_id, 0, 0, 0, '{EMPTY_STATS}', now() FROM households",
     "INSERT INTO materials (tenant_id, code, name_th, name_en, category, unit, co2e_g_per_unit, co2e_source, active, sort_order, created_at) "
     "VALUES (1, 'PET_CLEAR', 'ขวดใส', 'Clear PET', 'recyclable', 'kg', 1146, '', true, 1, now()), "
     "(1, 'ALU_CAN', 'กระป๋อง', 'Cans', 'recyclable', 'kg', 10064, '', true, 2, now()), "

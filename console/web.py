@@ -150,6 +150,19 @@ def _domain_error(exc: DomainError) -> Any:
     return render_template("console/error.html", message=exc.detail), exc.status
 
 
+@bp.app_template_filter("refusal")
+def _refusal(text: Any) -> Any:
+    """A refusal the domain raised in English, in the clerk's language (the API's Thai catalog, so the
+    counter and the phone say the same thing). Markup and what is already Thai pass through."""
+    from markupsafe import Markup
+
+    from api.i18n import translate
+
+    if not isinstance(text, str) or isinstance(text, Markup):
+        return text
+    return translate(text, i18n.lang())
+
+
 @bp.app_template_filter("baht")
 def _baht(satang: int | None) -> str:
     return format_baht(satang or 0)

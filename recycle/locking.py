@@ -11,9 +11,10 @@ row locks; the embedded default opens every transaction with BEGIN IMMEDIATE, so
 
 from __future__ import annotations
 
+import zlib
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -45,3 +46,12 @@ def lock_many(session: Session, model: type[T], ids: list[int], tenant_id: int) 
 def for_update(stmt: Select, model: type) -> Select:
     """Lock the rows a visibility-filtered select returns (only `model`'s table) and re-read them fresh."""
     return stmt.with_for_update(of=model).execution_options(populate_existing=True)
+
+
+def serialise(session: Session, name: str, key: int) -> None:
+    """Queue transactions doing `name` for `key` when there is no row to lock (a budget, a counter read
+    then acted on): a PostgreSQL advisory lock held until commit. SQLite writers are serial already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": zlib.crc32(name.encode()) & 0x7FFFFFFF, "key": key}
+        )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from recycle import audit, households
 from recycle.accounts import clean_phone
 from recycle.errors import InvalidInput
+from recycle.game import boards
 from recycle.models import Household
 from recycle.principal import Principal
 from recycle.thai_ids import InvalidId, normalize_phone, normalize_promptpay_id
@@ -100,6 +101,8 @@ def update_profile(session: Session, principal: Principal, household_id: int, ch
     for key, value in new.items():
         setattr(household, key, value)
     session.flush()
+    if "village_id" in changed:  # the game ranks a village on its own copy of the village
+        boards.household_moved(session, principal.tenant_id, household.id, village.id)
     if changed:
         audit.record(session, "household.update", principal=principal, target=("household", household.id), fields=changed)
     return household

@@ -7,7 +7,7 @@ import zoneinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
@@ -108,6 +108,14 @@ class Household(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "member_no"),
         Index("ix_households_tenant_village", "tenant_id", "village_id"),
+        # The few who left, which the boards subtract from counts kept on the game's own rows (recycle.game.boards).
+        Index(
+            "ix_households_tenant_gone",
+            "tenant_id",
+            "village_id",
+            postgresql_where=text("active IS false"),
+            sqlite_where=text("active IS 0"),
+        ),
         CheckConstraint("qr_version >= 1", name="qr_version_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,8 @@
 
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. Sessions join the test's connection with
 `join_transaction_mode="create_savepoint"`, so the app's commits release savepoints and nothing leaks.
+A module with costly shared data builds it once in `module_connection`'s transaction and runs each test in
+a SAVEPOINT of it (`savepoint_connection`; tests/game/test_leaderboards.py's town).
 """
 
 from __future__ import annotations
@@ -86,6 +88,34 @@ def connection(engine: Engine) -> Iterator[Any]:
     yield conn
     trans.rollback()
     conn.close()
+
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Any]:
+    """For a module whose shared data is built once (by a module-scoped fixture writing through this connection):
+    one transaction for the whole module, rolled back at its end. Such a module overrides `connection` with
+    `savepoint_connection`, so each of its tests still starts from that data and leaves nothing behind."""
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def savepoint_connection(module_connection: Any) -> Iterator[Any]:
+    """The module's connection inside a SAVEPOINT rolled back after the test (sessions nest theirs inside it)."""
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+def module_session(module_connection: Any) -> Session:
+    """A session for a module-scoped fixture; its `commit()` keeps the data in the module's transaction."""
+    session = make_session_factory(module_connection, join_transaction_mode="create_savepoint")()
+    factories.bind(session)
+    return session
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from api.auth import ANY, STAFF, roles
 from api.docs import PageArgs, body, paginated, query, response
-from api.i18n import pick
+from api.i18n import lang
 from api.schemas.game import (
     BadgeSchema,
     ChallengeCreateSchema,
@@ -51,9 +51,13 @@ def _today() -> dt.date:
     return points.local_date(_tenant().timezone, dt.datetime.now(dt.UTC))
 
 
-def _my_village() -> int | None:
+def _my_village() -> Village | None:
+    """My household's village, loaded whole: checking and naming it later costs no query (the session keeps it
+    while it is referenced)."""
     hid = g.principal.household_id
-    return session().scalar(select(Household.village_id).where(Household.id == hid)) if hid else None
+    if not hid:
+        return None
+    return session().scalar(select(Village).join(Household, Household.village_id == Village.id).where(Household.id == hid))
 
 
 @ns.route("/me/points")
@@ -161,14 +165,15 @@ class Impact(Resource):
         )
 
 
-def _row_out(row: boards.BoardRow, villages: dict[int, Village]) -> dict:
+def _row_out(row: boards.BoardRow, villages: dict[int, Village], en: bool) -> dict:
+    """`en`: the caller's language, read once per board rather than per row."""
     village = villages.get(row.village_id)
-    vname = pick(village.name_th, village.name_en) if village else None
+    vname = (village.name_en if en else village.name_th) if village else None
     if row.households is not None:  # a board of villages
-        name, anonymous = pick(row.village_name_th or "", row.village_name_en or ""), False
+        name, anonymous = (row.village_name_en if en else row.village_name_th) or "", False
     else:
         anonymous = row.name is None
-        name = pick(f"สมาชิก #{row.rank}", f"Member #{row.rank}") if anonymous else row.name
+        name = (f"Member #{row.rank}" if en else f"สมาชิก #{row.rank}") if anonymous else row.name
     return {
         "rank": row.rank,
         "value": row.value,
@@ -191,9 +196,10 @@ class Leaderboards(Resource):
         db, p = session(), g.principal
         today = args["date"] or _today()
         of = args["of"] or ("households" if args["scope"] == "village" else "villages")
-        my_village = _my_village()
+        mine = _my_village()
+        my_village = mine.id if mine else None
         common = dict(page=args["page"], per_page=args["per_page"])
-        village_id = None
+        village_id, village = None, None
         if of == "villages":
             if args["scope"] == "village":
                 raise InvalidInput.field("of", "a village's board ranks households; rank villages with scope=tenant")
@@ -203,13 +209,16 @@ class Leaderboards(Resource):
                 village_id = args["village_id"] or my_village
                 if village_id is None:
                     raise InvalidInput.field("village_id", "say which village's board you want")
-                _village(village_id)
+                village = _village(village_id)
             board = boards.households_board(
                 db, p.tenant_id, args["metric"], args["period"], today, village_id=village_id, me=p.household_id, **common
             )
         ids = {r.village_id for r in board.items} | ({board.me.village_id} if board.me else set())
-        villages = {v.id: v for v in db.scalars(select(Village).where(Village.id.in_(ids)))} if ids else {}
+        villages = {village.id: village} if village else {}  # a village's board names only its own
+        if ids - villages.keys():
+            villages |= {v.id: v for v in db.scalars(select(Village).where(Village.id.in_(ids - villages.keys())))}
         start, end = boards.period_bounds(args["period"], today)
+        en = lang() == "en"
         return {
             "scope": args["scope"],
             "of": of,
@@ -219,11 +228,11 @@ class Leaderboards(Resource):
             "start": start,
             "end": end,
             "village_id": village_id,
-            "items": [_row_out(r, villages) for r in board.items],
+            "items": [_row_out(r, villages, en) for r in board.items],
             "page": args["page"],
             "per_page": args["per_page"],
             "total": board.total,
-            "me": _row_out(board.me, villages) if board.me else None,
+            "me": _row_out(board.me, villages, en) if board.me else None,
         }
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, distinct, func, literal_column, or_, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from recycle.game.models import GameDeposit, GameDepositLine, HouseholdPoints, PeriodTotal
-from recycle.game.points import month_bounds, period_starts, week_start
+from recycle.game.points import household_row, month_bounds, period_starts, week_start
 from recycle.models import Household, Village
 
 PERIODS = ("week", "month", "year", "all")
@@ -67,41 +69,103 @@ class Board:
     me: BoardRow | None = None
 
 
-def _values(tenant_id: int, metric: str, period: str, today: dt.date) -> Select:
-    """(hid, value) of every household with something to show: one row each, from the kept totals."""
+def household_moved(session: Session, tenant_id: int, household_id: int, village_id: int) -> None:
+    """A member moved to another village: its kept rows (every period's, and all time's) move with it. Taken under
+    the household's points lock, so a weigh-in in flight either committed its rows first (moved here) or waits and
+    then copies the new village."""
+    household_row(session, tenant_id, household_id, lock=True)
+    for kept in (HouseholdPoints, PeriodTotal):
+        session.execute(
+            update(kept)
+            .where(kept.tenant_id == tenant_id, kept.household_id == household_id, kept.village_id != village_id)
+            .values(village_id=village_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@dataclass
+class _Kept:
+    """Where a board's values are kept: one row per household (its id, value and village) and what scopes them.
+    Values are bound at execution (`tenant_id`, `start`, `village_id`, `me`, `lo`, `per_page`), so a board's
+    statement is built once per shape (`_board`)."""
+
+    hid: Any
+    value: Any
+    village: Any
+    where: list
+
+
+def _kept(metric: str, period: str) -> _Kept:
+    """The balance rows for all time, the period totals otherwise; households with nothing to show are left out."""
     if period == "all":
         col = HouseholdPoints.lifetime if metric == "points" else HouseholdPoints.weight_g
-        return select(HouseholdPoints.household_id.label("hid"), col.label("value")).where(
-            HouseholdPoints.tenant_id == tenant_id, col > 0
-        )
+        where = [HouseholdPoints.tenant_id == bindparam("tenant_id"), col > 0]
+        return _Kept(HouseholdPoints.household_id, col, HouseholdPoints.village_id, where)
     col = PeriodTotal.points if metric == "points" else PeriodTotal.weight_g
-    return select(PeriodTotal.household_id.label("hid"), col.label("value")).where(
-        PeriodTotal.tenant_id == tenant_id,
+    where = [
+        PeriodTotal.tenant_id == bindparam("tenant_id"),
         PeriodTotal.period == period,
-        PeriodTotal.start == period_starts(today)[period],
+        PeriodTotal.start == bindparam("start"),
         col > 0,
+    ]
+    return _Kept(PeriodTotal.household_id, col, PeriodTotal.village_id, where)
+
+
+def _params(tenant_id: int, period: str, today: dt.date, **more: Any) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "start": period_starts(today).get(period), **more}
+
+
+def _counts(k: _Kept, in_village: bool, above: dict[str, Any]):  # noqa: ANN202 - a subquery
+    """One row: `total` households on the board and, for each name in `above`, how many are strictly above that
+    value (an SQL expression). Counted on the kept rows' index alone (their village is copied onto them), less the
+    households no longer active, which are few and found through their own partial index: no join of the board."""
+    gone = [Household.tenant_id == bindparam("tenant_id"), Household.active.is_(False)]
+    if in_village:
+        gone.append(Household.village_id == bindparam("village_id"))
+    cols = {"total": func.count(), **{name: func.count().filter(k.value > v) for name, v in above.items()}}
+    table = k.hid.class_
+    everyone = select(*(c.label(n) for n, c in cols.items())).select_from(table).where(*k.where).subquery()
+    left = (
+        select(*(c.label(n) for n, c in cols.items()))
+        .select_from(table)
+        .join(Household, Household.id == k.hid)
+        .where(*k.where, *gone)
+        .subquery()
     )
+    both = everyone.join(left, true())  # two one-row aggregates side by side
+    return select(*((everyone.c[n] - left.c[n]).label(n) for n in cols)).select_from(both).subquery()
 
 
-def _page(session: Session, ranked, key, me: int | None, page: int, per_page: int) -> tuple[list, int, object]:  # noqa: ANN001
-    """The page, the total and my row in one pass over the ranking (row_number orders ties by id)."""
-    lo = (page - 1) * per_page
-    wanted = ranked.c.pos.between(lo + 1, lo + per_page)
-    rows = (
-        session.execute(select(ranked).where(or_(wanted, key == me) if me is not None else wanted).order_by(ranked.c.pos))
-        .mappings()
-        .all()
-    )
-    total = rows[0]["total"] if rows else session.scalar(select(func.count()).select_from(ranked))
-    mine = next((r for r in rows if me is not None and r[key.name] == me), None)
-    return [r for r in rows if lo < r["pos"] <= lo + per_page], int(total), mine
+@lru_cache(maxsize=64)
+def _board(metric: str, period: str, in_village: bool, with_me: bool, later_page: bool) -> Select:
+    """A board's one statement, for one shape (building it costs more than running it): the counts on every row,
+    then the page (`which` 0) and my row (`which` 1); the counts alone when there is no row."""
+    k = _kept(metric, period)
+    if in_village:
+        k.where.append(k.village == bindparam("village_id"))
+    listed = select(k.hid.label("hid")).join(Household, Household.id == k.hid).where(*k.where, Household.active.is_(True))
 
+    def shown(which: int) -> Select:
+        return listed.add_columns(
+            literal_column(str(which), Integer).label("which"),
+            k.value.label("value"),
+            k.village.label("village_id"),
+            Household.name,
+            Household.leaderboard_opt_in.label("opt_in"),
+        )
 
-def _ranks(value, key) -> tuple:  # noqa: ANN001
+    order = (k.value.desc(), k.hid)
+    rows = shown(0).order_by(*order).limit(bindparam("per_page")).offset(bindparam("lo"))
+    above: dict[str, Any] = {}
+    if later_page:  # where this page's ranks start: above the value at its first position
+        first = listed.with_only_columns(k.value).order_by(*order).offset(bindparam("lo")).limit(1)
+        above["above_first"] = first.scalar_subquery()
+    if with_me:  # my row, and how many are above it
+        rows = union_all(select(rows.subquery()), select(shown(1).where(k.hid == bindparam("me")).subquery()))
+        above["above_me"] = listed.with_only_columns(k.value).where(k.hid == bindparam("me")).scalar_subquery()
+    counts, rows = _counts(k, in_village, above), rows.subquery()
     return (
-        func.rank().over(order_by=value.desc()).label("rank"),
-        func.row_number().over(order_by=(value.desc(), key)).label("pos"),
-        func.count().over().label("total"),
+        select(counts, rows).select_from(counts.outerjoin(rows, true())).order_by(rows.c.which, rows.c.value.desc(), rows.c.hid)
     )
 
 
@@ -117,49 +181,64 @@ def households_board(
     page: int = 1,
     per_page: int = 50,
 ) -> Board:
-    """Index range scans, not a window over every household: the page is the top of the kept totals' index
-    (value desc, then id), a rank is 1 + the households strictly above (RANK semantics), and mine is looked up
-    by my id. A handful of statements, none sorting the whole village."""
-    vals = _values(tenant_id, metric, period, today).subquery()
-    base = (
-        select(vals.c.hid, vals.c.value, Household.name, Household.leaderboard_opt_in.label("opt_in"), Household.village_id)
-        .join(Household, Household.id == vals.c.hid)
-        .where(Household.tenant_id == tenant_id, Household.active.is_(True))
-    )
-    if village_id is not None:
-        base = base.where(Household.village_id == village_id)
+    """Index range scans, not a window over every household, and one statement whatever the size: the page is
+    the top of the kept values' index (value desc, then id), my row is looked up by my id, and a rank is 1 + the
+    households strictly above (RANK semantics), counted with the total on the village's index range."""
     lo = (page - 1) * per_page
-    rows = session.execute(base.order_by(vals.c.value.desc(), vals.c.hid).limit(per_page).offset(lo)).mappings().all()
-    total = int(session.scalar(select(func.count()).select_from(base.subquery())))
-
-    def above(value: int) -> int:
-        return int(session.scalar(select(func.count()).select_from(base.where(vals.c.value > value).subquery())))
+    stmt = _board(metric, period, village_id is not None, me is not None, lo > 0)
+    params = _params(tenant_id, period, today, village_id=village_id, me=me, lo=lo, per_page=per_page)
+    found = session.execute(stmt, params).mappings().all()
+    head = found[0]
+    rows = [m for m in found if m["which"] == 0]
+    mine = next((m for m in found if m["which"] == 1), None)
+    first_rank = 1 + head["above_first"] if rows and lo > 0 else 1
 
     ranks: list[int] = []
     for i, m in enumerate(rows):
         if i and m["value"] == rows[i - 1]["value"]:
             ranks.append(ranks[-1])
         else:
-            ranks.append(lo + i + 1 if (i or lo == 0) else 1 + above(m["value"]))
+            ranks.append(lo + i + 1 if i else first_rank)
 
     def row(m, rank: int) -> BoardRow:  # noqa: ANN001
         own = m["hid"] == me
-        shown = own or m["opt_in"]
+        named = own or m["opt_in"]
         return BoardRow(
             rank=rank,
             value=int(m["value"]),
             village_id=m["village_id"],
-            household_id=m["hid"] if shown else None,
-            name=m["name"] if shown else None,
+            household_id=m["hid"] if named else None,
+            name=m["name"] if named else None,
             is_me=own,
         )
 
     items = [row(m, r) for m, r in zip(rows, ranks)]
-    mine = next((it for it in items if it.is_me), None)
-    if mine is None and me is not None:
-        m = session.execute(base.where(vals.c.hid == me)).mappings().first()
-        mine = row(m, 1 + above(m["value"])) if m else None
-    return Board(items, total, mine)
+    me_row = next((it for it in items if it.is_me), None)
+    if me_row is None and mine is not None:
+        me_row = row(mine, 1 + head["above_me"])
+    return Board(items, int(head["total"]), me_row)
+
+
+def _page(session: Session, ranked, key, me: int | None, page: int, per_page: int, params: dict) -> tuple[list, int, object]:  # noqa: ANN001
+    """The page, the total and my row in one pass over the ranking (row_number orders ties by id)."""
+    lo = (page - 1) * per_page
+    wanted = ranked.c.pos.between(lo + 1, lo + per_page)
+    rows = (
+        session.execute(select(ranked).where(or_(wanted, key == me) if me is not None else wanted).order_by(ranked.c.pos), params)
+        .mappings()
+        .all()
+    )
+    total = rows[0]["total"] if rows else session.scalar(select(func.count()).select_from(ranked), params)
+    mine = next((r for r in rows if me is not None and r[key.name] == me), None)
+    return [r for r in rows if lo < r["pos"] <= lo + per_page], int(total), mine
+
+
+def _ranks(value, key) -> tuple:  # noqa: ANN001
+    return (
+        func.rank().over(order_by=value.desc()).label("rank"),
+        func.row_number().over(order_by=(value.desc(), key)).label("pos"),
+        func.count().over().label("total"),
+    )
 
 
 def villages_board(
@@ -173,20 +252,34 @@ def villages_board(
     page: int = 1,
     per_page: int = 50,
 ) -> Board:
-    vals = _values(tenant_id, metric, period, today).subquery()
-    per_village = (
-        select(Household.village_id, func.sum(vals.c.value).label("value"), func.count().label("households"))
-        .join(Household, Household.id == vals.c.hid)
-        .where(Household.tenant_id == tenant_id, Household.active.is_(True))
-        .group_by(Household.village_id)
-        .subquery()
-    )
+    """Sums per village on the kept rows' village index, less the households no longer active (few, found through
+    their partial index), then one window over the villages (tens, not households)."""
+    k = _kept(metric, period)
+
+    def by_village(stmt: Select) -> Select:
+        return stmt.where(*k.where).group_by(k.village)
+
+    cols = (k.village.label("village_id"), func.sum(k.value).label("value"), func.count().label("households"))
+    everyone = by_village(select(*cols)).subquery()
+    gone = by_village(
+        select(*cols)
+        .join(Household, Household.id == k.hid)
+        .where(Household.tenant_id == bindparam("tenant_id"), Household.active.is_(False))
+    ).subquery()
+    left = select(
+        everyone.c.village_id,
+        (everyone.c.value - func.coalesce(gone.c.value, 0)).label("value"),
+        (everyone.c.households - func.coalesce(gone.c.households, 0)).label("households"),
+    ).outerjoin(gone, gone.c.village_id == everyone.c.village_id)
+    per_village = left.subquery()
+    per_village = select(per_village).where(per_village.c.households > 0).subquery()
     ranked = (
         select(per_village, Village.name_th, Village.name_en, *_ranks(per_village.c.value, per_village.c.village_id)).join(
             Village, Village.id == per_village.c.village_id
         )
     ).subquery()
-    rows, total, mine = _page(session, ranked, ranked.c.village_id, me_village, page, per_page)
+    params = _params(tenant_id, period, today)
+    rows, total, mine = _page(session, ranked, ranked.c.village_id, me_village, page, per_page, params)
 
     def row(m) -> BoardRow:  # noqa: ANN001
         return BoardRow(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recycle.db import Base, check_in, utcnow
@@ -49,18 +50,30 @@ EARNED_KINDS = ("deposit", "void", "cap", "streak", "challenge")  # what lifetim
 REDEMPTION_STATUSES = tuple(RedemptionStatus)
 
 
+def household_village(context: DefaultExecutionContext) -> int | None:
+    """The household's village, for an insert that did not say it (the game's own inserts do, inline)."""
+    hid = context.get_current_parameters()["household_id"]
+    return context.connection.scalar(text("SELECT village_id FROM households WHERE id = :hid"), {"hid": hid})
+
+
 class HouseholdPoints(Base):
-    """One row per household: balance (spendable), lifetime (earned, drives the level) and kilos, kept with the entries."""
+    """One row per household: balance (spendable), lifetime (earned, drives the level) and kilos, kept with the entries.
+
+    `village_id` is the household's, copied so a village's board counts and ranks on one index range
+    (recycle.game.boards); `boards.household_moved` keeps it when a member moves."""
 
     __tablename__ = "household_points"
     __table_args__ = (
         UniqueConstraint("tenant_id", "household_id"),
         Index("ix_household_points_tenant_lifetime", "tenant_id", "lifetime"),
         Index("ix_household_points_tenant_weight", "tenant_id", "weight_g"),
+        Index("ix_household_points_village_lifetime", "tenant_id", "village_id", "lifetime"),
+        Index("ix_household_points_village_weight", "tenant_id", "village_id", "weight_g"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), default=household_village)
     balance: Mapped[int] = mapped_column(default=0)
     lifetime: Mapped[int] = mapped_column(default=0)
     weight_g: Mapped[int] = mapped_column(default=0)
@@ -71,19 +84,24 @@ class HouseholdPoints(Base):
 
 class PeriodTotal(Base):
     """Points earned and grams deposited per household per local week, month and year, kept with the entries:
-    a board for a period reads one row per household instead of summing every entry of the period."""
+    a board for a period reads one row per household instead of summing every entry of the period. The
+    household's village is copied here (kept by `boards.household_moved`), so a village's board of a period is
+    one index range: its page, my row and its counts never join the whole tenant's totals to households."""
 
     __tablename__ = "game_period_totals"
     __table_args__ = (
         UniqueConstraint("tenant_id", "period", "start", "household_id"),
         Index("ix_game_period_totals_points", "tenant_id", "period", "start", "points"),
         Index("ix_game_period_totals_weight", "tenant_id", "period", "start", "weight_g"),
+        Index("ix_game_period_totals_village_points", "tenant_id", "period", "start", "village_id", "points"),
+        Index("ix_game_period_totals_village_weight", "tenant_id", "period", "start", "village_id", "weight_g"),
         Index("ix_game_period_totals_household", "tenant_id", "household_id", "period", "start"),
         check_in("period", BoardPeriod),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), default=household_village)
     period: Mapped[str] = mapped_column(String(5))
     start: Mapped[dt.date] = mapped_column(Date)  # the local Monday, first of the month or of the year
     points: Mapped[int] = mapped_column(default=0)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from recycle.db import utcnow
 from recycle.game.models import EARNED_KINDS, HouseholdPoints, PeriodTotal, PointsEntry
+from recycle.models import Household
 
 # Defaults a tenant overrides under `Tenant.settings["points"]` (same keys). Integers only.
 DEFAULT_RULES: dict[str, Any] = {
@@ -137,10 +138,15 @@ def household_row(session: Session, tenant_id: int, household_id: int, lock: boo
         return row
     try:
         with session.begin_nested():
-            session.add(HouseholdPoints(tenant_id=tenant_id, household_id=household_id))
+            session.add(HouseholdPoints(tenant_id=tenant_id, household_id=household_id, village_id=village_of(household_id)))
     except IntegrityError:
         pass  # another transaction created it first
     return session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def village_of(household_id: int):  # noqa: ANN201 - a scalar subquery
+    """The household's village, read inside the insert that copies it (no extra round trip)."""
+    return select(Household.village_id).where(Household.id == household_id).scalar_subquery()
 
 
 def find(session: Session, tenant_id: int, key: str) -> PointsEntry | None:
@@ -236,9 +242,10 @@ def upsert_periods(
 
 def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int, str, dt.date], dict[str, int]]) -> None:
     """One INSERT … ON CONFLICT DO UPDATE adding every delta (PostgreSQL and SQLite both speak it); keys are
-    (household, period, start), sorted so concurrent upserts take row locks in one order."""
+    (household, period, start), sorted so concurrent upserts take row locks in one order. Each row copies its
+    household's village (the boards rank a village on it)."""
     rows = [
-        {"tenant_id": tenant_id, "household_id": hid, "period": period, "start": start, **amounts}
+        {"tenant_id": tenant_id, "household_id": hid, "village_id": village_of(hid), "period": period, "start": start, **amounts}
         for (hid, period, start), amounts in sorted(deltas.items())
         if any(amounts.values())
     ]
@@ -252,7 +259,10 @@ def upsert_period_rows(session: Session, tenant_id: int, deltas: dict[tuple[int,
     stmt = upsert(PeriodTotal).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[PeriodTotal.tenant_id, PeriodTotal.period, PeriodTotal.start, PeriodTotal.household_id],
-        set_={k: getattr(PeriodTotal, k) + getattr(stmt.excluded, k) for k in PERIOD_COUNTERS},
+        set_={
+            "village_id": stmt.excluded.village_id,  # the household's now (boards.household_moved keeps the others)
+            **{k: getattr(PeriodTotal, k) + getattr(stmt.excluded, k) for k in PERIOD_COUNTERS},
+        },
     )
     session.execute(stmt.execution_options(synchronize_session=False))
 

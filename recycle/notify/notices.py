@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from recycle import outbox
+from recycle import locking, outbox
 from recycle.db import insert_ignoring_conflicts, utcnow
 from recycle.models import Household, Tenant
 from recycle.notify.models import Notice, NoticePreference, NoticeStatus
@@ -28,6 +28,7 @@ log = logging.getLogger("thangngoen.notify")
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min, then parked
 DEFAULT_MONTHLY_CAP = 200  # LINE's free plan: 200 pushes a month (tenant setting `line_monthly_cap`)
+CAP_QUEUE_MARGIN = 20  # this close to the cap, a tenant's pushes go one at a time (`_over_budget`)
 
 
 class TransientSendError(Exception):
@@ -257,6 +258,20 @@ def monthly_pushes(session: Session, tenant: Tenant, now: dt.datetime) -> int:
     )
 
 
+def _over_budget(session: Session, tenant: Tenant, now: dt.datetime) -> bool:
+    """Whether this month's LINE budget is spent. Near its end two workers could each see one message
+    left and both push it, so there the count is taken again with the tenant's pushes queued (the lock is
+    held across the push, until the pushing worker commits); far from it, pushes run side by side."""
+    cap = int(tenant.setting("line_monthly_cap") or DEFAULT_MONTHLY_CAP)
+    sent = monthly_pushes(session, tenant, now)
+    if sent >= cap:
+        return True
+    if sent >= cap - CAP_QUEUE_MARGIN:
+        locking.serialise(session, "line-monthly-cap", tenant.id)
+        return monthly_pushes(session, tenant, now) >= cap
+    return False
+
+
 def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
 
@@ -264,13 +279,17 @@ def backoff(attempts: int) -> dt.timedelta:
 def deliver(session: Session, notice_id: int, now: dt.datetime | None = None, channels: dict[str, Channel] | None = None) -> str:
     """Send one due notice; returns its status afterwards. Commit is the caller's (the task's) job.
 
-    The row lock is held across the push, so two workers never push the same notice at once; the second
-    waits, then finds it sent. A crash between the push and the commit leaves it pending, to push again with
-    the same retry key."""
+    The row lock is held across the push, so two workers never push the same notice at once. A second
+    worker does not wait for it (SKIP LOCKED): the holder may be a worker whose host died, whose lock
+    PostgreSQL keeps until TCP gives up, and the minute sweep must not stall behind it; it answers "busy"
+    and the next sweep looks again. A crash between the push and the commit leaves the notice pending, to
+    push again with the same retry key."""
     now = now or utcnow()
-    notice = session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update())
-    if notice is None or notice.status != NoticeStatus.PENDING.value:
-        return notice.status if notice else "missing"
+    notice = session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update(skip_locked=True))
+    if notice is None:
+        return "missing" if session.scalar(select(Notice.id).where(Notice.id == notice_id)) is None else "busy"
+    if notice.status != NoticeStatus.PENDING.value:
+        return notice.status
     if notice.next_attempt_at > now + dt.timedelta(seconds=5):
         return notice.status  # a retry is not due yet (an early redelivery)
     tenant = session.get(Tenant, notice.tenant_id)
@@ -278,7 +297,7 @@ def deliver(session: Session, notice_id: int, now: dt.datetime | None = None, ch
     if notice.channel == "line":
         if pref is None or not pref.opt_in or not pref.line_user_id:  # withdrew consent since: keep it in the record
             notice.channel = "log"
-        elif monthly_pushes(session, tenant, now) >= int(tenant.setting("line_monthly_cap") or DEFAULT_MONTHLY_CAP):
+        elif _over_budget(session, tenant, now):
             notice.status, notice.last_error = NoticeStatus.CAPPED.value, "monthly LINE message budget reached"
             return notice.status
     channel = (channels or CHANNELS).get(notice.channel, CHANNELS["log"])

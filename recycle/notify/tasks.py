@@ -2,8 +2,9 @@
 sends whatever is due (never enqueued because the broker was down, or waiting out a retry's backoff).
 
 Tasks take ids, are idempotent (a sent notice is left alone; the row lock stops two workers pushing the
-same one) and ack late, so a worker killed mid-send is redelivered and pushes again with the same LINE
-retry key, which LINE delivers once.
+same one) and ack late. A worker killed mid-send leaves its notice pending (its lock and transaction die with
+its connection): the next minute's sweep pushes it again with the same LINE retry key, which LINE delivers
+once, and the killed task, redelivered after the broker's visibility timeout, finds it sent.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from recycle.db import UnitOfWork, utcnow
@@ -84,10 +86,41 @@ def test_a_weigh_in_reaches_line_once_through_the_worker(
         assert len(pushed()) == 1 and "60.00 บาท" in pushed()[0]
 
 
+def _line_notice(factory: Any) -> int:
+    """A pending LINE notice of a linked, opted-in member, committed (workers see it)."""
+    with UnitOfWork(factory) as uow:
+        factories.bind(uow.session)
+        tenant = factories.TenantFactory(settings={"notify_channel": "line"})
+        member = factories.HouseholdFactory(tenant=tenant)
+        uow.session.add(
+            NoticePreference(
+                tenant_id=tenant.id,
+                household_id=member.id,
+                line_user_id="U" + "e" * 32,
+                line_linked_at=utcnow(),
+                opt_in=True,
+                opt_in_at=utcnow(),
+            )
+        )
+        notice = Notice(
+            tenant_id=tenant.id,
+            household_id=member.id,
+            kind="badge",
+            dedupe_key="race",
+            channel="line",
+            title_th="ทดสอบ",
+            title_en="test",
+            retry_key=str(uuid.uuid4()),
+        )
+        uow.session.add(notice)
+        uow.commit()
+        return notice.id
+
+
 def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch: Any) -> None:
-    """A redelivered task racing the first: the row lock makes the second wait, then find it sent."""
+    """A redelivered task racing the first: the row lock makes the second skip it ("busy") or, if it comes
+    after the first committed, find it sent. Never a second push."""
     import threading
-    import uuid
 
     from recycle.notify import notices
 
@@ -95,33 +128,7 @@ def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch:
     with FakeLine() as fake:
         monkeypatch.setenv("LINE_API_BASE", fake.base)
         monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
-        with UnitOfWork(factory) as uow:
-            factories.bind(uow.session)
-            tenant = factories.TenantFactory(settings={"notify_channel": "line"})
-            member = factories.HouseholdFactory(tenant=tenant)
-            uow.session.add(
-                NoticePreference(
-                    tenant_id=tenant.id,
-                    household_id=member.id,
-                    line_user_id="U" + "e" * 32,
-                    line_linked_at=utcnow(),
-                    opt_in=True,
-                    opt_in_at=utcnow(),
-                )
-            )
-            notice = Notice(
-                tenant_id=tenant.id,
-                household_id=member.id,
-                kind="badge",
-                dedupe_key="race",
-                channel="line",
-                title_th="ทดสอบ",
-                title_en="test",
-                retry_key=str(uuid.uuid4()),
-            )
-            uow.session.add(notice)
-            uow.commit()
-            notice_id = notice.id
+        notice_id = _line_notice(factory)
         barrier, results, errors = threading.Barrier(2), [], []
 
         def worker() -> None:
@@ -138,5 +145,91 @@ def test_two_workers_on_one_notice_push_it_once(committed_app: Any, monkeypatch:
             t.start()
         for t in threads:
             t.join()
-        assert errors == [] and results == ["sent", "sent"]
+        assert errors == [] and "sent" in results and set(results) <= {"sent", "busy"}
         assert len(fake.requests) == 1 and len(fake.delivered) == 1
+
+
+@pytest.mark.postgres
+def test_the_sweep_does_not_wait_behind_a_notice_another_worker_holds(committed_app: Any, monkeypatch: Any) -> None:
+    """A worker whose host died keeps its row lock until TCP gives up: the sweep skips that notice ("busy")
+    instead of stalling every notice due after it, and sends it once the lock is gone."""
+    from sqlalchemy import text
+
+    from recycle.notify import notices
+
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine() as fake:
+        monkeypatch.setenv("LINE_API_BASE", fake.base)
+        monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        notice_id = _line_notice(factory)
+        with UnitOfWork(factory) as stuck:  # the dead worker's open transaction
+            stuck.session.scalar(select(Notice).where(Notice.id == notice_id).with_for_update())
+            with committed_app.app_context(), UnitOfWork(factory) as uow:
+                uow.session.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail here, not hang
+                assert notices.deliver(uow.session, notice_id) == "busy"
+                uow.commit()
+            assert fake.requests == []
+        with committed_app.app_context(), UnitOfWork(factory) as uow:
+            assert notices.deliver(uow.session, notice_id) == "sent"
+            uow.commit()
+        assert len(fake.delivered) == 1
+
+
+@pytest.mark.postgres
+def test_two_workers_at_the_last_message_of_the_budget_push_it_once(committed_app: Any, monkeypatch: Any) -> None:
+    """Cap 1, two notices, two workers: while the first is mid-push (the fake LINE holds it), the second
+    queues on the tenant's budget instead of also pushing, then finds the budget spent and caps its notice."""
+    import threading
+
+    from sqlalchemy import func, text
+
+    from recycle.models import Tenant
+    from recycle.notify import notices
+
+    factory = committed_app.extensions["thangngoen.sessions"]
+    with FakeLine() as fake:
+        monkeypatch.setenv("LINE_API_BASE", fake.base)
+        monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+        first = _line_notice(factory)
+        with UnitOfWork(factory) as uow:
+            notice = uow.session.get(Notice, first)
+            tenant = uow.session.get(Tenant, notice.tenant_id)
+            tenant.settings = {**tenant.settings, "line_monthly_cap": 1}
+            second = Notice(
+                tenant_id=notice.tenant_id,
+                household_id=notice.household_id,
+                kind="badge",
+                dedupe_key="race-2",
+                channel="line",
+                title_th="ทดสอบ 2",
+                title_en="test 2",
+                retry_key=str(uuid.uuid4()),
+            )
+            uow.session.add(second)
+            uow.commit()
+            second_id = second.id
+        fake.hold_when = lambda text_: True
+        results: dict[int, str] = {}
+
+        def worker(notice_id: int) -> None:
+            with committed_app.app_context(), UnitOfWork(factory) as uow:
+                results[notice_id] = notices.deliver(uow.session, notice_id)
+                uow.commit()
+
+        a = threading.Thread(target=worker, args=(first,))
+        a.start()
+        assert fake.holding.wait(30)  # the first worker is mid-push
+        b = threading.Thread(target=worker, args=(second_id,))
+        b.start()
+
+        def queued() -> bool:
+            with UnitOfWork(factory) as uow:
+                waiting = select(func.count()).select_from(text("pg_locks")).where(text("locktype = 'advisory' AND NOT granted"))
+                return bool(uow.session.scalar(waiting)) or len(fake.requests) > 1
+
+        assert _wait(queued, 30)
+        fake.release.set()
+        a.join(30)
+        b.join(30)
+        assert results == {first: "sent", second_id: "capped"}
+        assert len(fake.delivered) == 1

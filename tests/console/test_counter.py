@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from pickup.models import CollectionTicket
 from recycle import households, ledger
 from recycle.models import AuditEntry, Household
+from recycle.money import format_baht
 from tests import factories
 from tests.console.conftest import WebClient, token_of
 
@@ -44,6 +45,7 @@ def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
         info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True, check=True).stdout
     line = next(x for x in info.splitlines() if x.startswith("Page size"))
     w, h = (float(v) for v in line.split(":")[1].split("pts")[0].split(" x "))
+    assert "Pages:           1" in info  # a receipt or a card is one page
     return round(w * 25.4 / 72, 1), round(h * 25.4 / 72, 1)
 
 
@@ -213,8 +215,11 @@ def test_walk_in_weigh_in_credits_the_member_and_prints_a_58mm_receipt(clerk: We
     page = clerk.get(first.headers["Location"]).get_data(as_text=True)
     assert "PET_CLEAR ไทย" in page
     pdf = clerk.get(f"/console/tickets/{tickets[0].id}/receipt.pdf")
-    assert pdf.mimetype == "application/pdf" and pdf_page_size_mm(pdf.data)[0] == 58.0
+    width, height = pdf_page_size_mm(pdf.data)
+    assert pdf.mimetype == "application/pdf" and width == 58.0
+    assert 60 < height < 200  # cut to its content: no roll wasted
     text = pdf_text(pdf.data)
+    assert format_baht(total) in text  # the total at the bottom is on the page, not cut off
     assert "PET_CLEAR ไทย" in text and "นายชั่ง" in text and str(tickets[0].collected_at.year + 543) in text
     txt = clerk.get(f"/console/tickets/{tickets[0].id}/receipt.txt").get_data(as_text=True)
     assert "ALU_CAN ไทย" in txt and all(len(line) <= 32 for line in txt.splitlines())

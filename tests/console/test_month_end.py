@@ -179,7 +179,7 @@ def test_the_bank_file_follows_the_mapping_staff_saved(clerk, capp, db, tenant, 
     api = client.get(f"/api/v1/settlements/{run_id}/bank-file", headers=auth(staff)).get_data(as_text=True)
     assert api.splitlines()[0] == lines[0]  # the API's file is the same layout
     bad = clerk.post("/console/month-end/bank-file-layout", {"header": ["x"], "field": ["salary"], "delimiter": ","})
-    assert bad.status_code == 422 and "unknown field" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "ไม่รู้จักช่อง" in bad.get_data(as_text=True)  # in Thai, the clerk's language
 
 
 def test_each_payouts_qr_on_screen_is_the_promptpay_payload_for_its_net(

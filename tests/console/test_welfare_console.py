@@ -29,7 +29,7 @@ def test_welfare_fund_balance_eligibility_and_a_two_person_disbursement(
         "/console/welfare/request",
         {"member_no": str(regular.member_no), "amount": "9999", "reason": "ค่าทำศพ", "method": "cash", "form_token": token},
     )
-    assert too_much.status_code == 422 and "more than the fund holds" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 422 and "มากกว่าเงินในกองทุน" in too_much.get_data(as_text=True)
     form = {"member_no": str(regular.member_no), "amount": "3.00", "reason": "ช่วยค่าทำศพ", "method": "cash", "form_token": token}
     assert clerk.post("/console/welfare/request", form).status_code == 302
     clerk.get("/console/welfare")
