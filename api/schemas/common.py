@@ -42,6 +42,13 @@ def plain_text(max_len: int, min_len: int = 0, **kw) -> fields.String:  # noqa: 
     return fields.String(validate=[validate.Length(min=min_len, max=max_len), NoControlChars()], **kw)
 
 
+def code_field(max_len: int, **kw) -> fields.String:  # noqa: ANN003
+    """A material or grade code (PET_CLEAR, A): printed on receipts and in CSVs, looked up after trimming, so
+    it needs a visible character (a lone no-break space trimmed to nothing) and no control characters."""
+    visible = validate.Regexp(r"^\s*\S", error="needs a visible character (e.g. PET_CLEAR, A)")
+    return fields.String(validate=[validate.Length(min=1, max=max_len), NoControlChars(), visible], **kw)
+
+
 def name_field(**kw) -> fields.String:  # noqa: ANN003
     return plain_text(200, 1, **kw)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import plain_text
+from api.schemas.common import code_field, plain_text
 from pricing.models import CATEGORIES, UNITS
 
 MAX_PRICE = 10_000_000  # 100,000 THB per kg or piece: anything above is a typo
 Satang = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_PRICE), **kw)  # noqa: E731
-Code = lambda **kw: fields.String(validate=validate.Length(min=1, max=40), **kw)  # noqa: E731
-GradeCode = lambda **kw: fields.String(validate=validate.Length(min=1, max=8), **kw)  # noqa: E731
+Code = lambda **kw: code_field(40, **kw)  # noqa: E731
+GradeCode = lambda **kw: code_field(8, **kw)  # noqa: E731
 
 
 class AwareDateTime(fields.AwareDateTime):

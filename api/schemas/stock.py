@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.schemas.common import Id, NoControlChars, Phone, QId
+from api.schemas.common import Id, NoControlChars, Phone, QId, code_field
 from enterprise.stock_models import BATCH_STATUSES, BUYER_KINDS
 
 
@@ -26,8 +26,8 @@ NonNegative = lambda **kw: fields.Integer(strict=True, validate=validate.Range(m
 Signed = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=-BIG, max=BIG), **kw)  # noqa: E731
 Text = lambda n, **kw: Str(validate=[validate.Length(max=n), NoControlChars()], **kw)  # noqa: E731
 Required = lambda n, **kw: Str(required=True, validate=[validate.Length(min=1, max=n), NoControlChars()], **kw)  # noqa: E731
-Code = lambda **kw: Str(validate=validate.Length(min=1, max=40), **kw)  # noqa: E731
-GradeCode = lambda **kw: Str(validate=validate.Length(min=1, max=8), **kw)  # noqa: E731
+Code = lambda **kw: code_field(40, **kw)  # noqa: E731
+GradeCode = lambda **kw: code_field(8, **kw)  # noqa: E731
 QTY_NOTE = {"description": "grams, or pieces when unit is piece"}
 
 

@@ -188,3 +188,14 @@ def test_a_quote_in_the_past_uses_the_price_then(client, auth, staff, member, ca
         json={"lines": [{"material_code": "ALU_CAN", "weight_g": 1000}], "at": iso(utcnow() - dt.timedelta(days=60))},
     )
     assert too_early.status_code == 422 and "lines.0.material_code" in too_early.json["errors"]
+
+
+def test_a_code_that_trims_to_nothing_or_holds_control_characters_is_refused_by_name(client, auth, staff):
+    """Found by fuzzing: a grade coded as one no-break space was stored as an empty code."""
+    body = {"code": "GLASS_\u0011", "name_th": "แก้ว", "name_en": "Glass", "category": "recyclable", "unit": "kg"}
+    bad = client.post("/api/v1/materials", json={**body, "grades": [{"code": "\u00a0"}]}, headers=auth(staff))
+    assert bad.status_code == 422
+    fields = bad.json["errors"]
+    assert "code" in fields and any("grades" in k for k in fields), fields
+    ok = client.post("/api/v1/materials", json={**body, "code": "GLASS_CLEAR", "grades": [{"code": "A"}]}, headers=auth(staff))
+    assert ok.status_code == 201 and ok.json["grades"][0]["code"] == "A"
